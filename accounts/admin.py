@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+
+from accounts.models import PersonalAccessToken, User
+
+
+@admin.register(User)
+class RepositoryUserAdmin(UserAdmin):
+    fieldsets = UserAdmin.fieldsets + (("Profile", {"fields": ("full_name", "orcid", "affiliations", "language")}),)
+    list_display = ("username", "email", "full_name", "is_staff", "is_active")
+
+
+@admin.register(PersonalAccessToken)
+class PersonalAccessTokenAdmin(admin.ModelAdmin):
+    list_display = ("name", "user", "hint", "scopes", "created", "last_used", "revoked_at")
+    readonly_fields = ("key_hash", "hint", "created", "last_used")
+    search_fields = ("name", "user__username")

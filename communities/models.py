@@ -1,0 +1,65 @@
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class CommunityQuerySet(models.QuerySet):
+    def curated_by(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(
+            memberships__user=user, memberships__role__in=[MemberRole.OWNER, MemberRole.CURATOR]
+        ).distinct()
+
+
+class Community(models.Model):
+    slug = models.SlugField(_("identifier"), max_length=100, unique=True)
+    title = models.CharField(_("title"), max_length=250)
+    description = models.TextField(_("description"), blank=True)
+    curation_policy = models.TextField(_("curation policy"), blank=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = CommunityQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("community")
+        verbose_name_plural = _("communities")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("communities:detail", args=[self.slug])
+
+    def curators(self):
+        return self.memberships.filter(role__in=[MemberRole.OWNER, MemberRole.CURATOR]).select_related("user")
+
+    def is_curator(self, user) -> bool:
+        if not user.is_authenticated:
+            return False
+        return self.memberships.filter(user=user, role__in=[MemberRole.OWNER, MemberRole.CURATOR]).exists()
+
+    def is_owner(self, user) -> bool:
+        if not user.is_authenticated:
+            return False
+        return self.memberships.filter(user=user, role=MemberRole.OWNER).exists()
+
+
+class MemberRole(models.TextChoices):
+    OWNER = "owner", _("Owner")
+    CURATOR = "curator", _("Curator")
+
+
+class Membership(models.Model):
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="community_roles")
+    role = models.CharField(max_length=16, choices=MemberRole.choices, default=MemberRole.CURATOR)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["community", "user"], name="one_role_per_member")]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.role}) in {self.community}"

@@ -1,0 +1,18 @@
+import json
+import logging
+from datetime import UTC, datetime
+
+
+class JsonLinesFormatter(logging.Formatter):
+    """One JSON object per line, for log shippers in production."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        payload = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            payload["exc"] = self.formatException(record.exc_info)
+        return json.dumps(payload, ensure_ascii=False)

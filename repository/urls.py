@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from repository import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("policies/", views.policies, name="policies"),
+    path("healthz", views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("accounts.urls")),
+    path("communities/", include("communities.urls")),
+    path("api/v1/", include("accounts.api_urls")),
+    path("api/schema", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "repository.views.error_400"
+handler403 = "repository.views.error_403"
+handler404 = "repository.views.error_404"
+handler500 = "repository.views.error_500"

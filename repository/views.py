@@ -1,0 +1,100 @@
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from communities.models import Community
+
+CONTENT_DIR = Path(__file__).resolve().parent / "content"
+
+
+def home(request):
+    communities = Community.objects.order_by("title")[:12]
+    context = {"communities": communities}
+    try:
+        from records.models import Record
+
+        context["latest_records"] = Record.objects.published().order_by("-published_at")[:10]
+    except (ImportError, AttributeError):
+        context["latest_records"] = []
+    return render(request, "repository/home.html", context)
+
+
+def policies(request):
+    text = (CONTENT_DIR / "stockholm-ai-policy.txt").read_text(encoding="utf-8")
+    sections = parse_policy(text)
+    return render(request, "repository/policies.html", {"sections": sections})
+
+
+def parse_policy(text: str) -> list[dict]:
+    """Split the plain-text policy into titled sections of (term, text) items for display."""
+    sections: list[dict] = []
+    current = None
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        if line.startswith("•"):
+            item = line.lstrip("• ").strip()
+            term, _, rest = item.partition(":")
+            if current is None:
+                current = {"title": "", "items": [], "paragraphs": []}
+                sections.append(current)
+            current["items"].append({"term": term.strip() if rest else "", "text": rest.strip() or item})
+        elif len(line) < 60 and not line.endswith("."):
+            current = {"title": line, "items": [], "paragraphs": []}
+            sections.append(current)
+        else:
+            if current is None:
+                current = {"title": "", "items": [], "paragraphs": []}
+                sections.append(current)
+            current["paragraphs"].append(line)
+    return sections
+
+
+@never_cache
+def healthz(request):
+    """Liveness plus database and broker reachability, for compose healthchecks."""
+    checks = {"database": _check_database(), "broker": _check_broker()}
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
+
+
+def _check_database() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        return "ok"
+    except Exception as exc:  # any driver error means "unreachable" here
+        return f"error: {exc.__class__.__name__}"
+
+
+def _check_broker() -> str:
+    from repository.services import broker_reachable
+
+    ok, reason = broker_reachable(timeout=2)
+    return "ok" if ok else f"error: {reason}"
+
+
+def error_404(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def error_500(request):
+    return render(request, "500.html", status=500)
+
+
+def error_403(request, exception=None):
+    return render(request, "403.html", {"reason": str(exception or "")}, status=403)
+
+
+def error_400(request, exception=None):
+    return render(request, "400.html", status=400)
+
+
+def settings_summary() -> dict:
+    return {"site_url": settings.SITE_URL}
