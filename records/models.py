@@ -90,6 +90,29 @@ class Record(models.Model):
     def is_withdrawn(self) -> bool:
         return self.state == RecordState.WITHDRAWN
 
+    def can_view(self, user) -> bool:
+        """Drafts are private to owners and staff; published and withdrawn records are public pages."""
+        if self.state != RecordState.DRAFT:
+            return True
+        return bool(user.is_authenticated and (user.is_staff or self.is_owner(user)))
+
+    def embargo_lifted(self, today=None) -> bool:
+        end = self.metadata.get("embargo_date")
+        today = today or timezone.localdate()
+        return bool(end) and end <= today.isoformat()
+
+    def can_access_files(self, user) -> bool:
+        """Open files are public; embargoed ones once the date passes; restricted/closed: owners and staff."""
+        if user.is_authenticated and (user.is_staff or self.is_owner(user)):
+            return True
+        if self.state != RecordState.PUBLISHED:
+            return False
+        if self.access_right == "open":
+            return True
+        if self.access_right == "embargoed":
+            return self.embargo_lifted()
+        return False
+
     def is_owner(self, user) -> bool:
         if not user.is_authenticated:
             return False

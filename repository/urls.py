@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("communities/", include("communities.urls")),
     path("", include("records.urls")),
+    path("records/<int:pk>/export/", include("records.exports.urls")),
     path("", include("storage.urls")),
     path("", include("curation.urls")),
     path("", include("oaipmh.urls")),
