@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# make run: embedded defaults (SQLite, files and Celery's broker under var/), web + worker + beat.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+HOST=${HOST:-127.0.0.1}
+PORT=${PORT:-8000}
+mkdir -p var
+$PY manage.py migrate --noinput -v0
+$PY manage.py compile_catalogs -v0
+$PY manage.py seed_demo --records "${DEMO_RECORDS:-20}"
+$PY manage.py preflight
+
+pids=()
+cleanup() {
+  trap - INT TERM EXIT
+  echo "stopping…"
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup INT TERM EXIT
+
+.venv/bin/celery -A repository worker -B -l info --concurrency 2 \
+  --schedule "${VAR_DIR:-var}/celerybeat-schedule" > var/celery.log 2>&1 &
+pids+=($!)
+$PY manage.py runserver "$HOST:$PORT" --noreload &
+pids+=($!)
+
+sleep 1
+cat <<MSG
+
+  The portal runs at http://$HOST:$PORT/
+  Demo logins (password: ${DEMO_PASSWORD:-demo-password}): admin (staff), curator (stockholm-ai), depositor
+  Celery worker + beat log: var/celery.log     Stop everything with Ctrl-C.
+
+MSG
+wait -n "${pids[@]}"
