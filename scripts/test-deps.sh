@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# What the tests need from Debian: Chromium (browser tests) and docker-compose (compose file check).
+# What the tests need from Debian: Chromium (browser tests), docker-compose (compose file check)
+# and GNU gettext (the catalog completeness test).
 set -euo pipefail
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+command -v xgettext >/dev/null 2>&1 || missing+=(gettext)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing from Debian: ${missing[*]}"
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
