@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('communities', '0001_initial'),
-        ('records', '0003_search_gin_index'),
+        ('records', '0001_initial'),
     ]
 
     operations = [
