@@ -111,6 +111,10 @@ _database_url = env_str("DATABASE_URL", required=PRODUCTION)
 if _database_url:
     DATABASES = {"default": parse_database_url(_database_url, BASE_DIR)}
 else:
+    try:  # the embedded default keeps its database in VAR_DIR: make sure the folder exists
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ImproperlyConfigured(f"VAR_DIR={VAR_DIR} cannot be created ({exc.strerror}).")
     DATABASES = {"default": sqlite_database(VAR_DIR / "db.sqlite3")}
 if PRODUCTION and DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL in production (postgres://...).")
