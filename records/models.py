@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -31,7 +32,9 @@ class RecordQuerySet(models.QuerySet):
 class Record(models.Model):
     """A deposit. Its id and DOI never change; metadata is JSON validated by records/schemas/."""
 
-    state = models.CharField(max_length=16, choices=RecordState.choices, default=RecordState.DRAFT, db_index=True)
+    state = models.CharField(
+        max_length=16, choices=RecordState.choices, default=RecordState.DRAFT, db_index=True
+    )
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="records")
     co_owners = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="co_owned_records")
     metadata = models.JSONField(default=dict, blank=True)
@@ -46,6 +49,17 @@ class Record(models.Model):
     # When the public view of the record last changed (publish, edit, withdraw, reinstate):
     # the OAI-PMH datestamp.
     datestamp = models.DateTimeField(null=True, blank=True, db_index=True)
+    # The edit draft of a published record: staged metadata, applied by publish or dropped by
+    # discard_edit. None while no edit draft is open. Drafts (state=draft) edit ``metadata`` itself.
+    draft_metadata = models.JSONField(null=True, blank=True)
+    edit_started_at = models.DateTimeField(null=True, blank=True)
+    # Community slugs the depositor asked to be included in (``/uploads/new/?community=<slug>``
+    # and the form's community field). The curation app reads it when the record is published.
+    requested_communities = models.JSONField(default=list, blank=True)
+    # Denormalised for search (records/search.py): plain text of title, creators, keywords and
+    # description; on PostgreSQL also a weighted tsvector with a GIN index (migration 0003).
+    search_text = models.TextField(blank=True, editable=False)
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = RecordQuerySet.as_manager()
 
@@ -80,6 +94,40 @@ class Record(models.Model):
     @property
     def access_right(self) -> str:
         return self.metadata.get("access_right", "open")
+
+    @property
+    def working_metadata(self) -> dict:
+        """The metadata the owner edits: the edit draft's if one is open, else the record's own."""
+        if self.draft_metadata is not None:
+            return self.draft_metadata
+        return self.metadata
+
+    @property
+    def public_metadata(self) -> dict:
+        """The published metadata without private fields (the contact e-mail)."""
+        return public_metadata(self.metadata)
+
+    @property
+    def year(self) -> str:
+        return (self.publication_date or "")[:4]
+
+    @property
+    def license_id(self) -> str:
+        return self.metadata.get("license", "")
+
+    @property
+    def resource_type(self) -> str:
+        return (self.metadata.get("resource_type") or {}).get("type", "")
+
+    @property
+    def resource_subtype(self) -> str:
+        return (self.metadata.get("resource_type") or {}).get("subtype", "")
+
+    def has_edit_draft(self) -> bool:
+        return self.draft_metadata is not None
+
+    def is_public(self) -> bool:
+        return self.state == RecordState.PUBLISHED
 
     def is_draft(self) -> bool:
         return self.state == RecordState.DRAFT
@@ -117,3 +165,97 @@ class Record(models.Model):
         if not user.is_authenticated:
             return False
         return user.pk == self.owner_id or self.co_owners.filter(pk=user.pk).exists()
+
+    def can_edit(self, user) -> bool:
+        return bool(user.is_authenticated and (user.is_staff or self.is_owner(user)))
+
+
+PRIVATE_FIELDS = ("contact_email",)
+
+
+def public_metadata(metadata: dict) -> dict:
+    return {key: value for key, value in (metadata or {}).items() if key not in PRIVATE_FIELDS}
+
+
+class MetadataRevision(models.Model):
+    """One published state of a record's metadata. Revision 1 is the first publication."""
+
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    metadata = models.JSONField()
+    created = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    summary = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["record", "-number"]
+        constraints = [models.UniqueConstraint(fields=["record", "number"], name="one_revision_number")]
+
+    def __str__(self) -> str:
+        return f"{self.record_id} r{self.number}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("records:revision", args=[self.record_id, self.number])
+
+    @property
+    def title(self) -> str:
+        return self.metadata.get("title") or _("(untitled)")
+
+
+class RecordFacet(models.Model):
+    """Denormalised facet values of a published record (resource type, year, language…) for search counts."""
+
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="facets")
+    name = models.CharField(max_length=32)
+    value = models.CharField(max_length=255)
+
+    class Meta:
+        indexes = [models.Index(fields=["name", "value", "record"], name="record_facet_lookup")]
+        constraints = [models.UniqueConstraint(fields=["record", "name", "value"], name="one_facet_value")]
+
+    def __str__(self) -> str:
+        return f"{self.record_id} {self.name}={self.value}"
+
+
+class InvitationState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    REVOKED = "revoked", _("Revoked")
+
+
+class CoOwnerInvitation(models.Model):
+    """An owner's invitation to co-own a record, by username or e-mail; the invited user accepts."""
+
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="invitations")
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="record_invitations",
+    )
+    email = models.EmailField(blank=True)
+    token = models.CharField(max_length=64, unique=True)
+    state = models.CharField(max_length=16, choices=InvitationState.choices, default=InvitationState.PENDING)
+    created = models.DateTimeField(default=timezone.now)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.record_id} → {self.user or self.email}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("records:invitation", args=[self.token])
+
+    def is_for(self, user) -> bool:
+        if not user.is_authenticated:
+            return False
+        if self.user_id:
+            return self.user_id == user.pk
+        return bool(self.email) and self.email.lower() == (user.email or "").lower()

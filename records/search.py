@@ -1,0 +1,246 @@
+"""Browse and search published records.
+
+PostgreSQL: a weighted ``tsvector`` (title A; creators and keywords B; description C) with a GIN
+index, queried in English and Swedish (``websearch_to_tsquery``) and ranked with ``ts_rank``.
+SQLite (the embedded default): every word must occur in ``search_text``; title matches rank first.
+Facets come from ``RecordFacet`` rows (resource type, year, access right, language, licence) and
+from ``communities.CommunityRecord`` (live community membership).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.core.paginator import Paginator
+from django.db import connection
+from django.db.models import Case, Count, F, IntegerField, Value, When
+from django.utils.translation import gettext_lazy as _
+
+from records.models import Record, RecordFacet, RecordState
+from records.vocabularies import ACCESS_LABELS, RESOURCE_TYPE_LABELS
+
+PAGE_SIZE = 20
+FACETS = ("type", "community", "year", "access", "language", "license")
+FACET_LABELS = {
+    "type": _("Resource type"),
+    "community": _("Community"),
+    "year": _("Publication year"),
+    "access": _("Access right"),
+    "language": _("Language"),
+    "license": _("Licence"),
+}
+TAGS_RE = re.compile(r"<[^>]+>")
+
+# --- Indexing -------------------------------------------------------------------------------------
+
+
+def description_text(metadata: dict) -> str:
+    return html.unescape(TAGS_RE.sub(" ", metadata.get("description") or ""))
+
+
+def search_text(metadata: dict) -> str:
+    """Lower-case plain text of the searchable fields (the SQLite fallback searches this)."""
+    people = [p.get("name", "") for p in metadata.get("creators") or [] if isinstance(p, dict)]
+    parts = [
+        metadata.get("title") or "",
+        *people,
+        *(metadata.get("keywords") or []),
+        description_text(metadata),
+    ]
+    return " ".join(" ".join(str(p).split()) for p in parts if p).lower()
+
+
+def facet_values(metadata: dict) -> list[tuple[str, str]]:
+    values = []
+    rtype = (metadata.get("resource_type") or {}).get("type")
+    if rtype:
+        values.append(("type", rtype))
+    year = (metadata.get("publication_date") or "")[:4]
+    if year.isdigit():
+        values.append(("year", year))
+    if metadata.get("access_right"):
+        values.append(("access", metadata["access_right"]))
+    values += [("language", code) for code in dict.fromkeys(metadata.get("languages") or [])]
+    if metadata.get("license"):
+        values.append(("license", metadata["license"]))
+    return values
+
+
+# One SQL expression builds the weighted vector from the stored metadata: used for one record at
+# publish and for all seeded records at once. Swedish-only records are stemmed as Swedish.
+VECTOR_SQL = """
+UPDATE records_record AS r SET search_vector =
+  setweight(to_tsvector(c.cfg, coalesce(r.metadata->>'title', '')), 'A') ||
+  setweight(to_tsvector(c.cfg,
+      coalesce((SELECT string_agg(p->>'name', ' ') FROM jsonb_array_elements(
+                  CASE WHEN jsonb_typeof(r.metadata->'creators') = 'array' THEN r.metadata->'creators'
+                       ELSE '[]'::jsonb END) p), '') || ' ' ||
+      coalesce((SELECT string_agg(k, ' ') FROM jsonb_array_elements_text(
+                  CASE WHEN jsonb_typeof(r.metadata->'keywords') = 'array' THEN r.metadata->'keywords'
+                       ELSE '[]'::jsonb END) k), '')), 'B') ||
+  setweight(to_tsvector(c.cfg, regexp_replace(coalesce(r.metadata->>'description', ''), '<[^>]+>', ' ', 'g')), 'C')
+FROM (SELECT id, CASE WHEN metadata->'languages' ? 'swe' AND NOT metadata->'languages' ? 'eng'
+                      THEN 'swedish'::regconfig ELSE 'english'::regconfig END AS cfg
+      FROM records_record WHERE {where}) AS c
+WHERE r.id = c.id
+"""
+
+
+def update_vectors(where: str = "id = %s", params: list | tuple = ()) -> None:
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(VECTOR_SQL.format(where=where), params)
+
+
+def index_record(record: Record) -> None:
+    """Refresh the record's search text, vector and facets from its published metadata."""
+    text = search_text(record.metadata) if record.state != RecordState.DRAFT else ""
+    Record.objects.filter(pk=record.pk).update(search_text=text)
+    record.search_text = text
+    update_vectors("id = %s", [record.pk])
+    RecordFacet.objects.filter(record=record).delete()
+    if record.state == RecordState.PUBLISHED:
+        RecordFacet.objects.bulk_create(
+            [
+                RecordFacet(record=record, name=name, value=value[:255])
+                for name, value in facet_values(record.metadata)
+            ]
+        )
+
+
+# --- Querying -------------------------------------------------------------------------------------
+
+
+@dataclass
+class SearchParams:
+    q: str = ""
+    sort: str = ""
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    page: str | int = 1
+
+    @classmethod
+    def from_querydict(cls, data) -> SearchParams:
+        filters = {}
+        for name in FACETS:
+            values = [v.strip() for v in data.getlist(name) if v.strip()]
+            if values:
+                filters[name] = values
+        sort = data.get("sort", "")
+        return cls(q=data.get("q", "").strip()[:500], sort=sort, filters=filters, page=data.get("page") or 1)
+
+    @property
+    def effective_sort(self) -> str:
+        if self.sort in ("newest", "relevance"):
+            return self.sort if (self.q or self.sort == "newest") else "newest"
+        return "relevance" if self.q else "newest"
+
+
+@dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass
+class SearchResult:
+    page: object
+    facets: dict[str, list[FacetValue]]
+    params: SearchParams
+    total: int
+
+
+def _text_filter(qs, q: str):
+    if connection.vendor == "postgresql":
+        query = SearchQuery(q, config="english", search_type="websearch") | SearchQuery(
+            q, config="swedish", search_type="websearch"
+        )
+        return qs.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
+    words = [w.lower() for w in q.split() if w.strip('"-')]
+    rank = Value(1, output_field=IntegerField())
+    for word in words:
+        word = word.strip('"')
+        qs = qs.filter(search_text__contains=word)
+        rank = rank + Case(
+            When(metadata__title__icontains=word, then=Value(10)),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+    return qs.annotate(rank=rank)
+
+
+def _apply_filters(qs, filters: dict[str, list[str]]):
+    for name, values in filters.items():
+        if name == "community":
+            qs = qs.filter(
+                community_links__community__slug__in=values, community_links__removed_at__isnull=True
+            ).distinct()
+        else:
+            # one join per facet: a record matches when it has any of the chosen values
+            qs = qs.filter(pk__in=RecordFacet.objects.filter(name=name, value__in=values).values("record_id"))
+    return qs
+
+
+def search(params: SearchParams, *, page_size: int = PAGE_SIZE) -> SearchResult:
+    qs = Record.objects.published()
+    qs = _apply_filters(qs, params.filters)
+    if params.q:
+        qs = _text_filter(qs, params.q)
+    matching_ids = qs.order_by().values("pk")
+    if params.effective_sort == "relevance" and params.q:
+        qs = qs.order_by("-rank", "-published_at", "-id")
+    else:
+        qs = qs.order_by("-published_at", "-id")
+    paginator = Paginator(qs, page_size)
+    page = paginator.get_page(params.page)
+    facets = facet_counts(matching_ids, params.filters)
+    return SearchResult(page=page, facets=facets, params=params, total=paginator.count)
+
+
+def facet_counts(matching_ids, filters: dict[str, list[str]]) -> dict[str, list[FacetValue]]:
+    from records.validation import language_name, license_info
+
+    rows = (
+        RecordFacet.objects.filter(record_id__in=matching_ids)
+        .values("name", "value")
+        .annotate(n=Count("record_id"))
+        .order_by("name", "-n", "value")
+    )
+    facets: dict[str, list[FacetValue]] = {name: [] for name in FACETS}
+    for row in rows:
+        name, value = row["name"], row["value"]
+        if name == "type":
+            label = str(RESOURCE_TYPE_LABELS.get(value, value))
+        elif name == "access":
+            label = str(ACCESS_LABELS.get(value, value))
+        elif name == "language":
+            label = language_name(value) or value
+        elif name == "license":
+            label = (license_info(value) or {}).get("name", value)
+        else:
+            label = value
+        facets[name].append(FacetValue(value, label, row["n"], value in filters.get(name, [])))
+    facets["year"] = sorted(facets["year"], key=lambda f: f.value, reverse=True)[:20]
+    facets["community"] = _community_counts(matching_ids, filters.get("community", []))
+    return {name: values for name, values in facets.items() if values}
+
+
+def _community_counts(matching_ids, selected: list[str]) -> list[FacetValue]:
+    from communities.models import CommunityRecord
+
+    rows = (
+        CommunityRecord.objects.current()
+        .filter(record_id__in=matching_ids)
+        .values("community__slug", "community__title")
+        .annotate(n=Count("record_id", distinct=True))
+        .order_by("-n", "community__title")
+    )
+    return [
+        FacetValue(r["community__slug"], r["community__title"], r["n"], r["community__slug"] in selected)
+        for r in rows
+    ]

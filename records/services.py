@@ -1,0 +1,524 @@
+"""Record verbs (INTERFACES.md): every state change of a record happens here.
+
+Each verb is atomic, writes an audit entry, and queues its follow-up work (DOI registration,
+OAI-PMH rendering, e-mail) with ``transaction.on_commit``. Views, APIs, commands and tasks call
+these; none of them saves a Record itself.
+
+Hooks into other apps, called inside the transaction: ``storage.services.on_publish`` /
+``on_discard`` (staged file versions), ``curation.services.on_record_published`` if the curation
+app defines it (it reads ``record.requested_communities``). After the commit:
+``oaipmh.tasks.render_record.delay(record_id)`` if the OAI-PMH app provides it.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import secrets
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from records.doi import DOI_RE, get_provider
+from records.models import (
+    CoOwnerInvitation,
+    InvitationState,
+    MetadataRevision,
+    Record,
+    RecordState,
+)
+from records.search import index_record
+from records.validation import FieldError, clean_metadata, normalize_doi, validate_metadata
+from repository.audit import audit
+from repository.mail import queue_email
+
+
+class RecordError(Exception):
+    """A user's request the record's state or the rules do not allow; the message says why."""
+
+    status = 400
+
+    def __init__(self, message: str, errors: list[FieldError] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or []
+
+
+class InvalidMetadata(RecordError):
+    pass
+
+
+class InvalidState(RecordError):
+    status = 409
+
+
+def get_record_for_user(user, pk, *, write: bool = False) -> Record:
+    """The record ``pk`` if ``user`` may see it (write: edit it); 404 otherwise, also for drafts.
+
+    Someone else's draft or edit draft is indistinguishable from a record that does not exist.
+    """
+    record = get_object_or_404(Record.objects.select_related("owner"), pk=pk)
+    if not record.can_view(user):
+        raise Http404
+    if write and not record.can_edit(user):
+        raise Http404
+    return record
+
+
+def _lock(record: Record) -> Record:
+    return Record.objects.select_for_update().get(pk=record.pk)
+
+
+def _sync(target: Record, source: Record) -> Record:
+    """Copy the locked row's fields onto the caller's instance so both agree after a verb."""
+    for field in Record._meta.concrete_fields:
+        setattr(target, field.attname, getattr(source, field.attname))
+    return target
+
+
+def _after_commit_render(record_id: int) -> None:
+    try:
+        from oaipmh.tasks import render_record
+    except ImportError:
+        return
+    transaction.on_commit(lambda: render_record.delay(record_id))
+
+
+def _after_commit_doi(record: Record, task_name: str) -> None:
+    if record.doi_is_external or not record.doi:
+        return
+    from records import tasks
+
+    task = getattr(tasks, task_name)
+    record_id = record.pk
+    transaction.on_commit(lambda: task.delay(record_id))
+
+
+def _storage_hook(name: str, record: Record, actor) -> None:
+    from storage import services as storage_services
+
+    hook = getattr(storage_services, name, None)
+    if hook is not None:
+        hook(record, actor)
+
+
+def _curation_hook(record: Record, actor) -> None:
+    try:
+        from curation import services as curation_services
+    except ImportError:
+        return
+    hook = getattr(curation_services, "on_record_published", None)
+    if hook is not None:
+        hook(record, actor)
+
+
+def _check_external_doi(record: Record, value: str) -> str:
+    doi = normalize_doi(value)
+    if not DOI_RE.match(doi):
+        raise InvalidMetadata(
+            _("The DOI is not valid."),
+            [FieldError(("doi",), _("Enter a DOI such as 10.1234/abc.5678."), "format")],
+        )
+    if Record.objects.filter(doi__iexact=doi).exclude(pk=record.pk).exists():
+        raise InvalidMetadata(
+            _("The DOI is already used."),
+            [FieldError(("doi",), _("Another record already has this DOI."), "duplicate")],
+        )
+    return doi
+
+
+def _clean_communities(slugs: Iterable[str] | None) -> list[str]:
+    from communities.models import Community
+
+    wanted = [s for s in dict.fromkeys(slugs or []) if s]
+    known = set(Community.objects.filter(slug__in=wanted).values_list("slug", flat=True))
+    unknown = [s for s in wanted if s not in known]
+    if unknown:
+        raise InvalidMetadata(
+            _("Unknown community."),
+            [
+                FieldError(
+                    ("communities",), _("There is no community “%(slug)s”.") % {"slug": unknown[0]}, "choice"
+                )
+            ],
+        )
+    return wanted
+
+
+# --- Drafts ---------------------------------------------------------------------------------------
+
+
+def create_draft(
+    actor,
+    metadata: dict | None = None,
+    *,
+    communities: Iterable[str] | None = None,
+    external_doi: str | None = None,
+    keep_invalid: bool = False,
+) -> Record:
+    """A new draft owned by ``actor``. Missing fields are fine; invalid ones raise InvalidMetadata
+    unless ``keep_invalid`` (the web form keeps the draft as typed and shows the errors)."""
+    cleaned = clean_metadata(metadata or {})
+    errors = validate_metadata(cleaned, complete=False)
+    if errors and not keep_invalid:
+        raise InvalidMetadata(_("The metadata has errors."), errors)
+    requested = _clean_communities(communities)
+    with transaction.atomic():
+        record = Record.objects.create(owner=actor, metadata=cleaned, requested_communities=requested)
+        if external_doi:
+            record.doi = _check_external_doi(record, external_doi)
+            record.doi_is_external = True
+            record.save(update_fields=["doi", "doi_is_external"])
+        audit(actor, "create_draft", record, after={"metadata": cleaned, "communities": requested})
+    return record
+
+
+def update_metadata(
+    record: Record,
+    actor,
+    metadata: dict,
+    *,
+    communities: Iterable[str] | None = None,
+    external_doi: str | None = None,
+    keep_invalid: bool = False,
+) -> list[FieldError]:
+    """Replace the draft's (or the open edit draft's) metadata; returns the remaining problems.
+
+    ``external_doi``: None leaves it, "" removes it (drafts only: a published DOI never changes).
+    """
+    cleaned = clean_metadata(metadata)
+    errors = validate_metadata(cleaned, complete=False)
+    if errors and not keep_invalid:
+        raise InvalidMetadata(_("The metadata has errors."), errors)
+    with transaction.atomic():
+        locked = _lock(record)
+        fields = ["updated"]
+        if locked.state == RecordState.DRAFT:
+            before, locked.metadata = locked.metadata, cleaned
+            fields.append("metadata")
+            if external_doi is not None:
+                locked.doi = _check_external_doi(locked, external_doi) if external_doi else ""
+                locked.doi_is_external = bool(locked.doi)
+                fields += ["doi", "doi_is_external"]
+        elif locked.state == RecordState.PUBLISHED and locked.draft_metadata is not None:
+            before, locked.draft_metadata = locked.draft_metadata, cleaned
+            fields.append("draft_metadata")
+        elif locked.state == RecordState.PUBLISHED:
+            raise InvalidState(_("This record is published: open an edit draft to change it."))
+        else:
+            raise InvalidState(_("This record has been withdrawn and cannot be edited."))
+        if communities is not None:
+            locked.requested_communities = _clean_communities(communities)
+            fields.append("requested_communities")
+        locked.save(update_fields=fields)
+        audit(actor, "update_metadata", locked, before={"metadata": before}, after={"metadata": cleaned})
+    _sync(record, locked)
+    return errors
+
+
+def delete_draft(record: Record, actor) -> None:
+    """Remove a never-published draft (published records are kept for good)."""
+    with transaction.atomic():
+        locked = _lock(record)
+        if locked.state != RecordState.DRAFT:
+            raise InvalidState(_("Only an unpublished draft can be deleted."))
+        _storage_hook("on_delete_draft", locked, actor)
+        audit(actor, "delete_draft", locked, before={"metadata": locked.metadata})
+        locked.delete()
+
+
+# --- Publishing and edit drafts ----------------------------------------------------------------------
+
+
+def _add_revision(record: Record, actor, summary: str) -> MetadataRevision:
+    last = record.revisions.aggregate(n=Max("number"))["n"] or 0
+    return MetadataRevision.objects.create(
+        record=record,
+        number=last + 1,
+        metadata=record.metadata,
+        created_by=_user_or_none(actor),
+        summary=summary,
+    )
+
+
+def _user_or_none(actor):
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+def publish(record: Record, actor, *, declaration_accepted: bool = False) -> Record:
+    """Publish a draft (mints its DOI) or apply an open edit draft as a new metadata revision."""
+    with transaction.atomic():
+        locked = _lock(record)
+        if locked.state == RecordState.DRAFT:
+            _publish_draft(locked, actor, declaration_accepted)
+        elif locked.state == RecordState.PUBLISHED and locked.draft_metadata is not None:
+            _publish_edit(locked, actor, declaration_accepted)
+        elif locked.state == RecordState.PUBLISHED:
+            raise InvalidState(_("This record is already published and has no edit draft to publish."))
+        else:
+            raise InvalidState(_("This record has been withdrawn and cannot be published."))
+        _after_commit_render(locked.pk)
+    return _sync(record, locked)
+
+
+def _require_complete(metadata: dict) -> None:
+    errors = validate_metadata(metadata, complete=True)
+    if errors:
+        raise InvalidMetadata(_("Fix the errors below before publishing."), errors)
+
+
+def _publish_draft(record: Record, actor, declaration_accepted: bool) -> None:
+    _require_complete(record.metadata)
+    now = timezone.now()
+    if not record.doi:
+        record.doi = get_provider().doi_for(record)
+        record.doi_is_external = False
+    record.state = RecordState.PUBLISHED
+    record.published_at = record.datestamp = now
+    try:
+        with transaction.atomic():
+            record.save(
+                update_fields=["doi", "doi_is_external", "state", "published_at", "datestamp", "updated"]
+            )
+    except IntegrityError:
+        raise InvalidMetadata(
+            _("The DOI is already used."), [FieldError(("doi",), _("Another record already has this DOI."))]
+        )
+    revision = _add_revision(record, actor, _("First publication"))
+    _storage_hook("on_publish", record, actor)
+    index_record(record)
+    _curation_hook(record, actor)
+    audit(
+        actor,
+        "publish",
+        record,
+        before={"state": RecordState.DRAFT},
+        after={"state": RecordState.PUBLISHED, "doi": record.doi, "revision": revision.number,
+               "declaration_accepted": declaration_accepted},
+    )  # fmt: skip
+    _after_commit_doi(record, "register_doi")
+
+
+def _publish_edit(record: Record, actor, declaration_accepted: bool) -> None:
+    _require_complete(record.draft_metadata)
+    before = record.metadata
+    record.metadata = record.draft_metadata
+    record.draft_metadata = None
+    record.edit_started_at = None
+    record.datestamp = timezone.now()
+    record.save(update_fields=["metadata", "draft_metadata", "edit_started_at", "datestamp", "updated"])
+    revision = _add_revision(record, actor, _("Edit published"))
+    _storage_hook("on_publish", record, actor)
+    index_record(record)
+    audit(
+        actor,
+        "publish",
+        record,
+        before={"metadata": before},
+        after={
+            "metadata": record.metadata,
+            "revision": revision.number,
+            "declaration_accepted": declaration_accepted,
+        },
+    )
+    _after_commit_doi(record, "update_doi")
+
+
+def open_edit(record: Record, actor) -> Record:
+    """Open (or return the already open) edit draft of a published record."""
+    with transaction.atomic():
+        locked = _lock(record)
+        if locked.state != RecordState.PUBLISHED:
+            raise InvalidState(_("Only a published record has an edit draft."))
+        if locked.draft_metadata is None:
+            locked.draft_metadata = copy.deepcopy(locked.metadata)
+            locked.edit_started_at = timezone.now()
+            locked.save(update_fields=["draft_metadata", "edit_started_at", "updated"])
+            audit(actor, "open_edit", locked)
+    return _sync(record, locked)
+
+
+def discard_edit(record: Record, actor) -> Record:
+    """Drop the edit draft: staged metadata and (via storage) staged file changes."""
+    with transaction.atomic():
+        locked = _lock(record)
+        if locked.draft_metadata is None:
+            raise InvalidState(_("There is no edit draft to discard."))
+        staged = locked.draft_metadata
+        locked.draft_metadata = None
+        locked.edit_started_at = None
+        locked.save(update_fields=["draft_metadata", "edit_started_at", "updated"])
+        _storage_hook("on_discard", locked, actor)
+        audit(actor, "discard_edit", locked, before={"metadata": staged})
+    return _sync(record, locked)
+
+
+# --- Withdrawal -------------------------------------------------------------------------------------
+
+
+def withdraw(record: Record, actor, reason: str) -> Record:
+    """Replace the landing page by a tombstone showing ``reason``; record, files, id and DOI are kept."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise RecordError(_("Give the reason for the withdrawal: it is shown on the tombstone page."))
+    with transaction.atomic():
+        locked = _lock(record)
+        if locked.state != RecordState.PUBLISHED:
+            raise InvalidState(_("Only a published record can be withdrawn."))
+        now = timezone.now()
+        locked.state = RecordState.WITHDRAWN
+        locked.withdrawn_at = locked.datestamp = now
+        locked.withdrawal_reason = reason
+        locked.save(update_fields=["state", "withdrawn_at", "datestamp", "withdrawal_reason", "updated"])
+        index_record(locked)
+        audit(actor, "withdraw", locked, before={"state": RecordState.PUBLISHED},
+              after={"state": RecordState.WITHDRAWN}, reason=reason)  # fmt: skip
+        _after_commit_doi(locked, "update_doi")
+        _after_commit_render(locked.pk)
+    return _sync(record, locked)
+
+
+def reinstate(record: Record, actor, reason: str = "") -> Record:
+    with transaction.atomic():
+        locked = _lock(record)
+        if locked.state != RecordState.WITHDRAWN:
+            raise InvalidState(_("Only a withdrawn record can be reinstated."))
+        previous_reason = locked.withdrawal_reason
+        locked.state = RecordState.PUBLISHED
+        locked.withdrawn_at = None
+        locked.withdrawal_reason = ""
+        locked.datestamp = timezone.now()
+        locked.save(update_fields=["state", "withdrawn_at", "withdrawal_reason", "datestamp", "updated"])
+        index_record(locked)
+        audit(actor, "reinstate", locked, before={"state": RecordState.WITHDRAWN, "reason": previous_reason},
+              after={"state": RecordState.PUBLISHED}, reason=reason)  # fmt: skip
+        _after_commit_doi(locked, "update_doi")
+        _after_commit_render(locked.pk)
+    return _sync(record, locked)
+
+
+# --- Embargoes --------------------------------------------------------------------------------------
+
+
+def embargoes_due(today: dt.date | None = None):
+    today = today or timezone.localdate()
+    return Record.objects.published().filter(
+        metadata__access_right="embargoed", metadata__embargo_date__lte=today.isoformat()
+    )
+
+
+def lift_embargo(record: Record, actor=None, today: dt.date | None = None) -> bool:
+    """Open an embargoed record's files once its end date has come (a new revision). False if not due."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        locked = _lock(record)
+        meta = locked.metadata
+        if (
+            locked.state != RecordState.PUBLISHED
+            or meta.get("access_right") != "embargoed"
+            or (meta.get("embargo_date") or "9999") > today.isoformat()
+        ):
+            return False
+        locked.metadata = {**meta, "access_right": "open"}
+        fields = ["metadata", "datestamp", "updated"]
+        if locked.draft_metadata and locked.draft_metadata.get("access_right") == "embargoed":
+            locked.draft_metadata = {**locked.draft_metadata, "access_right": "open"}
+            fields.append("draft_metadata")
+        locked.datestamp = timezone.now()
+        locked.save(update_fields=fields)
+        _add_revision(locked, actor, _("Embargo lifted"))
+        index_record(locked)
+        audit(actor, "lift_embargo", locked, before={"access_right": "embargoed"},
+              after={"access_right": "open", "embargo_date": meta.get("embargo_date")})  # fmt: skip
+        _after_commit_doi(locked, "update_doi")
+        _after_commit_render(locked.pk)
+    _sync(record, locked)
+    return True
+
+
+# --- Co-owners ----------------------------------------------------------------------------------------
+
+
+def invite_co_owner(record: Record, actor, who: str) -> CoOwnerInvitation:
+    """Invite a user (by username or e-mail address) to co-own ``record``; they accept by a link."""
+    who = (who or "").strip()
+    if not who:
+        raise RecordError(_("Enter a username or an e-mail address."))
+    if not record.is_owner(actor):
+        raise RecordError(_("Only the record's owners can invite co-owners."))
+    User = get_user_model()
+    user = User.objects.filter(Q(username__iexact=who) | Q(email__iexact=who), is_active=True).first()
+    if user is None and "@" not in who:
+        raise RecordError(_("There is no user “%(who)s”.") % {"who": who})
+    if user is not None and record.is_owner(user):
+        raise RecordError(_("%(who)s already owns this record.") % {"who": user.username})
+    with transaction.atomic():
+        pending = record.invitations.filter(state=InvitationState.PENDING)
+        invitation = (pending.filter(user=user) if user else pending.filter(email__iexact=who)).first()
+        if invitation is None:
+            invitation = CoOwnerInvitation.objects.create(
+                record=record,
+                invited_by=actor,
+                user=user,
+                email="" if user else who,
+                token=secrets.token_urlsafe(32),
+            )
+            audit(actor, "invite_co_owner", record, after={"invited": user.username if user else who})
+        address = user.email if user else who
+        url = settings.SITE_URL + invitation.get_absolute_url()
+        subject = _("%(name)s invites you to co-own a record") % {"name": actor.display_name}
+        body = _("%(name)s invites you to co-own the record “%(title)s”.\n\nAccept or decline: %(url)s\n") % {
+            "name": actor.display_name,
+            "title": record.working_metadata.get("title", ""),
+            "url": url,
+        }
+        queue_email([address], subject, body)
+    return invitation
+
+
+def accept_invitation(invitation: CoOwnerInvitation, user) -> Record:
+    with transaction.atomic():
+        invitation = CoOwnerInvitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.state != InvitationState.PENDING:
+            raise InvalidState(_("This invitation has already been answered or revoked."))
+        if not invitation.is_for(user):
+            raise RecordError(_("This invitation is for someone else."))
+        invitation.state = InvitationState.ACCEPTED
+        invitation.answered_at = timezone.now()
+        invitation.user = user
+        invitation.save(update_fields=["state", "answered_at", "user"])
+        record = invitation.record
+        if user.pk != record.owner_id:
+            record.co_owners.add(user)
+        audit(user, "accept_co_owner", record, after={"co_owner": user.username})
+    return record
+
+
+def decline_invitation(invitation: CoOwnerInvitation, user) -> None:
+    with transaction.atomic():
+        invitation = CoOwnerInvitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.state != InvitationState.PENDING:
+            raise InvalidState(_("This invitation has already been answered or revoked."))
+        if not invitation.is_for(user):
+            raise RecordError(_("This invitation is for someone else."))
+        invitation.state = InvitationState.DECLINED
+        invitation.answered_at = timezone.now()
+        invitation.save(update_fields=["state", "answered_at"])
+        audit(user, "decline_co_owner", invitation.record, after={"declined": user.username})
+
+
+def remove_co_owner(record: Record, actor, user) -> None:
+    if not (record.is_owner(actor) or actor.is_staff):
+        raise RecordError(_("Only the record's owners can remove co-owners."))
+    if user.pk == record.owner_id:
+        raise RecordError(_("The uploader cannot be removed."))
+    with transaction.atomic():
+        record.co_owners.remove(user)
+        audit(actor, "remove_co_owner", record, before={"co_owner": user.username})

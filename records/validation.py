@@ -1,0 +1,466 @@
+"""Record metadata: the JSON Schema (records/schemas/) with its custom formats, cleaning and errors by path.
+
+The schema is the one source of truth for the web form, the APIs and imports. ``validate_metadata``
+returns ``FieldError`` objects that carry the path of the offending value, so the APIs report JSON
+paths (``$.creators[1].orcid``) and the web form puts each message beside its field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import nh3
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator, URLValidator
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from jsonschema import Draft202012Validator, FormatChecker
+
+from accounts.orcid import normalize_orcid
+
+SCHEMA_VERSION = "1.0.0"
+SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / f"record-v{SCHEMA_VERSION}.json"
+LICENSES_PATH = Path(__file__).resolve().parent / "data" / "licenses.json"
+
+PARTIAL_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+FULL_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+ROR_RE = re.compile(r"^(?:https?://ror\.org/)?(0[0-9a-hjkmnp-tv-z]{6}\d{2})$", re.IGNORECASE)
+ROR_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
+DOI_RE = re.compile(r"^10\.\d{4,9}/\S+$")
+DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/", "doi:")
+ARXIV_RE = re.compile(
+    r"^(?:arxiv:)?(\d{4}\.\d{4,5}(?:v\d+)?|[a-z\-]+(?:\.[a-z]{2})?/\d{7}(?:v\d+)?)$", re.IGNORECASE
+)
+TAG_RE = re.compile(r"<[a-zA-Z/!?]")
+
+# Tags and attributes allowed in the description (rich text). nh3 (ammonia) drops everything else,
+# including <script>/<style> with their content, on* attributes and javascript: URLs.
+DESCRIPTION_TAGS = {
+    "p", "br", "strong", "b", "em", "i", "u", "s", "sub", "sup", "a", "ul", "ol", "li",
+    "blockquote", "code", "pre", "h3", "h4", "h5", "h6", "hr", "span", "div", "table", "thead",
+    "tbody", "tr", "th", "td", "caption",
+}  # fmt: skip
+DESCRIPTION_ATTRIBUTES = {"a": {"href", "title"}, "th": {"scope"}, "td": {"colspan", "rowspan"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+# Offered first in the form's language choices: the policy prefers English and accepts Swedish.
+PREFERRED_LANGUAGES = ("eng", "swe")
+
+
+@lru_cache(maxsize=1)
+def load_schema() -> dict:
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def licenses() -> dict[str, dict]:
+    """The shipped SPDX licence list, by identifier, in the file's order (most used first)."""
+    data = json.loads(LICENSES_PATH.read_text(encoding="utf-8"))
+    return {entry["id"]: entry for entry in data["licenses"]}
+
+
+def license_info(identifier: str) -> dict | None:
+    return licenses().get(identifier or "")
+
+
+def schema_enum(*path: str) -> list[str]:
+    """An ``enum`` list from the schema, e.g. ``schema_enum("$defs", "relation_type")``."""
+    node: Any = load_schema()
+    for key in path:
+        node = node[key]
+    return list(node["enum"])
+
+
+def resource_subtypes() -> dict[str, list[str]]:
+    """Subtypes allowed per resource type, read from the schema's if/then rules."""
+    result: dict[str, list[str]] = {}
+    for rule in load_schema()["properties"]["resource_type"]["allOf"]:
+        const = rule["if"]["properties"]["type"].get("const")
+        if const:
+            result[const] = list(rule["then"]["properties"]["subtype"]["enum"])
+    return result
+
+
+# --- Formats ---------------------------------------------------------------------------------
+
+format_checker = FormatChecker(formats=())
+
+
+def _check_calendar(year: str, month: str | None, day: str | None) -> None:
+    if month is None:
+        return
+    if not 1 <= int(month) <= 12:
+        raise ValueError(_("%(month)s is not a month (01–12).") % {"month": month})
+    if day is None:
+        return
+    try:
+        dt.date(int(year), int(month), int(day))
+    except ValueError:
+        raise ValueError(_("%(date)s is not a date in the calendar.") % {"date": f"{year}-{month}-{day}"})
+
+
+@format_checker.checks("partial-date", raises=ValueError)
+def is_partial_date(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    match = PARTIAL_DATE_RE.match(value)
+    if not match:
+        raise ValueError(_("Enter a date as YYYY, YYYY-MM or YYYY-MM-DD."))
+    _check_calendar(*match.groups())
+    return True
+
+
+@format_checker.checks("date", raises=ValueError)
+def is_date(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    match = FULL_DATE_RE.match(value)
+    if not match:
+        raise ValueError(_("Enter a date as YYYY-MM-DD."))
+    _check_calendar(*match.groups())
+    return True
+
+
+@format_checker.checks("orcid", raises=ValueError)
+def is_orcid(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    try:
+        normalize_orcid(value)
+    except ValidationError as exc:
+        raise ValueError(exc.messages[0])
+    return True
+
+
+def ror_checksum(base: str) -> str:
+    number = 0
+    for char in base:
+        number = number * 32 + ROR_ALPHABET.index(char)
+    return f"{98 - (number * 100) % 97:02d}"
+
+
+def normalize_ror(value: str) -> str:
+    """``https://ror.org/<id>`` from a bare or URL ROR id; raises ValueError naming the problem."""
+    match = ROR_RE.match((value or "").strip())
+    if not match:
+        raise ValueError(_("Enter a ROR id such as 05f0yaq80 or https://ror.org/05f0yaq80."))
+    ror = match.group(1).lower()
+    if ror_checksum(ror[:7]) != ror[7:]:
+        raise ValueError(_("This ROR id's checksum is wrong: please check for a typo."))
+    return f"https://ror.org/{ror}"
+
+
+@format_checker.checks("ror", raises=ValueError)
+def is_ror(value: object) -> bool:
+    if isinstance(value, str):
+        normalize_ror(value)
+    return True
+
+
+@format_checker.checks("spdx-license", raises=ValueError)
+def is_spdx_license(value: object) -> bool:
+    if isinstance(value, str) and value not in licenses():
+        raise ValueError(
+            _("“%(value)s” is not a licence in the list: choose one from the list.") % {"value": value}
+        )
+    return True
+
+
+@lru_cache(maxsize=4096)
+def language_name(code: str) -> str:
+    import pycountry
+
+    language = pycountry.languages.get(alpha_3=code)
+    return language.name if language else ""
+
+
+@format_checker.checks("iso639-3", raises=ValueError)
+def is_iso639_3(value: object) -> bool:
+    if isinstance(value, str) and not language_name(value):
+        raise ValueError(
+            _("“%(value)s” is not an ISO 639-3 language code (e.g. eng, swe).") % {"value": value}
+        )
+    return True
+
+
+@format_checker.checks("email", raises=ValueError)
+def is_email(value: object) -> bool:
+    if isinstance(value, str):
+        try:
+            EmailValidator()(value)
+        except ValidationError:
+            raise ValueError(_("Enter a valid e-mail address."))
+    return True
+
+
+@format_checker.checks("uri", raises=ValueError)
+def is_uri(value: object) -> bool:
+    if isinstance(value, str):
+        try:
+            URLValidator(schemes=["http", "https", "ftp"])(value)
+        except ValidationError:
+            raise ValueError(_("Enter a full web address starting with https://."))
+    return True
+
+
+@lru_cache(maxsize=1)
+def validator() -> Draft202012Validator:
+    schema = load_schema()
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema, format_checker=format_checker)
+
+
+# --- Errors -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldError:
+    path: tuple
+    message: str
+    code: str = "invalid"
+
+    @property
+    def pointer(self) -> str:
+        return "".join(f"/{part}" for part in self.path)
+
+    @property
+    def jsonpath(self) -> str:
+        text = "$"
+        for part in self.path:
+            text += f"[{part}]" if isinstance(part, int) else f".{part}"
+        return text
+
+    def as_dict(self) -> dict:
+        return {"field": self.jsonpath, "pointer": self.pointer, "code": self.code, "message": self.message}
+
+
+REQUIRED_MESSAGES = {
+    "license": lambda: _("Choose a licence: it is required for open and embargoed access."),
+    "embargo_date": lambda: _("Give the date the embargo ends."),
+    "access_conditions": lambda: _("Describe the conditions under which access is granted."),
+    "subtype": lambda: _("Choose a subtype."),
+    "creators": lambda: _("Add at least one creator."),
+}
+
+
+def _required_errors(error) -> list[FieldError]:
+    instance = error.instance if isinstance(error.instance, dict) else {}
+    found = []
+    for name in error.validator_value:
+        if name not in instance:
+            message = REQUIRED_MESSAGES.get(name, lambda: _("This field is required."))()
+            found.append(FieldError(tuple(error.absolute_path) + (name,), message, "required"))
+    return found
+
+
+def _message(error) -> tuple[str, str]:
+    kind, value = error.validator, error.validator_value
+    if kind == "format":
+        return (str(error.cause) if error.cause else _("This value is not valid.")), "format"
+    if kind in ("enum", "const"):
+        return _("“%(value)s” is not one of the allowed values.") % {"value": error.instance}, "choice"
+    if kind == "type":
+        return _("This value has the wrong type (expected %(type)s).") % {"type": value}, "type"
+    if kind == "minLength":
+        if value <= 1:
+            return _("This field cannot be empty."), "required"
+        return _("Enter at least %(count)d characters.") % {"count": value}, "min_length"
+    if kind == "maxLength":
+        return _("Enter at most %(count)d characters (this has %(length)d).") % {
+            "count": value,
+            "length": len(error.instance),
+        }, "max_length"
+    if kind == "minItems":
+        return _("Add at least %(count)d.") % {"count": value}, "required"
+    if kind == "uniqueItems":
+        return _("Each value may appear only once."), "duplicate"
+    if kind in ("additionalProperties", "unevaluatedProperties"):
+        names = ", ".join(re.findall(r"'([^']+)'", error.message.split("(")[-1])) or error.message
+        return _("Unknown field(s): %(names)s.") % {"names": names}, "unknown_field"
+    if kind == "not":
+        return _("A subtype is only allowed for publications and images."), "not_allowed"
+    if kind == "pattern":
+        return _("This value is not in the expected form."), "pattern"
+    return error.message, kind
+
+
+def _schema_errors(metadata: Any) -> list[FieldError]:
+    found: list[FieldError] = []
+    for error in validator().iter_errors(metadata):
+        if error.validator == "required":
+            found.extend(_required_errors(error))
+            continue
+        if error.validator == "minItems" and error.absolute_path and error.absolute_path[-1] == "creators":
+            found.append(FieldError(tuple(error.absolute_path), REQUIRED_MESSAGES["creators"](), "required"))
+            continue
+        message, code = _message(error)
+        found.append(FieldError(tuple(error.absolute_path), message, code))
+    return found
+
+
+def _extra_errors(metadata: dict, today: dt.date) -> list[FieldError]:
+    """Rules a JSON Schema cannot say: dates relative to today, identifiers by scheme."""
+    found = []
+    embargo = metadata.get("embargo_date")
+    if (
+        metadata.get("access_right") == "embargoed"
+        and isinstance(embargo, str)
+        and FULL_DATE_RE.match(embargo)
+    ):
+        try:
+            if dt.date.fromisoformat(embargo) <= today:
+                found.append(
+                    FieldError(
+                        ("embargo_date",), _("The embargo end date must be in the future."), "past_date"
+                    )
+                )
+        except ValueError:
+            pass  # reported by the date format
+    for index, item in enumerate(metadata.get("related_identifiers") or []):
+        if not isinstance(item, dict) or not isinstance(item.get("identifier"), str):
+            continue
+        problem = identifier_problem(item.get("scheme"), item["identifier"])
+        if problem:
+            found.append(FieldError(("related_identifiers", index, "identifier"), problem, "identifier"))
+    return found
+
+
+def identifier_problem(scheme: Any, identifier: str) -> str | None:
+    if scheme == "doi" and not DOI_RE.match(identifier):
+        return _("Enter a DOI such as 10.1234/abc.5678.")
+    if scheme == "url":
+        try:
+            URLValidator(schemes=["http", "https", "ftp"])(identifier)
+        except ValidationError:
+            return _("Enter a full web address starting with https://.")
+    if scheme == "arxiv" and not ARXIV_RE.match(identifier):
+        return _("Enter an arXiv id such as arXiv:2101.00001.")
+    return None
+
+
+PRIORITY = {"required": 0, "format": 1, "identifier": 1, "past_date": 1, "choice": 2}
+
+
+def validate_metadata(
+    metadata: Any, *, complete: bool = True, today: dt.date | None = None
+) -> list[FieldError]:
+    """All problems of ``metadata``, at most one per path (the most specific first).
+
+    ``complete=False`` (saving a draft) accepts missing required fields; everything present
+    must still be valid.
+    """
+    if not isinstance(metadata, dict):
+        return [FieldError((), _("The metadata must be a JSON object."), "type")]
+    today = today or timezone.localdate()
+    errors = _schema_errors(metadata) + _extra_errors(metadata, today)
+    if not complete:
+        errors = [e for e in errors if e.code != "required"]
+    best: dict[tuple, FieldError] = {}
+    for error in sorted(errors, key=lambda e: PRIORITY.get(e.code, 5)):
+        best.setdefault(error.path, error)
+    return sorted(best.values(), key=lambda e: [str(p).zfill(6) for p in e.path])
+
+
+# --- Cleaning ---------------------------------------------------------------------------------
+
+
+def sanitize_html(value: str) -> str:
+    return nh3.clean(
+        value,
+        tags=DESCRIPTION_TAGS,
+        attributes=DESCRIPTION_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+    ).strip()
+
+
+def plain_text(value: str) -> str:
+    """Text fields are plain text: tags (and script/style content) are removed, the rest kept."""
+    value = value.strip()
+    if TAG_RE.search(value):
+        value = html.unescape(nh3.clean(value, tags=set())).strip()
+    return value
+
+
+def normalize_doi(value: str) -> str:
+    value = value.strip()
+    for prefix in DOI_PREFIXES:
+        if value.lower().startswith(prefix):
+            return value[len(prefix) :].strip()
+    return value
+
+
+def _clean_value(value: Any, key: str | None = None) -> Any:
+    if isinstance(value, str):
+        return sanitize_html(value) if key == "description" else plain_text(value)
+    if isinstance(value, list):
+        items = [_clean_value(item) for item in value]
+        return [item for item in items if item not in ("", None, {}, [])]
+    if isinstance(value, dict):
+        cleaned = {k: _clean_value(v, k) for k, v in value.items()}
+        return {k: v for k, v in cleaned.items() if v not in ("", None, {}, [])}
+    return value
+
+
+def _clean_person(person: Any) -> Any:
+    if not isinstance(person, dict):
+        return person
+    family, given = person.get("family_name"), person.get("given_name")
+    if not person.get("name") and isinstance(family, str) and family:
+        person["name"] = f"{family}, {given}" if isinstance(given, str) and given else family
+    if isinstance(person.get("orcid"), str):
+        try:
+            person["orcid"] = normalize_orcid(person["orcid"])
+        except ValidationError:
+            pass  # kept as typed; the format check reports it
+    for affiliation in person.get("affiliations") or []:
+        if isinstance(affiliation, dict) and isinstance(affiliation.get("ror"), str):
+            try:
+                affiliation["ror"] = normalize_ror(affiliation["ror"])
+            except ValueError:
+                pass
+    return person
+
+
+def _dedupe(values: list) -> list:
+    seen, result = set(), []
+    for value in values:
+        marker = json.dumps(value, sort_keys=True)
+        if marker not in seen:
+            seen.add(marker)
+            result.append(value)
+    return result
+
+
+def clean_metadata(metadata: Any) -> Any:
+    """Trim, drop empty values, sanitise HTML and normalise identifiers. Invalid values stay as typed."""
+    if not isinstance(metadata, dict):
+        return metadata
+    data = _clean_value(metadata)
+    for key in ("creators", "contributors"):
+        if isinstance(data.get(key), list):
+            data[key] = [_clean_person(p) for p in data[key]]
+    if isinstance(data.get("languages"), list):
+        data["languages"] = _dedupe([v.lower() if isinstance(v, str) else v for v in data["languages"]])
+    if isinstance(data.get("keywords"), list):
+        data["keywords"] = _dedupe(data["keywords"])
+    for item in data.get("related_identifiers") or []:
+        if isinstance(item, dict) and item.get("scheme") == "doi" and isinstance(item.get("identifier"), str):
+            item["identifier"] = normalize_doi(item["identifier"])
+    for item in data.get("funding") or []:
+        funder = item.get("funder") if isinstance(item, dict) else None
+        if isinstance(funder, dict) and isinstance(funder.get("ror"), str):
+            try:
+                funder["ror"] = normalize_ror(funder["ror"])
+            except ValueError:
+                pass
+    if data.get("access_right") not in ("embargoed", None):
+        data.pop("embargo_date", None)
+    return data
