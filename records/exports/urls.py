@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from records.exports import views
+
+urlpatterns = [
+    path("<str:fmt>", views.export_record, name="record-export"),
+]

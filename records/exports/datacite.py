@@ -1,0 +1,332 @@
+"""DataCite Metadata Schema kernel 4.7 (``to_datacite``) and its OAI-PMH wrapper (``to_oai_datacite``).
+
+Mapped per the DataCite schema documentation and the OpenAIRE guidelines for data archives: access
+rights as ``info:eu-repo/semantics/*`` rights, the embargo end as an ``Available`` date, licences
+with their SPDX identifier.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from lxml import etree
+
+from .base import (
+    ACCESS_RIGHT_LABELS,
+    ACCESS_RIGHT_URIS,
+    ExportRecord,
+    as_export_record,
+    community_url,
+    language_bcp47,
+    normalize_doi,
+    orcid_url,
+    resource_type_label,
+    ror_url,
+)
+
+NS = "http://datacite.org/schema/kernel-4"
+SCHEMA_LOCATION = "http://datacite.org/schema/kernel-4 http://schema.datacite.org/meta/kernel-4/metadata.xsd"
+SCHEMA_VERSION = "4.7"
+OAI_NS = "http://schema.datacite.org/oai/oai-1.1/"
+OAI_SCHEMA_LOCATION = f"{OAI_NS} http://schema.datacite.org/oai/oai-1.1/oai.xsd"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+RESOURCE_TYPE_GENERAL = {
+    "publication-article": "JournalArticle",
+    "publication-preprint": "Preprint",
+    "publication-conferencepaper": "ConferencePaper",
+    "publication-report": "Report",
+    "publication-thesis": "Dissertation",
+    "publication-book": "Book",
+    "publication-section": "BookChapter",
+    "publication-technicalnote": "Report",
+    "publication-workingpaper": "Preprint",
+    "publication-proposal": "Text",
+    "publication-deliverable": "Report",
+    "publication-milestone": "Report",
+    "publication-softwaredocumentation": "Text",
+    "publication-datamanagementplan": "OutputManagementPlan",
+    "publication-patent": "Text",
+    "publication-taxonomictreatment": "Text",
+    "publication-annotationcollection": "Collection",
+    "publication-peerreview": "PeerReview",
+    "publication-other": "Text",
+    "publication": "Text",
+    "poster": "Poster",
+    "presentation": "Presentation",
+    "dataset": "Dataset",
+    "image": "Image",
+    "video": "Audiovisual",
+    "software": "Software",
+    "lesson": "InteractiveResource",
+    "other": "Other",
+}
+
+RELATED_IDENTIFIER_TYPES = {
+    "doi": "DOI",
+    "url": "URL",
+    "arxiv": "arXiv",
+    "handle": "Handle",
+    "isbn": "ISBN",
+    "issn": "ISSN",
+    "pmid": "PMID",
+    "ark": "ARK",
+    "urn": "URN",
+    "ean13": "EAN13",
+    "lsid": "LSID",
+    "purl": "PURL",
+    "w3id": "w3id",
+    "swh": "SWHID",
+    "ads": "bibcode",
+    "bibcode": "bibcode",
+}
+
+TITLE_TYPES = {
+    "alternative-title": "AlternativeTitle",
+    "subtitle": "Subtitle",
+    "translated-title": "TranslatedTitle",
+    "other": "Other",
+}
+
+
+def resource_type_general(type_id: str) -> str:
+    """DataCite ``resourceTypeGeneral`` for a resource type id (``image-photo`` → ``Image``)."""
+    return RESOURCE_TYPE_GENERAL.get(type_id) or RESOURCE_TYPE_GENERAL.get(type_id.split("-")[0], "Other")
+
+
+def _sub(parent, tag: str, text: str | None = None, **attrs) -> etree._Element:
+    el = etree.SubElement(parent, f"{{{NS}}}{tag}")
+    for key, value in attrs.items():
+        if value not in (None, ""):
+            el.set(XML_LANG if key == "lang" else key, value)
+    if text is not None:
+        el.text = text
+    return el
+
+
+def to_datacite(record) -> etree._Element:
+    """The record as a DataCite kernel-4 ``<resource>`` element (schema version 4.7)."""
+    rec = as_export_record(record)
+    md = rec.metadata
+    root = etree.Element(f"{{{NS}}}resource", nsmap={None: NS, "xsi": XSI})
+    root.set(f"{{{XSI}}}schemaLocation", SCHEMA_LOCATION)
+
+    if rec.doi:
+        _sub(root, "identifier", rec.doi, identifierType="DOI")
+    else:  # a draft has no DOI yet; the schema still requires an identifier
+        _sub(root, "identifier", rec.landing_url, identifierType="URL")
+    _people(root, "creators", "creator", rec.creators)
+    _titles(root, rec)
+    _sub(root, "publisher", rec.publisher)
+    _sub(root, "publicationYear", rec.year)
+    _sub(
+        root,
+        "resourceType",
+        resource_type_label(md),
+        resourceTypeGeneral=resource_type_general(rec.resource_type_id),
+    )
+    _subjects(root, rec)
+    if rec.contributors:
+        _people(root, "contributors", "contributor", rec.contributors)
+    _dates(root, rec)
+    if rec.languages:
+        _sub(root, "language", language_bcp47(rec.languages[0]))
+    if rec.doi:
+        alternates = _sub(root, "alternateIdentifiers")
+        _sub(alternates, "alternateIdentifier", rec.landing_url, alternateIdentifierType="URL")
+    _related(root, rec)
+    if rec.files:
+        sizes = _sub(root, "sizes")
+        _sub(sizes, "size", f"{sum(f['size'] for f in rec.files)} bytes")
+        _sub(sizes, "size", f"{len(rec.files)} files" if len(rec.files) != 1 else "1 file")
+        formats = _sub(root, "formats")
+        for mimetype in dict.fromkeys(f["mimetype"] for f in rec.files if f["mimetype"]):
+            _sub(formats, "format", mimetype)
+    if md.get("version"):
+        _sub(root, "version", md["version"])
+    _rights(root, rec)
+    _descriptions(root, rec)
+    _funding(root, rec)
+    return root
+
+
+def to_oai_datacite(record) -> etree._Element:
+    """``to_datacite`` inside the oai_datacite 1.1 wrapper (OpenAIRE's ``oai_datacite`` prefix)."""
+    root = etree.Element(f"{{{OAI_NS}}}oai_datacite", nsmap={None: OAI_NS, "xsi": XSI})
+    root.set(f"{{{XSI}}}schemaLocation", OAI_SCHEMA_LOCATION)
+    etree.SubElement(root, f"{{{OAI_NS}}}schemaVersion").text = SCHEMA_VERSION
+    etree.SubElement(root, f"{{{OAI_NS}}}datacentreSymbol").text = datacentre_symbol()
+    etree.SubElement(root, f"{{{OAI_NS}}}payload").append(to_datacite(record))
+    return root
+
+
+def datacentre_symbol() -> str:
+    """The DataCite repository account (e.g. ``CERN.ZENODO``), else the OAI repository identifier."""
+    return (settings.DATACITE_USERNAME or settings.OAI_REPOSITORY_IDENTIFIER or "").upper()
+
+
+def _people(root, wrapper: str, tag: str, people: list[dict]) -> None:
+    container = _sub(root, wrapper)
+    for person in people:
+        organizational = person.get("type") == "organizational"
+        attrs = {"contributorType": person.get("role") or "Other"} if tag == "contributor" else {}
+        el = _sub(container, tag, **attrs)
+        _sub(
+            el,
+            f"{tag}Name",
+            person.get("name") or "",
+            nameType="Organizational" if organizational else "Personal",
+        )
+        if not organizational:
+            if person.get("given_name"):
+                _sub(el, "givenName", person["given_name"])
+            if person.get("family_name"):
+                _sub(el, "familyName", person["family_name"])
+        orcid = orcid_url(person.get("orcid", ""))
+        if orcid and not organizational:
+            _sub(el, "nameIdentifier", orcid, nameIdentifierScheme="ORCID", schemeURI="https://orcid.org")
+        for affiliation in person.get("affiliations") or []:
+            ror = ror_url(affiliation.get("ror", ""))
+            _sub(
+                el,
+                "affiliation",
+                affiliation.get("name") or "",
+                affiliationIdentifier=ror,
+                affiliationIdentifierScheme="ROR" if ror else None,
+                schemeURI="https://ror.org" if ror else None,
+            )
+
+
+def _titles(root, rec: ExportRecord) -> None:
+    titles = _sub(root, "titles")
+    _sub(titles, "title", rec.title)
+    for extra in rec.metadata.get("additional_titles") or []:
+        _sub(
+            titles,
+            "title",
+            extra.get("title", ""),
+            titleType=TITLE_TYPES.get(extra.get("type"), "Other"),
+            lang=language_bcp47(extra["lang"]) if extra.get("lang") else None,
+        )
+
+
+def _subjects(root, rec: ExportRecord) -> None:
+    subjects = rec.metadata.get("subjects") or []
+    if not rec.keywords and not subjects:
+        return
+    container = _sub(root, "subjects")
+    for keyword in rec.keywords:
+        _sub(container, "subject", keyword)
+    for subject in subjects:
+        identifier = subject.get("identifier", "")
+        _sub(
+            container,
+            "subject",
+            subject.get("term", ""),
+            subjectScheme=subject.get("scheme"),
+            valueURI=identifier if identifier.startswith(("http://", "https://")) else None,
+            classificationCode=identifier if identifier and not identifier.startswith("http") else None,
+        )
+
+
+def _dates(root, rec: ExportRecord) -> None:
+    dates = _sub(root, "dates")
+    _sub(dates, "date", rec.publication_date or rec.year, dateType="Issued")
+    if rec.access_right == "embargoed" and rec.metadata.get("embargo_date"):
+        _sub(
+            dates,
+            "date",
+            rec.metadata["embargo_date"],
+            dateType="Available",
+            dateInformation="End of embargo",
+        )
+    if rec.last_modified:
+        _sub(dates, "date", rec.last_modified.date().isoformat(), dateType="Updated")
+    if rec.state == "withdrawn" and rec.withdrawn_at:
+        _sub(dates, "date", rec.withdrawn_at.date().isoformat(), dateType="Withdrawn")
+
+
+def _related(root, rec: ExportRecord) -> None:
+    items = []
+    for rel in rec.metadata.get("related_identifiers") or []:
+        scheme, identifier = rel.get("scheme"), rel.get("identifier", "")
+        id_type = RELATED_IDENTIFIER_TYPES.get(scheme)
+        if scheme == "doi":
+            identifier = normalize_doi(identifier) or identifier
+        if id_type is None:  # "other": DataCite has no such type; a URL still says something
+            if not identifier.startswith(("http://", "https://")):
+                continue
+            id_type = "URL"
+        general = None
+        if rel.get("resource_type"):
+            general = RESOURCE_TYPE_GENERAL.get(rel["resource_type"]) or RESOURCE_TYPE_GENERAL.get(
+                rel["resource_type"].split("-")[0]
+            )
+        items.append((identifier, id_type, rel.get("relation"), general))
+    for community in rec.communities:
+        items.append((community_url(community["slug"]), "URL", "IsPartOf", "Collection"))
+    if not items:
+        return
+    container = _sub(root, "relatedIdentifiers")
+    for identifier, id_type, relation, general in items:
+        _sub(
+            container,
+            "relatedIdentifier",
+            identifier,
+            relatedIdentifierType=id_type,
+            relationType=relation,
+            resourceTypeGeneral=general,
+        )
+
+
+def _rights(root, rec: ExportRecord) -> None:
+    rights = _sub(root, "rightsList")
+    licence = rec.license
+    if licence:
+        _sub(
+            rights,
+            "rights",
+            licence["title"],
+            rightsURI=licence["url"],
+            rightsIdentifier=licence["id"],
+            rightsIdentifierScheme="SPDX",
+            schemeURI="https://spdx.org/licenses/",
+            lang="en",
+        )
+    _sub(
+        rights, "rights", ACCESS_RIGHT_LABELS[rec.access_right], rightsURI=ACCESS_RIGHT_URIS[rec.access_right]
+    )
+
+
+def _descriptions(root, rec: ExportRecord) -> None:
+    md = rec.metadata
+    entries = []
+    if rec.description_text:
+        entries.append(("Abstract", rec.description_text))
+    if md.get("access_conditions") and rec.access_right == "restricted":
+        entries.append(("Other", "Access conditions: " + md["access_conditions"]))
+    if md.get("notes"):
+        entries.append(("Other", md["notes"]))
+    if not entries:
+        return
+    container = _sub(root, "descriptions")
+    for kind, text in entries:
+        _sub(container, "description", text, descriptionType=kind)
+
+
+def _funding(root, rec: ExportRecord) -> None:
+    funding = rec.metadata.get("funding") or []
+    if not funding:
+        return
+    container = _sub(root, "fundingReferences")
+    for grant in funding:
+        funder = grant.get("funder") or {}
+        el = _sub(container, "fundingReference")
+        _sub(el, "funderName", funder.get("name") or "")
+        ror = ror_url(funder.get("ror", ""))
+        if ror:
+            _sub(el, "funderIdentifier", ror, funderIdentifierType="ROR", schemeURI="https://ror.org")
+        if grant.get("award_number") or grant.get("award_uri"):
+            _sub(el, "awardNumber", grant.get("award_number", ""), awardURI=grant.get("award_uri"))
+        if grant.get("award_title"):
+            _sub(el, "awardTitle", grant["award_title"])
