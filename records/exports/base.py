@@ -428,16 +428,14 @@ def _public_files(record) -> list[dict]:
     """The current files, only where anonymous visitors may download them (never restricted/closed)."""
     from django.contrib.auth.models import AnonymousUser
 
-    if not record.can_access_files(AnonymousUser()):
+    if record.pk is None or not record.can_access_files(AnonymousUser()):
         return []
     try:
         from storage.services import current_files
-
-        found = list(current_files(record))
-    except (ImportError, AttributeError):
+    except ImportError:
         return []
     files = []
-    for item in found:
+    for item in current_files(record):
         md5 = str(_field(item, "md5", "checksum", default=""))
         files.append(
             clean(
@@ -455,16 +453,17 @@ def _public_files(record) -> list[dict]:
 
 
 def _communities(record) -> list[dict]:
-    try:
-        from curation.services import accepted_communities
-
-        found = list(accepted_communities(record))
-    except (ImportError, AttributeError):
+    """The communities the record is currently in (live membership), as anonymous visitors see them."""
+    if record.pk is None:
         return []
-    return [
-        clean({"slug": str(_field(c, "slug", default="")), "title": str(_field(c, "title", default=""))})
-        for c in found
-    ]
+    from django.contrib.auth.models import AnonymousUser
+
+    from communities.models import Community
+
+    communities = Community.objects.filter(record_links__record=record, record_links__removed_at__isnull=True)
+    if hasattr(communities, "visible_to"):  # restricted communities stay unnamed in public exports
+        communities = communities.visible_to(AnonymousUser())
+    return [clean({"slug": c.slug, "title": c.title}) for c in communities.order_by("title").distinct()]
 
 
 def community_url(slug: str) -> str:
