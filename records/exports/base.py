@@ -26,8 +26,9 @@ PRIVATE_FIELDS = frozenset({"contact_email"})
 
 # XML 1.0 Char production, negated: C0 controls except tab/LF/CR, lone surrogates, U+FFFE/U+FFFF.
 XML_ILLEGAL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-# Deliberately generous: anything shaped like local@domain.tld goes, including in URLs' userinfo.
-EMAIL_RE = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+# Generous: anything shaped like local@domain.tld goes (URLs' userinfo and query values too). The
+# local part excludes "/" so handles in URL paths (``medium.com/@user.name``) stay intact.
+EMAIL_RE = re.compile(r"[\w.!#$%&'*+=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 EMAIL_REPLACEMENT = "[e-mail address removed]"
 
 ORCID_RE = re.compile(r"(\d{4}-\d{4}-\d{4}-\d{3}[\dX])", re.IGNORECASE)

@@ -117,6 +117,9 @@ def test_every_illegal_character_including_nul_is_removed(depositor):
 def test_clean_text_and_html_to_text():
     assert clean_text("a\x00b\x0bc\ufffed\uffffe\tf\ng\rh") == "abcde\tf\ng\rh"
     assert clean_text("mail me: x.y+z@sub.example.org now") == "mail me: [e-mail address removed] now"
+    assert clean_text("Åsa.Öberg@universitet.example.se") == "[e-mail address removed]"
+    assert "a@b.example" not in clean_text("https://x.example/?to=a@b.example")
+    assert clean_text("https://medium.com/@user.name/post") == "https://medium.com/@user.name/post"
     assert html_to_text("<p>Ett &amp; två</p><p>tre<br>fyra</p><script>x</script>") == "Ett & två\ntre\nfyra"
     assert html_to_text("") == ""
 
@@ -125,3 +128,49 @@ def test_public_metadata_of_the_export_record_has_no_private_field(depositor):
     rec = ExportRecord.from_record(make_record(depositor))
     assert "contact_email" not in rec.metadata
     assert CONTACT_EMAIL not in json.dumps(rec.metadata)
+
+
+def _paths(schema: dict, root: dict, prefix: str = "") -> set[str]:
+    """Every property path the schema defines (``creators[].affiliations[].ror``…), $refs followed."""
+    if "$ref" in schema:
+        ref = schema["$ref"].removeprefix("#/")
+        target = root
+        for part in ref.split("/"):
+            target = target[part]
+        merged = {**target, **{k: v for k, v in schema.items() if k != "$ref"}}
+        merged["properties"] = {**target.get("properties", {}), **schema.get("properties", {})}
+        return _paths(merged, root, prefix)
+    paths = set()
+    for name, sub in schema.get("properties", {}).items():
+        path = f"{prefix}.{name}" if prefix else name
+        paths.add(path)
+        paths |= _paths(sub, root, path)
+    if "items" in schema:
+        paths |= _paths(schema["items"], root, prefix + "[]")
+    return paths
+
+
+def _present(value, prefix: str = "") -> set[str]:
+    paths = set()
+    if isinstance(value, dict):
+        for key, sub in value.items():
+            path = f"{prefix}.{key}" if prefix else key
+            paths.add(path)
+            paths |= _present(sub, path)
+    elif isinstance(value, list):
+        for item in value:
+            paths |= _present(item, prefix + "[]")
+    return paths
+
+
+def test_fixture_fills_every_schema_field_and_is_valid_metadata():
+    from jsonschema import Draft202012Validator
+
+    from records.validation import validate_metadata
+    from tests.records.exports_fixture import SCHEMA
+
+    metadata = all_fields()
+    missing = _paths(SCHEMA, SCHEMA) - _present(metadata)
+    assert missing == set()
+    assert list(Draft202012Validator(SCHEMA).iter_errors(metadata)) == []
+    assert validate_metadata(metadata) == []
