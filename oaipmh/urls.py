@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from oaipmh import views
 
 app_name = "oaipmh"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("oai2d", views.endpoint, name="endpoint"),
+]

@@ -1,0 +1,128 @@
+"""The ``render_record`` verb and the payload lookups the endpoint builds on.
+
+Payloads are rendered once per record and format, by the Celery task queued after publish, edit,
+withdrawal and reinstatement (``oaipmh.tasks.render_record``), and stored as text in
+``RenderedPayload``. Responses only stream stored text; a payload that is missing or stale (its
+datestamp is not the record's) is rendered on demand, stored and served, so nothing is ever missing
+and nothing outdated is ever served.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from oaipmh.formats import FORMATS
+from oaipmh.models import RenderedPayload
+from records.models import Record, RecordState
+
+# States that OAI-PMH exposes: published records, and withdrawn ones as deleted headers.
+VISIBLE_STATES = (RecordState.PUBLISHED, RecordState.WITHDRAWN)
+
+
+def oai_identifier(record_id: int) -> str:
+    return f"oai:{settings.OAI_REPOSITORY_IDENTIFIER}:{record_id}"
+
+
+def record_id_from(identifier: str) -> int | None:
+    """The record id inside ``oai:<repository>:<id>``, or None if it is not one of ours."""
+    prefix = f"oai:{settings.OAI_REPOSITORY_IDENTIFIER}:"
+    if not identifier.startswith(prefix):
+        return None
+    local = identifier[len(prefix) :]
+    if not re.fullmatch(r"[1-9][0-9]{0,17}", local):
+        return None
+    return int(local)
+
+
+def visible_records():
+    """Records OAI-PMH shows (drafts never): published ones, and withdrawn ones as deleted."""
+    return Record.objects.filter(state__in=VISIBLE_STATES, datestamp__isnull=False)
+
+
+def render_payloads(record: Record, prefixes: Iterable[str] | None = None) -> list[RenderedPayload]:
+    """Serialise a published record in the given formats (default: all), without storing."""
+    from records.exports.base import ExportRecord
+
+    export = ExportRecord.from_record(record)
+    now = timezone.now()
+    return [
+        RenderedPayload(
+            record_id=record.pk, prefix=prefix, xml=FORMATS[prefix].render(export), datestamp=record.datestamp,
+            rendered_at=now,
+        )
+        for prefix in (prefixes or FORMATS)
+    ]  # fmt: skip
+
+
+def store_payloads(payloads: list[RenderedPayload]) -> None:
+    RenderedPayload.objects.bulk_create(
+        payloads,
+        update_conflicts=True,
+        unique_fields=["record", "prefix"],
+        update_fields=["xml", "datestamp", "rendered_at"],
+    )
+
+
+def render_record(record: Record | int) -> dict[str, str]:
+    """Render and store the record's payload in every format; returns ``{prefix: xml}``.
+
+    Only published records have payloads: for any other state (withdrawn, a draft, gone) stored
+    payloads are removed and ``{}`` is returned. Safe to run twice or out of order: the payload
+    records the datestamp it was made from, and the endpoint never serves a stale one.
+    """
+    record_id = record.pk if isinstance(record, Record) else int(record)
+    with transaction.atomic():
+        current = Record.objects.filter(pk=record_id).first()
+        if current is None or current.state != RecordState.PUBLISHED or current.datestamp is None:
+            RenderedPayload.objects.filter(record_id=record_id).delete()
+            return {}
+        payloads = render_payloads(current)
+        store_payloads(payloads)
+    return {p.prefix: p.xml for p in payloads}
+
+
+def render_missing(record_ids: Iterable[int], prefix: str) -> dict[int, str]:
+    """On-demand rendering for records whose ``prefix`` payload is missing or stale: ``{id: xml}``.
+
+    Every format of each record is rendered and stored (it was missing or stale in all of them
+    too, most likely), so the next request finds them.
+    """
+    ids = list(record_ids)
+    if not ids:
+        return {}
+    found: dict[int, str] = {}
+    payloads: list[RenderedPayload] = []
+    for record in Record.objects.filter(pk__in=ids, state=RecordState.PUBLISHED, datestamp__isnull=False):
+        rendered = render_payloads(record)
+        payloads.extend(rendered)
+        found[record.pk] = next(p.xml for p in rendered if p.prefix == prefix)
+    store_payloads(payloads)
+    return found
+
+
+def set_spec(slug: str) -> str:
+    return f"user-{slug}"
+
+
+def community_slug(spec: str) -> str | None:
+    return spec[len("user-") :] if spec.startswith("user-") and len(spec) > len("user-") else None
+
+
+def set_specs_for(record_ids: Iterable[int]) -> dict[int, list[str]]:
+    """``{record id: [setSpec, …]}`` of the records' current communities, in one query."""
+    from communities.models import CommunityRecord
+
+    specs: dict[int, list[str]] = {}
+    rows = (
+        CommunityRecord.objects.filter(record_id__in=list(record_ids), removed_at__isnull=True)
+        .order_by("community__slug")
+        .values_list("record_id", "community__slug")
+    )
+    for record_id, slug in rows:
+        specs.setdefault(record_id, []).append(set_spec(slug))
+    return specs

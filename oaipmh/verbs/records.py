@@ -1,0 +1,311 @@
+"""GetRecord, ListIdentifiers and ListRecords (spec 4.1, 4.3, 4.5).
+
+Harvest consistency — how a keyset over ``(datestamp, id)`` never loses a record
+-------------------------------------------------------------------------------
+Lists are ordered by ``(key, id)``, where ``key`` is the record's datestamp (in a set: the later of
+the record's datestamp and the time its membership last changed). A page is the next
+``OAI_PAGE_SIZE`` rows after the position in the token: ``WHERE (key, id) > (last key, last id)
+ORDER BY key, id LIMIT n+1`` on the ``(datestamp, id)`` index. No OFFSET, nothing held open.
+
+A change to a record always moves its key forward to "now", which is after the harvest's start.
+So a record that existed when the harvest began is either (a) already returned, (b) still ahead
+of the position at its old key, or (c) moved by a change to a key after the start — and every
+list also covers keys after its start:
+
+* without ``until`` the list is open-ended, so (c) is simply further ahead;
+* with ``until`` the list is ``[from, until]`` followed by ``(max(start, until), ∞)``: records
+  that changed during the harvest are appended with their new datestamps (the spec, 3.5.1, allows
+  records that moved out of the range to be returned).
+
+Hence every record that existed at the start is returned at least once, and a changed one may
+appear twice, the second time with its new datestamp. Replaying a token re-runs the same keyset
+query from the same position: the same page while nothing changed. The start time, the range and
+the position travel in the signed token (``oaipmh.tokens``), so any process can serve any page.
+``completeListSize`` is counted on the first page and revised upwards if the list grows; the final
+page states the exact number returned.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import DateTimeField, F, FilteredRelation, Q, Value
+from django.db.models.functions import Coalesce, Greatest
+from django.utils.translation import gettext as _
+
+from oaipmh import envelope, tokens
+from oaipmh.formats import FORMATS
+from oaipmh.services import (
+    community_slug,
+    oai_identifier,
+    record_id_from,
+    render_missing,
+    set_specs_for,
+    visible_records,
+)
+from oaipmh.verbs import OAIError
+from records.models import RecordState
+
+CHUNK = 100  # records per streamed chunk
+
+
+@dataclass(frozen=True)
+class Query:
+    verb: str
+    prefix: str
+    from_: dt.datetime | None
+    until: dt.datetime | None
+    set_spec: str | None
+    community_id: int | None
+    started: dt.datetime
+
+
+@dataclass
+class Item:
+    record_id: int
+    key: dt.datetime
+    deleted: bool
+    xml: str | None = None
+
+
+# --- GetRecord ---------------------------------------------------------------------------------
+
+
+def get_record(request) -> list[str]:
+    prefix = request.args["metadataPrefix"]
+    record_id = record_id_from(request.args["identifier"])
+    row = None
+    if record_id is not None:
+        row = (
+            _with_payload(visible_records().filter(pk=record_id), prefix)
+            .values("id", "state", "datestamp", "payload__xml", "payload__datestamp")
+            .first()
+        )
+    problems = []
+    if row is None:
+        problems.append(("idDoesNotExist", _("No record has this identifier.")))
+    if prefix not in FORMATS:
+        problems.append(
+            ("cannotDisseminateFormat", _("This repository does not disseminate this metadataPrefix."))
+        )
+    if problems:
+        raise OAIError.many(problems)
+    item = _item(row, row["datestamp"], deleted=row["state"] != RecordState.PUBLISHED)
+    _fill_missing([item], prefix)
+    record = _record(item, set_specs_for([item.record_id]).get(item.record_id, []))
+    return [
+        envelope.head(request.base_url, request.echo()) + f"<GetRecord>{record}</GetRecord>" + envelope.TAIL
+    ]
+
+
+# --- ListIdentifiers and ListRecords -------------------------------------------------------------
+
+
+def list_identifiers(request):
+    return _list(request)
+
+
+def list_records(request):
+    return _list(request)
+
+
+def _list(request):
+    now = dt.datetime.now(dt.UTC)
+    token = request.args.get("resumptionToken")
+    state = None
+    if token:
+        state = _resume(request.verb, token, now)
+        community_id = _community_id(state.set_spec)
+        if state.set_spec is not None and community_id is None:
+            raise OAIError("noRecordsMatch", _("The set of this harvest no longer exists."))
+        query = Query(request.verb, state.prefix, state.from_, state.until, state.set_spec, community_id,
+                      state.started)  # fmt: skip
+    else:
+        query = _new_query(request, now)
+    page_size = settings.OAI_PAGE_SIZE
+    items = _fetch(query, state.after if state else None, page_size + 1)
+    if not items:
+        raise OAIError("noRecordsMatch", _("No records match these arguments."))
+    more = len(items) > page_size
+    items = items[:page_size]
+    if state:
+        cursor = state.cursor
+        total = max(state.total, cursor + len(items) + int(more)) if more else cursor + len(items)
+    else:
+        cursor = 0
+        total = max(_count(query), len(items) + int(more)) if more else len(items)
+    if query.verb == "ListRecords":
+        _fill_missing(items, query.prefix)
+    specs = set_specs_for([i.record_id for i in items])
+    resumption = ""
+    if more:
+        expires = tokens.expiry(now)
+        position = (items[-1].key, items[-1].record_id)
+        next_token = tokens.issue(
+            tokens.Resumption(
+                query.verb,
+                query.prefix,
+                query.from_,
+                query.until,
+                query.set_spec,
+                query.started,
+                position,
+                cursor + len(items),
+                total,
+                expires,
+            )  # fmt: skip
+        )
+        resumption = envelope.resumption_token(next_token, cursor, total, expires)
+    elif state:
+        resumption = envelope.resumption_token("", cursor, total, None)
+    return _stream(request, query.verb, items, specs, resumption)
+
+
+def _stream(request, verb: str, items: list[Item], specs: dict[int, list[str]], resumption: str):
+    """The response as chunks: envelope, then CHUNK records at a time, then the token and the tail."""
+    head = envelope.head(request.base_url, request.echo()) + f"<{verb}>"
+    yield head
+    render = _record if verb == "ListRecords" else _header
+    for start in range(0, len(items), CHUNK):
+        yield "".join(render(item, specs.get(item.record_id, ())) for item in items[start : start + CHUNK])
+    yield resumption + f"</{verb}>" + envelope.TAIL
+
+
+def _resume(verb: str, token: str, now: dt.datetime) -> tokens.Resumption:
+    try:
+        state = tokens.read(token, now)
+    except tokens.BadToken as exc:
+        raise OAIError("badResumptionToken", _("This resumption token is invalid or has expired.")) from exc
+    if state.verb != verb:
+        raise OAIError("badResumptionToken", _("This resumption token belongs to another verb."))
+    return state
+
+
+def _new_query(request, now: dt.datetime) -> Query:
+    prefix = request.args["metadataPrefix"]
+    if prefix not in FORMATS:
+        raise OAIError(
+            "cannotDisseminateFormat", _("This repository does not disseminate this metadataPrefix.")
+        )
+    spec = request.args.get("set")
+    community_id = None
+    if spec is not None:
+        community_id = _community_id(spec)
+        if community_id is None:
+            from communities.models import Community
+
+            if not Community.objects.exists():
+                raise OAIError("noSetHierarchy", _("This repository has no sets yet (no communities)."))
+            raise OAIError("noRecordsMatch", _("There is no set with this setSpec."))
+    return Query(request.verb, prefix, request.from_, request.until, spec, community_id, now)
+
+
+def _community_id(spec: str | None) -> int | None:
+    if spec is None:
+        return None
+    from communities.models import Community
+
+    slug = community_slug(spec)
+    return Community.objects.filter(slug=slug).values_list("pk", flat=True).first() if slug else None
+
+
+# --- Queries ---------------------------------------------------------------------------------------
+
+
+def _with_payload(queryset, prefix: str):
+    return queryset.annotate(
+        payload=FilteredRelation("oai_payloads", condition=Q(oai_payloads__prefix=prefix))
+    )
+
+
+def _keyed(query: Query):
+    """Visible records of the query's scope, annotated with their list ``key`` (and set status)."""
+    records = visible_records()
+    if query.community_id is None:
+        return records.annotate(key=F("datestamp"), removed=Value(None, output_field=DateTimeField()))
+    return (
+        records.annotate(
+            link=FilteredRelation(
+                "community_links", condition=Q(community_links__community_id=query.community_id)
+            )
+        )
+        .filter(link__id__isnull=False)
+        .annotate(
+            key=Greatest("datestamp", Coalesce("link__removed_at", "link__added_at")),
+            removed=F("link__removed_at"),
+        )
+    )
+
+
+def _intervals(query: Query) -> list[tuple[Q, dt.datetime | None]]:
+    """The list's key ranges in order, each with its inclusive upper bound (None: open)."""
+    lower = Q(key__gte=query.from_) if query.from_ else Q()
+    if query.until is None:
+        return [(lower, None)]
+    tail_start = max(query.started, query.until)
+    return [(lower & Q(key__lte=query.until), query.until), (lower & Q(key__gt=tail_start), None)]
+
+
+def _count(query: Query) -> int:
+    condition = Q()
+    for interval, _upper in _intervals(query):
+        condition |= interval
+    return _keyed(query).filter(condition).count()
+
+
+def _fetch(query: Query, after: tuple | None, limit: int) -> list[Item]:
+    base = _keyed(query)
+    if query.verb == "ListRecords":
+        base = _with_payload(base, query.prefix)
+        fields = ("id", "state", "datestamp", "key", "removed", "payload__xml", "payload__datestamp")
+    else:
+        fields = ("id", "state", "datestamp", "key", "removed")
+    if after is not None:
+        key, record_id = after
+        base = base.filter(key__gte=key).filter(Q(key__gt=key) | Q(key=key, id__gt=record_id))
+    items: list[Item] = []
+    for interval, upper in _intervals(query):
+        if after is not None and upper is not None and after[0] > upper:
+            continue  # the position is already past this range
+        rows = base.filter(interval).order_by("key", "id").values(*fields)[: limit - len(items)]
+        # Deleted: withdrawn, or (in a set) removed from the set's community.
+        items.extend(
+            _item(
+                row, row["key"], deleted=row["state"] != RecordState.PUBLISHED or row["removed"] is not None
+            )
+            for row in rows
+        )
+        if len(items) >= limit:
+            break
+    return items
+
+
+def _item(row: dict, key: dt.datetime, deleted: bool) -> Item:
+    xml = row.get("payload__xml")
+    if xml is not None and row.get("payload__datestamp") != row["datestamp"]:
+        xml = None  # stale: rendered before the record's last change
+    return Item(row["id"], key, deleted, None if deleted else xml)
+
+
+def _fill_missing(items: list[Item], prefix: str) -> None:
+    missing = [i.record_id for i in items if not i.deleted and i.xml is None]
+    if missing:
+        rendered = render_missing(missing, prefix)
+        for item in items:
+            if not item.deleted and item.xml is None:
+                item.xml = rendered[item.record_id]
+
+
+# --- Output ----------------------------------------------------------------------------------------
+
+
+def _header(item: Item, specs) -> str:
+    return envelope.header(oai_identifier(item.record_id), item.key, specs, item.deleted)
+
+
+def _record(item: Item, specs) -> str:
+    if item.deleted:
+        return f"<record>{_header(item, specs)}</record>"
+    return f"<record>{_header(item, specs)}<metadata>{item.xml}</metadata></record>"

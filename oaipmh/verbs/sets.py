@@ -1,0 +1,79 @@
+"""ListSets (spec 4.6): one set per community, ``user-<slug>``, paged by setSpec."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from communities.models import Community
+from oaipmh import envelope, tokens
+from oaipmh.envelope import text
+from oaipmh.services import set_spec
+from oaipmh.verbs import OAIError
+
+
+def _dc_description(community: Community) -> str:
+    from records.exports.base import clean_text, html_to_text
+
+    return envelope.oai_dc(
+        [
+            ("title", clean_text(community.title)),
+            ("description", html_to_text(community.description or "")),
+            ("identifier", f"{settings.SITE_URL}{community.get_absolute_url()}"),
+        ]
+    )
+
+
+def list_sets(request) -> list[str]:
+    page_size = settings.OAI_PAGE_SIZE
+    now = dt.datetime.now(dt.UTC)
+    communities = Community.objects.order_by("slug")
+    token = request.args.get("resumptionToken")
+    if token:
+        try:
+            state = tokens.read(token, now)
+        except tokens.BadToken as exc:
+            raise OAIError(
+                "badResumptionToken", _("This resumption token is invalid or has expired.")
+            ) from exc
+        if state.verb != "ListSets":
+            raise OAIError("badResumptionToken", _("This resumption token belongs to another verb."))
+        slug = state.after[0]
+        page = list(communities.filter(slug__gt=slug).only("slug", "title", "description")[: page_size + 1])
+        cursor, total = state.cursor, state.total
+        if not page:
+            raise OAIError("noRecordsMatch", _("No sets remain in this list."))
+    else:
+        page = list(communities.only("slug", "title", "description")[: page_size + 1])
+        if not page:
+            raise OAIError("noSetHierarchy", _("This repository has no sets yet (no communities)."))
+        cursor, total = 0, len(page) if len(page) <= page_size else communities.count()
+    more = len(page) > page_size
+    page = page[:page_size]
+    body = [
+        f"<set><setSpec>{text(set_spec(c.slug))}</setSpec><setName>{text(c.title)}</setName>"
+        f"<setDescription>{_dc_description(c)}</setDescription></set>"
+        for c in page
+    ]
+    resumption = ""
+    if more:
+        total = max(total, cursor + len(page) + 1)
+        expires = tokens.expiry(now)
+        next_token = tokens.issue(
+            tokens.Resumption(
+                "ListSets", None, None, None, None, now, (page[-1].slug,), cursor + len(page), total, expires
+            )  # fmt: skip
+        )
+        resumption = envelope.resumption_token(next_token, cursor, total, expires)
+    elif token:
+        resumption = envelope.resumption_token("", cursor, cursor + len(page), None)
+    return [
+        envelope.head(request.base_url, request.echo())
+        + "<ListSets>"
+        + "".join(body)
+        + resumption
+        + "</ListSets>"
+        + envelope.TAIL
+    ]
