@@ -123,7 +123,7 @@ def datacite_xml(record) -> bytes | None:
         return None
     from lxml import etree
 
-    for name in ("to_xml", "to_element", "datacite_xml", "render"):
+    for name in ("to_datacite", "to_xml"):
         function = getattr(datacite, name, None)
         if function is not None:
             result = function(record)

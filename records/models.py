@@ -161,6 +161,12 @@ class Record(models.Model):
             return self.embargo_lifted()
         return False
 
+    def files_are_public(self) -> bool:
+        """Whether anyone, signed in or not, may download the files."""
+        if self.state != RecordState.PUBLISHED:
+            return False
+        return self.access_right == "open" or (self.access_right == "embargoed" and self.embargo_lifted())
+
     def is_owner(self, user) -> bool:
         if not user.is_authenticated:
             return False

@@ -1,0 +1,212 @@
+"""The native REST API for records: ``/api/v1/records…``.
+
+Reading published records is public. Token users need ``deposit:write`` to create and update
+drafts and ``deposit:actions`` to publish, open or discard an edit draft (session users pass).
+Errors name the problem: ``{"message": …, "errors": [{"field": "$.creators[0].orcid", …}]}``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import Max
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from rest_framework import permissions
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.authentication import require_scope
+from records import services
+from records.models import Record, public_metadata
+from records.search import SearchParams, search
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+def serialize(record: Record, *, owner: bool = False, revision: int | None = None) -> dict:
+    """A record as the API shows it; ``owner`` adds drafts, the edit draft and private fields."""
+    data = {
+        "id": record.pk,
+        "state": record.state,
+        "doi": record.doi or None,
+        "doi_url": f"https://doi.org/{record.doi}" if record.doi else None,
+        "doi_is_external": record.doi_is_external,
+        "created": _iso(record.created),
+        "updated": _iso(record.updated),
+        "published_at": _iso(record.published_at),
+        "datestamp": _iso(record.datestamp),
+        "metadata": record.metadata if owner else public_metadata(record.metadata),
+        "links": {
+            "self": settings.SITE_URL + reverse("records:api-detail", args=[record.pk]),
+            "html": settings.SITE_URL + record.get_absolute_url(),
+        },
+    }
+    if revision is not None:
+        data["revision"] = revision
+    if record.is_withdrawn():
+        data["withdrawal_reason"] = record.withdrawal_reason
+        data["withdrawn_at"] = _iso(record.withdrawn_at)
+    if owner:
+        data["requested_communities"] = record.requested_communities
+        data["edit_draft"] = {"metadata": record.draft_metadata} if record.has_edit_draft() else None
+        data["links"]["revisions"] = settings.SITE_URL + reverse("records:api-revisions", args=[record.pk])
+        for action in ("publish", "edit", "discard"):
+            data["links"][action] = settings.SITE_URL + reverse(
+                "records:api-action", args=[record.pk, action]
+            )
+    return data
+
+
+def error_response(exc: services.RecordError) -> Response:
+    return Response({"message": exc.message, "errors": [e.as_dict() for e in exc.errors]}, status=exc.status)
+
+
+def bad_request(message: str, field: str = "$") -> Response:
+    return Response({"message": message, "errors": [{"field": field, "message": message}]}, status=400)
+
+
+def _page_links(request, page) -> dict:
+    def link(number):
+        query = request.GET.copy()
+        query["page"] = str(number)
+        return request.build_absolute_uri("?" + query.urlencode())
+
+    return {
+        "count": page.paginator.count,
+        "next": link(page.next_page_number()) if page.has_next() else None,
+        "previous": link(page.previous_page_number()) if page.has_previous() else None,
+    }
+
+
+def _body(request) -> tuple[dict | None, Response | None]:
+    if not isinstance(request.data, dict):
+        return None, bad_request(_("The request body must be a JSON object."))
+    metadata = request.data.get("metadata", {})
+    if not isinstance(metadata, dict):
+        return None, bad_request(_("“metadata” must be a JSON object."), "$.metadata")
+    communities = request.data.get("communities")
+    if communities is not None and not (
+        isinstance(communities, list) and all(isinstance(c, str) for c in communities)
+    ):
+        return None, bad_request(_("“communities” must be a list of community identifiers."), "$.communities")
+    doi = request.data.get("doi")
+    if doi is not None and not isinstance(doi, str):
+        return None, bad_request(_("“doi” must be a string."), "$.doi")
+    return {"metadata": metadata, "communities": communities, "doi": doi}, None
+
+
+class RecordListView(APIView):
+    """GET: published records (``?q=`` and the search filters) or, with ``?mine=true``, your own.
+    POST: a new draft from ``{"metadata": {…}, "communities": [slug…], "doi": "10.…/…"}``."""
+
+    def get_permissions(self):
+        if self.request.method == "POST":
+            return [require_scope("deposit:write")()]
+        return [permissions.AllowAny()]
+
+    def get(self, request):
+        if request.query_params.get("mine") in ("1", "true", "yes"):
+            if not request.user.is_authenticated:
+                return Response({"message": _("Sign in or send a token to list your records.")}, status=401)
+            records = Record.objects.owned_by(request.user).order_by("-updated")
+            page = Paginator(records, settings.REST_FRAMEWORK["PAGE_SIZE"]).get_page(
+                request.query_params.get("page")
+            )
+            results = [serialize(r, owner=True) for r in page.object_list]
+        else:
+            page = search(SearchParams.from_querydict(request.query_params)).page
+            results = [serialize(r) for r in page.object_list]
+        return Response({**_page_links(request, page), "results": results})
+
+    def post(self, request):
+        body, problem = _body(request)
+        if problem:
+            return problem
+        try:
+            record = services.create_draft(
+                request.user, body["metadata"], communities=body["communities"], external_doi=body["doi"]
+            )
+        except services.RecordError as exc:
+            return error_response(exc)
+        return Response(serialize(record, owner=True), status=201)
+
+
+class RecordDetailView(APIView):
+    """GET one record (drafts: owners only). PUT replaces the draft's or edit draft's metadata."""
+
+    def get_permissions(self):
+        if self.request.method in ("PUT", "PATCH"):
+            return [require_scope("deposit:write")()]
+        return [permissions.AllowAny()]
+
+    def get(self, request, pk: int):
+        record = services.get_record_for_user(request.user, pk)
+        revision = record.revisions.aggregate(n=Max("number"))["n"]
+        return Response(serialize(record, owner=record.can_edit(request.user), revision=revision))
+
+    def put(self, request, pk: int):
+        record = services.get_record_for_user(request.user, pk, write=True)
+        body, problem = _body(request)
+        if problem:
+            return problem
+        doi = body["doi"] if record.is_draft() else None
+        try:
+            services.update_metadata(
+                record, request.user, body["metadata"], communities=body["communities"], external_doi=doi
+            )
+        except services.RecordError as exc:
+            return error_response(exc)
+        return Response(serialize(record, owner=True))
+
+
+class RevisionListView(APIView):
+    """Every published revision of the record's metadata (owners and staff)."""
+
+    def get(self, request, pk: int):
+        record = services.get_record_for_user(request.user, pk, write=True)
+        revisions = [
+            {"number": r.number, "created": _iso(r.created), "summary": r.summary, "metadata": r.metadata}
+            for r in record.revisions.order_by("-number")
+        ]
+        return Response({"count": len(revisions), "results": revisions})
+
+
+class RecordActionView(APIView):
+    """POST ``publish`` (body ``{"accept_declaration": true}``), ``edit`` (open the edit draft) or ``discard``."""
+
+    permission_classes = [require_scope("deposit:actions")]
+    actions = ("publish", "edit", "discard")
+
+    def post(self, request, pk: int, action: str):
+        if action not in self.actions:
+            return Response(
+                {
+                    "message": _("Unknown action “%(action)s”: use publish, edit or discard.")
+                    % {"action": action}
+                },
+                status=404,
+            )
+        record = services.get_record_for_user(request.user, pk, write=True)
+        try:
+            if action == "publish":
+                accepted = isinstance(request.data, dict) and request.data.get("accept_declaration") is True
+                if not accepted:
+                    return bad_request(
+                        _("Accept the depositor's declaration (rights to deposit, the licence and the “as is” "
+                          "terms) by sending {\"accept_declaration\": true}."),
+                        "$.accept_declaration",
+                    )  # fmt: skip
+                services.publish(record, request.user, declaration_accepted=True)
+            elif action == "edit":
+                services.open_edit(record, request.user)
+            elif record.is_draft():
+                services.delete_draft(record, request.user)
+                return Response(status=204)
+            else:
+                services.discard_edit(record, request.user)
+        except services.RecordError as exc:
+            return error_response(exc)
+        return Response(serialize(record, owner=True))

@@ -1,0 +1,185 @@
+"""What the landing page, tombstone, revision and publish-review pages show of a record."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import strip_tags
+from django.utils.safestring import mark_safe
+
+from records.models import Record
+from records.validation import language_name, license_info
+from records.vocabularies import ACCESS_LABELS, SCHEME_LABELS, camel_words, resource_type_label
+
+logger = logging.getLogger(__name__)
+
+EXPORT_FORMATS = [
+    ("json", "JSON"),
+    ("datacite", "DataCite XML"),
+    ("dc", "Dublin Core"),
+    ("marcxml", "MARCXML"),
+    ("bibtex", "BibTeX"),
+    ("csl", "CSL-JSON"),
+    ("jsonld", "JSON-LD"),
+]
+
+
+def doi_url(doi: str) -> str:
+    return f"https://doi.org/{doi}" if doi else ""
+
+
+def identifier_url(scheme: str, identifier: str) -> str:
+    if scheme == "doi":
+        return doi_url(identifier)
+    if scheme in ("url", "purl", "w3id") or identifier.startswith(("http://", "https://")):
+        return identifier
+    if scheme == "arxiv":
+        return f"https://arxiv.org/abs/{identifier.removeprefix('arXiv:').removeprefix('arxiv:')}"
+    if scheme == "handle":
+        return f"https://hdl.handle.net/{identifier}"
+    if scheme == "pmid":
+        return f"https://pubmed.ncbi.nlm.nih.gov/{identifier}"
+    return ""
+
+
+def _exports_available() -> bool:
+    try:
+        reverse("record-export", args=[1, "json"])
+    except NoReverseMatch:
+        return False
+    return True
+
+
+def export_links(record: Record) -> list[dict]:
+    if not record.is_published() or not _exports_available():
+        return []
+    return [
+        {"label": label, "url": reverse("record-export", args=[record.pk, fmt])}
+        for fmt, label in EXPORT_FORMATS
+    ]
+
+
+def citations(record: Record) -> dict:
+    """APA and BibTeX from records/exports (empty while that package is missing or the record unpublished)."""
+    if not record.is_published():
+        return {}
+    result = {}
+    try:
+        from records.exports import bibtex, citation
+    except ImportError:
+        return {}
+    try:
+        result["apa"] = citation.apa_html(record) if hasattr(citation, "apa_html") else citation.apa(record)
+        result["bibtex"] = bibtex.to_bibtex(record)
+    except Exception:  # a formatter's bug must not take the landing page down
+        logger.exception("citation formatting failed for record %s", record.pk)
+    return result
+
+
+def jsonld_script(record: Record) -> str:
+    if not record.is_published():
+        return ""
+    try:
+        from records.exports.jsonld import to_jsonld_script
+    except ImportError:
+        return ""
+    try:
+        return mark_safe(to_jsonld_script(record))
+    except Exception:
+        logger.exception("JSON-LD failed for record %s", record.pk)
+        return ""
+
+
+def citation_meta(record: Record, metadata: dict) -> list[tuple[str, str]]:
+    """Highwire Press ``citation_*`` tags for Google Scholar."""
+    tags = [("citation_title", metadata.get("title", ""))]
+    tags += [("citation_author", p.get("name", "")) for p in metadata.get("creators") or []]
+    date = metadata.get("publication_date", "")
+    if date:
+        tags.append(("citation_publication_date", date.replace("-", "/")))
+    if record.doi:
+        tags.append(("citation_doi", record.doi))
+    if metadata.get("keywords"):
+        tags.append(("citation_keywords", "; ".join(metadata["keywords"])))
+    for code in metadata.get("languages") or []:
+        tags.append(("citation_language", code))
+    tags.append(("citation_publisher", metadata.get("publisher") or settings.SITE_NAME))
+    tags.append(("citation_abstract_html_url", settings.SITE_URL + record.get_absolute_url()))
+    rtype = (metadata.get("resource_type") or {}).get("subtype")
+    if rtype == "thesis":
+        tags.append(("citation_dissertation_institution", metadata.get("publisher", "")))
+    elif rtype in ("report", "technicalnote", "workingpaper"):
+        tags.append(("citation_technical_report_institution", metadata.get("publisher", "")))
+    for url in _pdf_urls(record):
+        tags.append(("citation_pdf_url", url))
+    return [(name, value) for name, value in tags if value]
+
+
+def _pdf_urls(record: Record) -> list[str]:
+    """Public PDF files (for Google Scholar), from the storage app's list of current files."""
+    if not record.files_are_public():
+        return []
+    try:
+        from storage.services import current_files
+    except ImportError:
+        return []
+    return [settings.SITE_URL + f["url"] for f in current_files(record) if f["key"].lower().endswith(".pdf")]
+
+
+def communities(record: Record) -> list:
+    from communities.models import Community
+
+    return list(
+        Community.objects.filter(record_links__record=record, record_links__removed_at__isnull=True).order_by(
+            "title"
+        )
+    )
+
+
+def people(persons: list) -> list[dict]:
+    result = []
+    for person in persons or []:
+        if not isinstance(person, dict):
+            continue
+        orcid = person.get("orcid", "")
+        result.append({**person, "orcid_url": f"https://orcid.org/{orcid}" if orcid else "",
+                       "role_label": camel_words(person.get("role", "")) if person.get("role") else ""})  # fmt: skip
+    return result
+
+
+def landing_context(record: Record, user, *, metadata: dict | None = None) -> dict:
+    meta = metadata if metadata is not None else record.metadata
+    rtype = meta.get("resource_type") or {}
+    is_owner = record.can_edit(user)
+    related = [
+        {**item, "url": identifier_url(item.get("scheme", ""), item.get("identifier", "")),
+         "relation_label": camel_words(item.get("relation", "")), "scheme_label": SCHEME_LABELS.get(item.get("scheme"), "")}
+        for item in meta.get("related_identifiers") or [] if isinstance(item, dict)
+    ]  # fmt: skip
+    return {
+        "record": record,
+        "meta": meta,
+        "creators": people(meta.get("creators")),
+        "contributors": people(meta.get("contributors")),
+        "type_label": resource_type_label(rtype.get("type", ""), rtype.get("subtype", "")),
+        "access_label": ACCESS_LABELS.get(meta.get("access_right", ""), ""),
+        "license": license_info(meta.get("license", "")),
+        "languages": [{"code": c, "name": language_name(c) or c} for c in meta.get("languages") or []],
+        "related": related,
+        "doi_url": doi_url(record.doi),
+        "local_doi_url": reverse("records:doi", args=[record.doi])
+        if record.doi and not record.doi_is_external
+        else "",
+        "landing_url": settings.SITE_URL + record.get_absolute_url(),
+        "communities": communities(record) if not record.is_draft() else [],
+        "citation": citations(record),
+        "exports": export_links(record),
+        "jsonld": jsonld_script(record),
+        "citation_meta": citation_meta(record, meta) if record.is_published() else [],
+        "meta_description": strip_tags(meta.get("description", ""))[:300],
+        "is_owner": is_owner,
+        "revisions": record.revisions.select_related("created_by") if is_owner else [],
+        "can_access_files": record.can_access_files(user),
+    }

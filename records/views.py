@@ -1,0 +1,326 @@
+"""Record pages: deposit and edit forms, landing page and tombstone, uploads, owners, search, DOI resolver."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_POST, require_safe
+
+from records import services
+from records import vocabularies as vocab
+from records.forms import (
+    GROUPS,
+    Cell,
+    DeclarationForm,
+    InviteForm,
+    RecordForm,
+    apply_errors,
+    build_rows,
+    form_to_metadata,
+    initial_from_metadata,
+    template_row,
+)
+from records.landing import landing_context
+from records.models import CoOwnerInvitation, InvitationState, Record, RecordState
+from records.search import SearchParams, search
+from records.validation import validate_metadata
+
+ROW_LEGENDS = {
+    "related_identifiers": _lazy("Related identifier"),
+    "funding": _lazy("Grant"),
+    "additional_titles": _lazy("Additional title"),
+    "subjects": _lazy("Subject"),
+}
+
+
+def _community_choices():
+    from communities.models import Community
+
+    return [(c.slug, c.title) for c in Community.objects.order_by("title")]
+
+
+def _form_page(request, *, record, form, metadata, row_errors, status=200, publish_errors=False):
+    rows = {group: build_rows(group, metadata.get(group), row_errors) for group in GROUPS}
+    if not rows["creators"]:
+        rows["creators"] = build_rows("creators", [{}], row_errors)
+    context = {
+        "record": record,
+        "form": form,
+        "rows": rows,
+        "row_errors": row_errors,
+        "row_templates": [
+            {"group": g, "row": template_row(g), "legend": ROW_LEGENDS.get(g, "")} for g in GROUPS
+        ],
+        "affiliation_template": {k: Cell(f"__g__-__i__-affiliations-__j__-{k}", "") for k in ("name", "ror")},
+        "access_help": [(vocab.ACCESS_LABELS[k], text) for k, text in vocab.ACCESS_HELP.items()],
+        "person_types": [("personal", _("Person")), ("organizational", _("Organisation"))],
+        "role_choices": [("", "—"), *vocab.role_choices()],
+        "scheme_choices": [("", "—"), *vocab.scheme_choices()],
+        "relation_choices": [("", "—"), *vocab.relation_choices()],
+        "title_types": [("", "—"), *vocab.title_type_choices()],
+        "publish_errors": publish_errors,
+        "error_count": len(form.errors) + len(row_errors),
+    }
+    return render(request, "records/deposit.html", context, status=status)
+
+
+def _bound_form(request, record: Record | None) -> RecordForm:
+    form = RecordForm(
+        request.POST,
+        community_choices=_community_choices(),
+        locked_doi=bool(record and not record.is_draft()),
+    )
+    form.is_valid()  # fills cleaned_data; problems are reported from the schema below
+    return form
+
+
+def _save(request, record: Record | None):
+    """Save the typed metadata (kept even when invalid); returns (record, form, metadata, row errors)."""
+    form = _bound_form(request, record)
+    metadata = form_to_metadata(form, request.POST)
+    communities = form.cleaned_data.get("communities") if "communities" in form.fields else None
+    doi = form.cleaned_data.get("external_doi") if "external_doi" in form.fields else None
+    try:
+        if record is None:
+            record = services.create_draft(
+                request.user, metadata, communities=communities, external_doi=doi, keep_invalid=True
+            )
+            errors = validate_metadata(record.metadata, complete=False)
+        else:
+            errors = services.update_metadata(
+                record, request.user, metadata, communities=communities, external_doi=doi, keep_invalid=True
+            )
+        metadata = record.working_metadata
+    except services.InvalidMetadata as exc:  # the DOI or the communities were refused: nothing saved
+        errors = exc.errors
+    return record, form, metadata, apply_errors(form, errors, metadata)
+
+
+def _handle_post(request, record: Record | None):
+    action = request.POST.get("action", "save")
+    saved, form, metadata, row_errors = _save(request, record)
+    if form.errors or row_errors or saved is None:
+        messages.error(request, _("The draft was saved, but some fields need attention.") if saved else
+                       _("The draft could not be saved: see the messages beside the fields."))  # fmt: skip
+        return _form_page(request, record=saved, form=form, metadata=metadata, row_errors=row_errors)
+    if action == "publish":
+        return redirect("records:publish", saved.pk)
+    messages.success(request, _("Draft saved."))
+    return redirect("records:edit", saved.pk)
+
+
+@login_required
+def new_upload(request):
+    if request.method == "POST":
+        return _handle_post(request, None)
+    user = request.user
+    creator = {
+        "name": user.full_name or "",
+        "orcid": user.orcid or "",
+        "affiliations": user.affiliations or [],
+    }
+    metadata = {"creators": [creator], "access_right": "open", "license": "CC-BY-4.0", "languages": ["eng"]}
+    requested = [request.GET["community"]] if request.GET.get("community") else []
+    form = RecordForm(
+        initial=initial_from_metadata(metadata, requested), community_choices=_community_choices()
+    )
+    return _form_page(request, record=None, form=form, metadata=metadata, row_errors={})
+
+
+@login_required
+def edit(request, pk: int):
+    """The draft's form; for a published record, opens (or continues) its edit draft."""
+    record = services.get_record_for_user(request.user, pk, write=True)
+    if record.is_withdrawn():
+        messages.error(request, _("This record has been withdrawn and cannot be edited."))
+        return redirect(record)
+    if record.is_published() and not record.has_edit_draft():
+        services.open_edit(record, request.user)
+    if request.method == "POST":
+        return _handle_post(request, record)
+    return _form_page(request, record=record, form=_stored_form(record), metadata=record.working_metadata,
+                      row_errors={})  # fmt: skip
+
+
+def _stored_form(record: Record) -> RecordForm:
+    initial = initial_from_metadata(
+        record.working_metadata, record.requested_communities, record.doi if record.doi_is_external else ""
+    )
+    return RecordForm(
+        initial=initial, community_choices=_community_choices(), locked_doi=not record.is_draft()
+    )
+
+
+@login_required
+def publish(request, pk: int):
+    """Review and confirm: the depositor's declaration, then publishing (or re-publishing an edit)."""
+    record = services.get_record_for_user(request.user, pk, write=True)
+    if not (record.is_draft() or record.has_edit_draft()):
+        messages.info(request, _("There is nothing to publish: open an edit draft first."))
+        return redirect(record)
+    metadata = record.working_metadata
+    errors = validate_metadata(metadata, complete=True)
+    if errors:
+        form = _stored_form(record)
+        row_errors = apply_errors(form, errors, metadata)
+        messages.error(request, _("Fix the errors below before publishing."))
+        return _form_page(request, record=record, form=form, metadata=metadata, row_errors=row_errors,
+                          publish_errors=True)  # fmt: skip
+    declaration = DeclarationForm(request.POST or None)
+    if request.method == "POST" and declaration.is_valid():
+        try:
+            services.publish(record, request.user, declaration_accepted=True)
+        except services.RecordError as exc:
+            messages.error(request, exc.message)
+            return redirect("records:edit", record.pk)
+        messages.success(request, _("Published. The DOI is %(doi)s.") % {"doi": record.doi})
+        return redirect(record)
+    context = {"record": record, "declaration": declaration, "metadata": metadata, **landing_context(record, request.user, metadata=metadata)}  # fmt: skip
+    return render(request, "records/publish.html", context, status=400 if declaration.errors else 200)
+
+
+@login_required
+@require_POST
+def discard(request, pk: int):
+    record = services.get_record_for_user(request.user, pk, write=True)
+    if record.is_draft():
+        services.delete_draft(record, request.user)
+        messages.success(request, _("The draft was deleted."))
+        return redirect("records:uploads")
+    try:
+        services.discard_edit(record, request.user)
+    except services.InvalidState as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Your changes were discarded; the published version is unchanged."))
+    return redirect(record)
+
+
+@require_safe
+def detail(request, pk: int):
+    record = services.get_record_for_user(request.user, pk)
+    if record.is_withdrawn():
+        return render(request, "records/tombstone.html", landing_context(record, request.user), status=410)
+    return render(request, "records/detail.html", landing_context(record, request.user))
+
+
+@require_safe
+def revision(request, pk: int, number: int):
+    record = services.get_record_for_user(request.user, pk, write=True)
+    rev = get_object_or_404(record.revisions, number=number)
+    context = {**landing_context(record, request.user, metadata=rev.metadata), "revision": rev}
+    return render(request, "records/revision.html", context)
+
+
+@login_required
+@require_safe
+def uploads(request):
+    mine = Record.objects.owned_by(request.user).select_related("owner").order_by("-updated")
+    context = {
+        "drafts": [r for r in mine if r.state == RecordState.DRAFT],
+        "edit_drafts": [r for r in mine if r.state == RecordState.PUBLISHED and r.draft_metadata is not None],
+        "published": [r for r in mine if r.state == RecordState.PUBLISHED],
+        "withdrawn": [r for r in mine if r.state == RecordState.WITHDRAWN],
+        "invitations": CoOwnerInvitation.objects.filter(
+            Q(user=request.user) | Q(email__iexact=request.user.email or "-", user__isnull=True),
+            state=InvitationState.PENDING,
+        ).select_related("record", "invited_by"),
+    }
+    return render(request, "records/uploads.html", context)
+
+
+@login_required
+def owners(request, pk: int):
+    record = services.get_record_for_user(request.user, pk, write=True)
+    form = InviteForm(request.POST or None)
+    if request.method == "POST":
+        if "remove" in request.POST:
+            user = get_object_or_404(get_user_model(), pk=request.POST["remove"])
+            try:
+                services.remove_co_owner(record, request.user, user)
+                messages.success(request, _("%(user)s is no longer a co-owner.") % {"user": user.username})
+            except services.RecordError as exc:
+                messages.error(request, exc.message)
+            return redirect("records:owners", record.pk)
+        if form.is_valid():
+            try:
+                services.invite_co_owner(record, request.user, form.cleaned_data["who"])
+            except services.RecordError as exc:
+                form.add_error("who", exc.message)
+            else:
+                messages.success(request, _("Invitation sent."))
+                return redirect("records:owners", record.pk)
+    context = {
+        "record": record,
+        "form": form,
+        "co_owners": record.co_owners.order_by("username"),
+        "pending": record.invitations.filter(state=InvitationState.PENDING).select_related("user"),
+    }
+    return render(request, "records/owners.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def invitation(request, token: str):
+    invite = get_object_or_404(CoOwnerInvitation.objects.select_related("record", "invited_by"), token=token)
+    if not invite.is_for(request.user):
+        raise Http404
+    if request.method == "POST":
+        try:
+            if request.POST.get("answer") == "accept":
+                record = services.accept_invitation(invite, request.user)
+                messages.success(request, _("You are now a co-owner of this record."))
+                return redirect(record)
+            services.decline_invitation(invite, request.user)
+            messages.info(request, _("Invitation declined."))
+            return redirect("records:uploads")
+        except services.RecordError as exc:
+            messages.error(request, exc.message)
+    return render(request, "records/invitation.html", {"invitation": invite})
+
+
+@require_safe
+def search_page(request):
+    params = SearchParams.from_querydict(request.GET)
+    result = search(params)
+    query = request.GET.copy()
+    query.pop("page", None)
+    facet_links = {}
+    for name, values in result.facets.items():
+        for value in values:
+            toggled = request.GET.copy()
+            toggled.pop("page", None)
+            current = toggled.getlist(name)
+            toggled.setlist(
+                name, [v for v in current if v != value.value] if value.selected else current + [value.value]
+            )
+            facet_links[(name, value.value)] = "?" + toggled.urlencode()
+    facets = [
+        {"name": name, "label": _facet_label(name),
+         "values": [{"item": v, "url": facet_links[(name, v.value)]} for v in values]}
+        for name, values in result.facets.items()
+    ]  # fmt: skip
+    context = {"result": result, "page": result.page, "facets": facets, "query_string": query.urlencode(),
+               "params": params}  # fmt: skip
+    return render(request, "records/search.html", context)
+
+
+def _facet_label(name: str) -> str:
+    from records.search import FACET_LABELS
+
+    return str(FACET_LABELS[name])
+
+
+@require_safe
+def resolve_doi(request, doi: str):
+    """The local DOI resolver: ``/doi/10.5072/site.42`` → the landing page (or its tombstone)."""
+    record = Record.objects.public().filter(doi__iexact=doi.strip()).only("pk").first()
+    if record is None:
+        raise Http404(_("No record has this DOI."))
+    return HttpResponseRedirect(reverse("records:detail", args=[record.pk]))

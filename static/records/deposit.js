@@ -1,0 +1,179 @@
+/* The deposit form: add, remove and reorder rows (creators, contributors, related identifiers…),
+   affiliations inside a person's row, the licence search, and showing the fields that apply.
+   Rows are submitted in page order and the server reads them in that order, so moving a row only
+   moves its element; new rows get a fresh index so names never clash. No libraries. */
+(function () {
+  "use strict";
+  var form = document.getElementById("deposit-form");
+  if (!form) { return; }
+  var status = document.getElementById("rows-status");
+
+  function announce(text) { if (status) { status.textContent = text; } }
+
+  function nextIndex(list) {
+    var max = -1;
+    list.querySelectorAll(":scope > [data-row]").forEach(function (row) {
+      var n = parseInt(row.getAttribute("data-index"), 10);
+      if (!isNaN(n) && n > max) { max = n; }
+    });
+    return max + 1;
+  }
+
+  function renumber(list) {
+    list.querySelectorAll(":scope > [data-row]").forEach(function (row, i) {
+      var label = row.querySelector("[data-row-number]");
+      if (label) { label.textContent = String(i + 1); }
+    });
+  }
+
+  function fromTemplate(id, replacements) {
+    var tpl = document.getElementById(id);
+    var html = tpl.innerHTML;
+    Object.keys(replacements).forEach(function (key) { html = html.split(key).join(replacements[key]); });
+    var holder = document.createElement("div");
+    holder.innerHTML = html.trim();
+    return holder.firstElementChild;
+  }
+
+  function addRow(group) {
+    var list = form.querySelector('[data-rows="' + group + '"]');
+    var row = fromTemplate("tpl-" + group, { "__i__": String(nextIndex(list)) });
+    list.appendChild(row);
+    renumber(list);
+    setupPerson(row);
+    var first = row.querySelector("input[type=text]:not([hidden]), select");
+    var visible = Array.prototype.find.call(row.querySelectorAll("input[type=text]"), function (el) {
+      return el.offsetParent !== null;
+    });
+    (visible || first).focus();
+    announce(row.querySelector("legend").textContent.trim() + " added");
+  }
+
+  function addAffiliation(row) {
+    var list = row.querySelector("[data-affiliation-list]");
+    var max = -1;
+    list.querySelectorAll("input").forEach(function (input) {
+      var m = /-affiliations-(\d+)-/.exec(input.name);
+      if (m && parseInt(m[1], 10) > max) { max = parseInt(m[1], 10); }
+    });
+    var item = fromTemplate("tpl-affiliation", {
+      "__g__": row.getAttribute("data-group"),
+      "__i__": row.getAttribute("data-index"),
+      "__j__": String(max + 1)
+    });
+    list.appendChild(item);
+    item.querySelector("input").focus();
+  }
+
+  function setupPerson(row) {
+    var type = row.querySelector('select[name$="-type"]');
+    if (!type || !row.classList.contains("person-row")) { return; }
+    function apply() {
+      var org = type.value === "organizational";
+      row.querySelectorAll(".personal-only").forEach(function (el) { el.hidden = org; });
+      row.querySelectorAll(".organizational-only").forEach(function (el) { el.hidden = !org; });
+    }
+    type.addEventListener("change", apply);
+    apply();
+  }
+
+  form.addEventListener("click", function (event) {
+    var button = event.target.closest("button");
+    if (!button || !form.contains(button)) { return; }
+    var row = button.closest("[data-row]");
+    if (button.hasAttribute("data-add-row")) {
+      event.preventDefault();
+      addRow(button.getAttribute("data-add-row"));
+    } else if (button.hasAttribute("data-add-affiliation")) {
+      event.preventDefault();
+      addAffiliation(row);
+    } else if (button.hasAttribute("data-remove-affiliation")) {
+      event.preventDefault();
+      var item = button.closest("[data-affiliation]");
+      var next = row.querySelector("[data-add-affiliation]");
+      item.remove();
+      next.focus();
+    } else if (button.hasAttribute("data-remove-row")) {
+      event.preventDefault();
+      var list = row.parentElement;
+      var addButton = form.querySelector('[data-add-row="' + row.getAttribute("data-group") + '"]');
+      var legend = row.querySelector("legend").textContent.trim();
+      row.remove();
+      renumber(list);
+      announce(legend + " removed");
+      if (addButton) { addButton.focus(); }
+    } else if (button.hasAttribute("data-move")) {
+      event.preventDefault();
+      var up = button.getAttribute("data-move") === "up";
+      var sibling = up ? row.previousElementSibling : row.nextElementSibling;
+      if (!sibling) { return; }
+      if (up) { row.parentElement.insertBefore(row, sibling); } else { row.parentElement.insertBefore(sibling, row); }
+      renumber(row.parentElement);
+      button.focus();
+      announce(row.querySelector("legend").textContent.trim());
+    }
+  });
+
+  form.querySelectorAll(".person-row").forEach(setupPerson);
+
+  // Fields that apply to the chosen resource type and access right.
+  function toggle(selector, show) {
+    form.querySelectorAll(selector).forEach(function (el) { el.hidden = !show; });
+  }
+  var rtype = document.getElementById("id_resource_type");
+  function applyType() {
+    toggle(".subtype-publication", rtype.value === "publication");
+    toggle(".subtype-image", rtype.value === "image");
+  }
+  if (rtype) { rtype.addEventListener("change", applyType); applyType(); }
+
+  function accessValue() {
+    var checked = form.querySelector('input[name="access_right"]:checked');
+    return checked ? checked.value : "";
+  }
+  function applyAccess() {
+    var value = accessValue();
+    toggle(".access-embargoed", value === "embargoed");
+    toggle(".access-restricted", value === "restricted");
+  }
+  form.querySelectorAll('input[name="access_right"]').forEach(function (radio) {
+    radio.addEventListener("change", applyAccess);
+  });
+  applyAccess();
+
+  // Licence search: filters the options of the licence list as you type.
+  var search = document.getElementById("licence-search");
+  var select = document.getElementById("id_license");
+  if (search && select) {
+    search.closest(".licence-search").hidden = false;
+    select.size = 8;
+    search.addEventListener("input", function () {
+      var words = search.value.toLowerCase().split(/\s+/).filter(Boolean);
+      var shown = 0, firstShown = null;
+      Array.prototype.forEach.call(select.options, function (option) {
+        var text = (option.text + " " + option.value).toLowerCase().replace(/-/g, " ");
+        var match = words.every(function (w) { return text.indexOf(w.replace(/-/g, " ")) !== -1; });
+        option.hidden = !match && option.value !== "";
+        if (match && option.value) { shown += 1; if (!firstShown) { firstShown = option; } }
+      });
+      announce(shown + " licences");
+    });
+    search.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") {
+        event.preventDefault();
+        var first = Array.prototype.find.call(select.options, function (o) { return !o.hidden && o.value; });
+        if (first) { select.value = first.value; select.focus(); }
+      }
+    });
+  }
+
+  var discard = document.getElementById("discard-form");
+  if (discard) {
+    discard.addEventListener("submit", function (event) {
+      if (!window.confirm(discard.getAttribute("data-confirm"))) { event.preventDefault(); }
+    });
+  }
+
+  var summary = document.getElementById("error-summary");
+  if (summary) { summary.focus(); }
+}());
