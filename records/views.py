@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -121,8 +121,10 @@ def new_upload(request):
     if request.method == "POST":
         return _handle_post(request, None)
     user = request.user
+    given, _sep, family = (user.full_name or "").strip().rpartition(" ")
     creator = {
-        "name": user.full_name or "",
+        "family_name": family,
+        "given_name": given,
         "orcid": user.orcid or "",
         "affiliations": user.affiliations or [],
     }
@@ -149,13 +151,20 @@ def edit(request, pk: int):
                       row_errors={})  # fmt: skip
 
 
-def _stored_form(record: Record) -> RecordForm:
+def _stored_form(record: Record, *, bound: bool = False) -> RecordForm:
+    """The form showing the stored draft; ``bound`` so that errors can be attached to it."""
     initial = initial_from_metadata(
         record.working_metadata, record.requested_communities, record.doi if record.doi_is_external else ""
     )
-    return RecordForm(
-        initial=initial, community_choices=_community_choices(), locked_doi=not record.is_draft()
-    )
+    options = {"community_choices": _community_choices(), "locked_doi": not record.is_draft()}
+    if not bound:
+        return RecordForm(initial=initial, **options)
+    data = QueryDict(mutable=True)
+    for key, value in initial.items():
+        data.setlist(key, value if isinstance(value, list) else [value])
+    form = RecordForm(data, **options)
+    form.is_valid()
+    return form
 
 
 @login_required
@@ -168,12 +177,12 @@ def publish(request, pk: int):
     metadata = record.working_metadata
     errors = validate_metadata(metadata, complete=True)
     if errors:
-        form = _stored_form(record)
+        form = _stored_form(record, bound=True)
         row_errors = apply_errors(form, errors, metadata)
         messages.error(request, _("Fix the errors below before publishing."))
         return _form_page(request, record=record, form=form, metadata=metadata, row_errors=row_errors,
                           publish_errors=True)  # fmt: skip
-    declaration = DeclarationForm(request.POST or None)
+    declaration = DeclarationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and declaration.is_valid():
         try:
             services.publish(record, request.user, declaration_accepted=True)
@@ -239,7 +248,7 @@ def uploads(request):
 @login_required
 def owners(request, pk: int):
     record = services.get_record_for_user(request.user, pk, write=True)
-    form = InviteForm(request.POST or None)
+    form = InviteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if "remove" in request.POST:
             user = get_object_or_404(get_user_model(), pk=request.POST["remove"])
