@@ -1,5 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from storage import api, views
 
 app_name = "storage"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("records/<int:pk>/files/", views.files_page, name="files"),
+    path("records/<int:pk>/files.zip", views.download_all, name="download_all"),
+    path("records/<int:pk>/files/<path:key>", views.download, name="download"),
+    path("api/v1/records/<int:pk>/files", api.RecordFilesAPI.as_view(), name="api-files"),
+    path("api/v1/records/<int:pk>/files/<path:key>", api.RecordFileAPI.as_view(), name="api-file"),
+    path("api/v1/records/<int:pk>/restore-file", api.RestoreFileAPI.as_view(), name="api-restore-file"),
+    path("api/v1/records/<int:pk>/uploads", api.CreateUploadAPI.as_view(), name="api-uploads"),
+    path("api/v1/uploads/<uuid:upload_id>", api.UploadAPI.as_view(), name="api-upload"),
+    path("api/v1/uploads/<uuid:upload_id>/finish", api.FinishUploadAPI.as_view(), name="api-upload-finish"),
+]

@@ -1,0 +1,115 @@
+from django.contrib import admin, messages
+from django.template.defaultfilters import filesizeformat
+
+from storage import services
+from storage.models import FileInstance, FileReplica, FileVersion, Location, RecordFile, RecordQuota, Upload
+
+
+@admin.register(Location)
+class LocationAdmin(admin.ModelAdmin):
+    list_display = ("name", "url", "is_primary", "active", "created")
+    readonly_fields = ("name", "url", "is_primary", "active", "created")
+
+    def has_add_permission(self, request):
+        return False  # locations come from STORAGE_LOCATIONS
+
+
+class ReplicaInline(admin.TabularInline):
+    model = FileReplica
+    extra = 0
+    readonly_fields = ("location", "path", "created", "last_verified", "verified_ok")
+    can_delete = False
+
+
+@admin.register(FileInstance)
+class FileInstanceAdmin(admin.ModelAdmin):
+    list_display = ("id", "location", "path", "human_size", "md5", "created", "verified_ok")
+    list_filter = ("location", "verified_ok")
+    search_fields = ("id", "md5", "sha256", "path")
+    readonly_fields = [f.name for f in FileInstance._meta.fields]
+    inlines = [ReplicaInline]
+    actions = ["verify_copies", "repair_copies"]
+
+    @admin.display(description="size")
+    def human_size(self, obj):
+        return filesizeformat(obj.size)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # stored content is never deleted by hand
+
+    @admin.action(description="Verify the checksums of every copy")
+    def verify_copies(self, request, queryset):
+        for instance in queryset:
+            results = services.verify(instance, request.user)
+            level = messages.SUCCESS if all(results.values()) else messages.ERROR
+            self.message_user(request, f"{instance.pk}: {results}", level)
+
+    @admin.action(description="Repair bad or missing copies from a good one")
+    def repair_copies(self, request, queryset):
+        for instance in queryset:
+            results = services.repair(instance, request.user)
+            level = messages.SUCCESS if all(results.values()) else messages.ERROR
+            self.message_user(request, f"{instance.pk}: {results}", level)
+
+
+class VersionInline(admin.TabularInline):
+    model = FileVersion
+    extra = 0
+    fields = ("number", "state", "instance", "mimetype", "created", "created_by", "published_at")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RecordFile)
+class RecordFileAdmin(admin.ModelAdmin):
+    list_display = ("record", "key", "removed", "remove_staged", "created")
+    search_fields = ("key", "record__id")
+    readonly_fields = ("record", "key", "removed", "remove_staged", "created")
+    inlines = [VersionInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Upload)
+class UploadAdmin(admin.ModelAdmin):
+    list_display = ("id", "record", "key", "offset", "size", "state", "created_by", "updated")
+    readonly_fields = [f.name for f in Upload._meta.fields]
+    actions = ["cancel_uploads"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # use the action: it removes the bytes too
+
+    @admin.action(description="Cancel the selected uploads (their bytes are removed)")
+    def cancel_uploads(self, request, queryset):
+        for upload in queryset.select_related("record", "location"):
+            services.cancel_upload(upload, request.user)
+        self.message_user(request, "Cancelled.", messages.SUCCESS)
+
+
+@admin.register(RecordQuota)
+class RecordQuotaAdmin(admin.ModelAdmin):
+    list_display = ("record", "max_bytes", "max_files", "granted_by", "updated")
+    fields = ("record", "max_bytes", "max_files", "reason")
+    raw_id_fields = ("record",)
+
+    def save_model(self, request, obj, form, change):
+        quota = services.set_quota(
+            request.user, obj.record, max_bytes=obj.max_bytes, max_files=obj.max_files, reason=obj.reason
+        )
+        obj.pk = quota.pk
+
+    def has_delete_permission(self, request, obj=None):
+        return False

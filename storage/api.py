@@ -1,0 +1,301 @@
+"""The upload API: used by the browser uploader (session + CSRF) and API clients (token, deposit:write).
+
+Resumable protocol (offsets in bytes; bodies of chunks are raw bytes):
+
+- ``POST /api/v1/records/<id>/uploads`` ``{"key": "data/a.csv", "size": 123}`` → 201
+  ``{"id", "offset": 0, "size", "key", "url"}``; refused before any byte for a bad name (400), a
+  record that cannot change (409) or the quota (413, with ``limit`` and ``used``).
+- ``HEAD /api/v1/uploads/<id>`` → ``Upload-Offset`` and ``Upload-Length`` headers (``GET``: JSON).
+- ``PATCH /api/v1/uploads/<id>`` with ``Upload-Offset: N`` and ``Content-Length`` → 204 with the new
+  ``Upload-Offset``. A wrong offset → 409 ``{"offset": expected}``; past the declared size → 400.
+- ``POST /api/v1/uploads/<id>/finish`` (optional ``{"md5", "sha256"}`` to compare) → 201 file JSON.
+- ``DELETE /api/v1/uploads/<id>`` cancels.
+
+One streaming request: ``PUT /api/v1/records/<id>/files/<key>`` with the bytes as the body.
+``DELETE`` on the same URL removes the key from the draft; ``GET /api/v1/records/<id>/files`` lists.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from rest_framework import permissions
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.authentication import require_scope
+from records.models import Record
+from storage import services, streams
+from storage.models import FileVersion, Upload
+
+DepositWrite = require_scope("deposit:write")
+
+
+def error_response(exc: services.StorageError) -> Response:
+    response = Response(exc.as_dict(), status=exc.status)
+    if "offset" in exc.details:
+        response["Upload-Offset"] = str(exc.details["offset"])
+    if isinstance(exc, services.UploadBusy):
+        response["Retry-After"] = "1"
+    return response
+
+
+def _forbidden(message: str) -> Response:
+    return Response({"message": message, "code": "forbidden"}, status=403)
+
+
+def record_for_owner(request, pk: int) -> Record:
+    """The record if the user may see it (drafts: 404 to others); PermissionError unless an owner."""
+    record = get_object_or_404(Record.objects.select_related("owner"), pk=pk)
+    if not record.can_view(request.user):
+        raise Http404
+    if not record.is_owner(request.user):
+        raise PermissionError(_("Only the owners of a record can change its files."))
+    return record
+
+
+def upload_for_user(request, upload_id) -> Upload:
+    upload = Upload.objects.select_related("record", "location").filter(pk=upload_id).first()
+    if upload is None or upload.created_by_id != request.user.pk or not upload.record.is_owner(request.user):
+        raise Http404
+    return upload
+
+
+def upload_json(upload: Upload) -> dict:
+    return {
+        "id": str(upload.pk),
+        "key": upload.key,
+        "size": upload.size,
+        "offset": upload.offset,
+        "state": upload.state,
+        "created": upload.created.isoformat(),
+        "url": f"/api/v1/uploads/{upload.pk}",
+    }
+
+
+def version_json(record_id: int, key: str, version: FileVersion | None, **extra) -> dict:
+    data = {"key": key, **extra}
+    if version is not None:
+        instance = version.instance
+        data.update(
+            size=instance.size,
+            md5=instance.md5,
+            sha256=instance.sha256,
+            mimetype=version.mimetype,
+            version=version.number,
+            staged=version.is_staged,
+            created=version.created.isoformat(),
+            download=services.download_url(record_id, key, None if version.number else "draft"),
+        )
+    return data
+
+
+def files_json(record, user) -> dict:
+    """The files as ``user`` may see them: the working set for owners, the published ones otherwise."""
+    if record.is_owner(user) and services.files_editable(record):
+        working = services.working_files(record)
+        usage = services.usage(record)
+        uploads = record.uploads.filter(created_by=user) if user.is_authenticated else []
+        return {
+            "editable": True,
+            "files": [
+                version_json(
+                    record.pk,
+                    wf.key,
+                    wf.version or wf.current,
+                    status=wf.status,
+                    versions=[
+                        {"version": v.number, "md5": v.instance.md5, "size": v.instance.size}
+                        for v in wf.history
+                    ],
+                )
+                for wf in working
+            ],
+            "uploads": [upload_json(upload) for upload in uploads],
+            "usage": {
+                "bytes": usage.bytes,
+                "files": usage.files,
+                "max_bytes": usage.max_bytes,
+                "max_files": usage.max_files,
+            },
+        }
+    return {
+        "editable": False,
+        "files": [
+            version_json(record.pk, rf.key, current)
+            for rf, current, _history in services.published_files(record)
+        ],
+    }
+
+
+class RecordFilesAPI(APIView):
+    """GET: the record's files (owners editing see the staged state and their unfinished uploads)."""
+
+    permission_classes = [permissions.AllowAny]
+
+    def get(self, request, pk: int):
+        record = get_object_or_404(Record.objects.select_related("owner"), pk=pk)
+        if not record.can_view(request.user):
+            raise Http404
+        if not record.can_access_files(request.user):
+            return _forbidden(_("The files of this record are not available to you."))
+        return Response(files_json(record, request.user))
+
+
+class RecordFileAPI(APIView):
+    """PUT: the body becomes a new staged version of the key (one streaming request). DELETE: remove."""
+
+    permission_classes = [DepositWrite]
+
+    def put(self, request, pk: int, key: str):
+        try:
+            record = record_for_owner(request, pk)
+        except PermissionError as exc:
+            return _forbidden(str(exc))
+        raw = request._request
+        length = raw.META.get("CONTENT_LENGTH")
+        if not length or not length.isdigit():
+            return Response(
+                {
+                    "message": _("Send the file with a Content-Length header (its size in bytes)."),
+                    "code": "length_required",
+                },
+                status=411,
+            )
+        try:
+            version = services.store_stream(
+                record,
+                key,
+                streams.request_body_reader(raw),
+                request.user,
+                size=int(length),
+                md5=request.query_params.get("md5"),
+                sha256=request.query_params.get("sha256"),
+            )
+        except services.StorageError as exc:
+            return error_response(exc)
+        return Response(version_json(record.pk, version.file.key, version), status=201)
+
+    def delete(self, request, pk: int, key: str):
+        try:
+            record = record_for_owner(request, pk)
+            services.remove_file(record, key, request.user)
+        except PermissionError as exc:
+            return _forbidden(str(exc))
+        except services.StorageError as exc:
+            return error_response(exc)
+        return Response(status=204)
+
+
+class RestoreFileAPI(APIView):
+    """POST ``{"key"}``: undo the staged removal of a key."""
+
+    permission_classes = [DepositWrite]
+
+    def post(self, request, pk: int):
+        key = request.data.get("key") if isinstance(request.data, dict) else None
+        try:
+            record = record_for_owner(request, pk)
+            services.restore_file(record, key or "", request.user)
+        except PermissionError as exc:
+            return _forbidden(str(exc))
+        except services.StorageError as exc:
+            return error_response(exc)
+        return Response(status=204)
+
+
+class CreateUploadAPI(APIView):
+    permission_classes = [DepositWrite]
+
+    def post(self, request, pk: int):
+        data = request.data if isinstance(request.data, dict) else {}
+        size = data.get("size")
+        if not isinstance(size, int) or isinstance(size, bool):
+            return Response(
+                {"message": _("Give the file's size in bytes as “size”."), "code": "invalid"}, status=400
+            )
+        try:
+            record = record_for_owner(request, pk)
+            upload = services.create_upload(record, data.get("key", ""), size, request.user)
+        except PermissionError as exc:
+            return _forbidden(str(exc))
+        except services.StorageError as exc:
+            return error_response(exc)
+        response = Response(upload_json(upload), status=201)
+        response["Location"] = upload_json(upload)["url"]
+        response["Upload-Offset"] = "0"
+        return response
+
+
+class UploadAPI(APIView):
+    permission_classes = [DepositWrite]
+
+    def _headers(self, response: Response, upload: Upload) -> Response:
+        response["Upload-Offset"] = str(upload.offset)
+        response["Upload-Length"] = str(upload.size)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def head(self, request, upload_id):
+        upload = upload_for_user(request, upload_id)
+        return self._headers(Response(status=200), upload)
+
+    def get(self, request, upload_id):
+        upload = upload_for_user(request, upload_id)
+        return self._headers(Response(upload_json(upload)), upload)
+
+    def patch(self, request, upload_id):
+        upload = upload_for_user(request, upload_id)
+        raw = request._request
+        offset = raw.headers.get("Upload-Offset", request.query_params.get("offset", ""))
+        length = raw.META.get("CONTENT_LENGTH") or ""
+        if not offset.isdigit():
+            return self._headers(
+                Response(
+                    {
+                        "message": _("Send the chunk's start as an Upload-Offset header."),
+                        "code": "invalid",
+                        "offset": upload.offset,
+                    },
+                    status=400,
+                ),  # fmt: skip
+                upload,
+            )
+        if not length.isdigit():
+            return self._headers(
+                Response(
+                    {
+                        "message": _("Send the chunk with a Content-Length header."),
+                        "code": "length_required",
+                        "offset": upload.offset,
+                    },
+                    status=411,
+                ),  # fmt: skip
+                upload,
+            )
+        try:
+            upload = services.write_chunk(upload, int(offset), streams.request_body_reader(raw), int(length))
+        except services.StorageError as exc:
+            return error_response(exc)
+        return self._headers(Response(status=204), upload)
+
+    def delete(self, request, upload_id):
+        upload = upload_for_user(request, upload_id)
+        services.cancel_upload(upload, request.user)
+        return Response(status=204)
+
+
+class FinishUploadAPI(APIView):
+    permission_classes = [DepositWrite]
+
+    def post(self, request, upload_id):
+        upload = upload_for_user(request, upload_id)
+        data = request.data if isinstance(request.data, dict) else {}
+        try:
+            version = services.finish_upload(
+                upload, request.user, md5=data.get("md5"), sha256=data.get("sha256")
+            )
+        except services.StorageError as exc:
+            return error_response(exc)
+        return Response(version_json(upload.record_id, version.file.key, version), status=201)

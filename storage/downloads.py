@@ -1,0 +1,250 @@
+"""Serving stored files: conditional GETs, Range requests, Content-Disposition, X-Accel-Redirect, ZIPs."""
+
+from __future__ import annotations
+
+import io
+import re
+import secrets
+import unicodedata
+import zipfile
+from collections.abc import Iterator
+from urllib.parse import quote
+
+from django.conf import settings
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date, parse_http_date_safe
+
+from storage.models import FileVersion
+from storage.streams import BLOCK_SIZE
+
+# Shown in the browser; everything else is downloaded (HTML or SVG from users must never run here).
+INLINE_TYPES = {"application/pdf", "text/plain", "text/csv", "application/json"}
+INLINE_PREFIXES = ("image/", "audio/", "video/")
+INLINE_EXCLUDED = {"image/svg+xml"}
+MAX_RANGES = 16
+
+
+def content_disposition(filename: str, *, inline: bool) -> str:
+    """RFC 6266 with an ASCII fallback and an RFC 5987 ``filename*`` for non-ASCII names."""
+    kind = "inline" if inline else "attachment"
+    ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
+    ascii_name = re.sub(r'[\x00-\x1f\x7f"\\]', "_", ascii_name).strip() or "download"
+    if ascii_name == filename:
+        return f'{kind}; filename="{ascii_name}"'
+    return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def shows_inline(mimetype: str) -> bool:
+    if mimetype in INLINE_EXCLUDED:
+        return False
+    return mimetype in INLINE_TYPES or mimetype.startswith(INLINE_PREFIXES)
+
+
+def parse_ranges(header: str, size: int) -> list[tuple[int, int]] | None:
+    """Byte ranges [(first, last)] of a ``Range`` header; None to ignore it; [] if unsatisfiable."""
+    unit, _sep, spec = header.partition("=")
+    if unit.strip().lower() != "bytes" or not spec.strip():
+        return None
+    ranges = []
+    for part in spec.split(","):
+        part = part.strip()
+        match = re.fullmatch(r"(\d*)-(\d*)", part)
+        if not match or match.groups() == ("", ""):
+            return None  # malformed: serve the whole file (RFC 9110 §14.2)
+        first, last = match.groups()
+        if first == "":
+            length = int(last)
+            if length == 0:
+                continue
+            ranges.append((max(0, size - length), size - 1))
+        else:
+            start = int(first)
+            end = int(last) if last else size - 1
+            if end < start:
+                return None
+            if start >= size:
+                continue
+            ranges.append((start, min(end, size - 1)))
+    if len(ranges) > MAX_RANGES:
+        return None
+    ranges.sort()
+    merged: list[tuple[int, int]] = []
+    for first, last in ranges:
+        if merged and first <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], last))
+        else:
+            merged.append((first, last))
+    return merged
+
+
+class RangeReader:
+    """A file's bytes [first, last], read in blocks (no fileno: servers must not sendfile past it)."""
+
+    def __init__(self, handle, first: int, last: int):
+        self.handle = handle
+        self.handle.seek(first)
+        self.remaining = last - first + 1
+
+    def read(self, size: int = BLOCK_SIZE) -> bytes:
+        if self.remaining <= 0:
+            return b""
+        data = self.handle.read(min(size if size > 0 else BLOCK_SIZE, self.remaining))
+        self.remaining -= len(data)
+        return data
+
+    def __iter__(self) -> Iterator[bytes]:
+        while block := self.read(BLOCK_SIZE):
+            yield block
+
+    def close(self) -> None:
+        self.handle.close()
+
+
+def _if_range_allows(request, etag: str, last_modified: int) -> bool:
+    value = request.META.get("HTTP_IF_RANGE")
+    if not value:
+        return True
+    if value.startswith('"') or value.startswith("W/"):
+        return value == etag  # strong comparison only
+    date = parse_http_date_safe(value)
+    return date is not None and date == last_modified
+
+
+def serve_version(request, version: FileVersion, *, attachment: bool = False) -> HttpResponse:
+    """The response for one file version: 200, 206, 304, 412 or 416, streamed."""
+    instance = version.instance
+    etag = instance.etag
+    modified = int((version.published_at or version.created).timestamp())
+    filename = version.file.filename
+    inline = shows_inline(version.mimetype) and not attachment
+    headers = {
+        "ETag": etag,
+        "Last-Modified": http_date(modified),
+        "Accept-Ranges": "bytes",
+        "Cache-Control": "private, no-cache",
+        "Content-Disposition": content_disposition(filename, inline=inline),
+        "X-Content-Type-Options": "nosniff",
+    }
+    if not inline:
+        # Should a browser render an attachment anyway, nothing in it may run.
+        headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    conditional = get_conditional_response(request, etag=etag, last_modified=modified)
+    if conditional is not None:
+        for name in ("ETag", "Last-Modified", "Cache-Control"):
+            conditional[name] = headers[name]
+        return conditional
+
+    size = instance.size
+    ranges = None
+    if request.META.get("HTTP_RANGE") and size > 0 and _if_range_allows(request, etag, modified):
+        ranges = parse_ranges(request.META["HTTP_RANGE"], size)
+    if ranges == []:
+        response = HttpResponse(status=416)
+        response["Content-Range"] = f"bytes */{size}"
+        return response
+
+    prefix = settings.X_ACCEL_REDIRECT_PREFIX
+    backend = instance.location.backend()
+    if prefix and backend.local_path(instance.path) is not None:
+        # nginx serves the bytes (and the Range) from an internal location mapped to the roots.
+        response = HttpResponse(content_type=version.mimetype)
+        response["X-Accel-Redirect"] = f"{prefix.rstrip('/')}/{instance.location.name}/{quote(instance.path)}"
+        for name, value in headers.items():
+            response[name] = value
+        return response
+
+    if request.method == "HEAD":
+        response = HttpResponse(content_type=version.mimetype)
+        response["Content-Length"] = str(size)
+        for name, value in headers.items():
+            response[name] = value
+        return response
+
+    handle = backend.open_read(instance.path)
+    if not ranges:
+        response = FileResponse(handle, content_type=version.mimetype)
+        response["Content-Length"] = str(size)
+    elif len(ranges) == 1:
+        first, last = ranges[0]
+        response = StreamingHttpResponse(
+            RangeReader(handle, first, last), status=206, content_type=version.mimetype
+        )
+        response["Content-Range"] = f"bytes {first}-{last}/{size}"
+        response["Content-Length"] = str(last - first + 1)
+    else:
+        response = _multipart_ranges(handle, ranges, size, version.mimetype)
+    for name, value in headers.items():
+        response[name] = value
+    return response
+
+
+def _multipart_ranges(handle, ranges, size: int, mimetype: str) -> StreamingHttpResponse:
+    boundary = secrets.token_hex(16)
+    parts = []
+    for first, last in ranges:
+        head = (
+            f"\r\n--{boundary}\r\nContent-Type: {mimetype}\r\nContent-Range: bytes {first}-{last}/{size}\r\n\r\n"
+        ).encode("ascii")
+        parts.append((head, first, last))
+    tail = f"\r\n--{boundary}--\r\n".encode("ascii")
+    length = sum(len(head) + last - first + 1 for head, first, last in parts) + len(tail)
+
+    def body() -> Iterator[bytes]:
+        try:
+            for head, first, last in parts:
+                yield head
+                yield from RangeReader(handle, first, last)
+            yield tail
+        finally:
+            handle.close()
+
+    response = StreamingHttpResponse(
+        body(), status=206, content_type=f"multipart/byteranges; boundary={boundary}"
+    )
+    response["Content-Length"] = str(length)
+    return response
+
+
+# --- "Download all" ---------------------------------------------------------------------------------
+
+
+class _Sink(io.RawIOBase):
+    """An unseekable sink: zipfile then writes data descriptors and never seeks back."""
+
+    def __init__(self):
+        self.chunks: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self.chunks.append(bytes(data))
+        return len(data)
+
+    def take(self) -> bytes:
+        data = b"".join(self.chunks)
+        self.chunks.clear()
+        return data
+
+
+def zip_stream(entries: list[tuple[str, FileVersion]]) -> Iterator[bytes]:
+    """A ZIP (stored, not compressed: research data is mostly compressed already) built while sent."""
+    sink = _Sink()
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for name, version in entries:
+            info = zipfile.ZipInfo(name, date_time=(version.published_at or version.created).timetuple()[:6])
+            info.compress_type = zipfile.ZIP_STORED
+            info.file_size = version.instance.size
+            info.external_attr = 0o644 << 16
+            with version.instance.location.backend().open_read(version.instance.path) as source:
+                with archive.open(info, "w") as target:
+                    while block := source.read(BLOCK_SIZE):
+                        target.write(block)
+                        yield sink.take()
+            yield sink.take()
+    yield sink.take()
+
+
+def zip_limit() -> int:
+    return int(getattr(settings, "STORAGE_ZIP_MAX_BYTES", 10 * 10**9))

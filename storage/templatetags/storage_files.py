@@ -1,0 +1,173 @@
+"""Context for the two file includes: the uploader (deposit form) and the files table (landing page)."""
+
+from __future__ import annotations
+
+from django import template
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+
+from storage import downloads, services
+
+register = template.Library()
+
+
+def _sort_key(key: str) -> tuple:
+    """Folders before files at every level, then by name."""
+    parts = key.split("/")
+    return tuple((0, part.casefold(), part) for part in parts[:-1]) + ((1, parts[-1].casefold(), parts[-1]),)
+
+
+def tree_rows(items: list[dict]) -> list[dict]:
+    """Flatten files into rows with folder rows before their contents; ``depth`` for indentation."""
+    rows: list[dict] = []
+    previous: list[str] = []
+    for item in sorted(items, key=lambda i: _sort_key(i["key"])):
+        folders = item["key"].split("/")[:-1]
+        common = 0
+        while common < min(len(previous), len(folders)) and previous[common] == folders[common]:
+            common += 1
+        for depth in range(common, len(folders)):
+            rows.append(
+                {
+                    "folder": True,
+                    "name": folders[depth],
+                    "path": "/".join(folders[: depth + 1]),
+                    "depth": depth,
+                }
+            )
+        rows.append({**item, "folder": False, "name": item["key"].split("/")[-1], "depth": len(folders)})
+        previous = folders
+    return rows
+
+
+def _user(context):
+    request = context.get("request")
+    return getattr(request, "user", None) or context.get("user")
+
+
+def _url(name: str, *args) -> str:
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return ""
+
+
+def uploader_config(record) -> dict:
+    return {
+        "record": record.pk,
+        "filesApi": reverse("storage:api-files", args=[record.pk]),
+        "fileApi": reverse("storage:api-files", args=[record.pk]) + "/",
+        "restoreApi": reverse("storage:api-restore-file", args=[record.pk]),
+        "createUpload": reverse("storage:api-uploads", args=[record.pk]),
+        "downloadBase": reverse("storage:files", args=[record.pk]),
+        "chunkSize": services.chunk_size(),
+        "text": {
+            "of": _("%(sent)s of %(total)s (%(percent)s%%)"),
+            "waiting": _("Waiting…"),
+            "uploading": _("Uploading…"),
+            "paused": _("Paused"),
+            "resuming": _("Resuming at %(offset)s…"),
+            "finishing": _("Computing checksums…"),
+            "done": _("Done"),
+            "failed": _("Failed: %(message)s"),
+            "retrying": _("Connection lost; retrying…"),
+            "cancelled": _("Cancelled"),
+            "pause": _("Pause"),
+            "resume": _("Resume"),
+            "cancel": _("Cancel"),
+            "remove": _("Remove"),
+            "restore": _("Restore"),
+            "replace": _("Replace"),
+            "download": _("Download"),
+            "confirmRemove": _("Remove “%(key)s” from this draft?"),
+            "statusNew": _("new"),
+            "statusReplaced": _("new version"),
+            "statusUnchanged": _("published"),
+            "statusRemoved": _("will be removed"),
+            "pendingHint": _(
+                "Unfinished upload: %(key)s, %(sent)s of %(total)s. Choose the same file again to resume."
+            ),
+            "discard": _("Discard"),
+            "usage": _("Using %(used)s of %(limit)s · %(files)s of %(maxFiles)s files"),
+            "noFiles": _("No files yet."),
+            "md5": _("MD5"),
+            "sha256": _("SHA-256"),
+            "showSha": _("Show SHA-256"),
+            "versions": _("Versions"),
+            "nameSize": _("Name, size and status"),
+        },
+    }
+
+
+@register.simple_tag(takes_context=True)
+def deposit_files(context, record) -> dict:
+    """What ``storage/deposit_files.html`` shows for ``record`` to the current user."""
+    if record is None or not getattr(record, "pk", None):
+        return {"record": None}
+    user = _user(context)
+    owner = bool(user is not None and record.is_owner(user))
+    editable = owner and services.files_editable(record)
+    data = {"record": record, "owner": owner, "editable": editable}
+    if not editable:
+        return data
+    items = []
+    for wf in services.working_files(record):
+        version = wf.version or wf.current
+        items.append(
+            {
+                "key": wf.key,
+                "status": wf.status,
+                "size": version.instance.size,
+                "md5": version.instance.md5,
+                "sha256": version.instance.sha256,
+                "url": services.download_url(record.pk, wf.key, None if version.number else "draft"),
+                "history": wf.history,
+            }
+        )
+    usage = services.usage(record)
+    data.update(rows=tree_rows(items), usage=usage, config=uploader_config(record), count=len(items))
+    return data
+
+
+@register.simple_tag(takes_context=True)
+def landing_files(context, record) -> dict:
+    """What ``storage/landing_files.html`` shows: the published files, or why they are not available."""
+    from storage.views import access_denial
+
+    user = _user(context)
+    published = services.published_files(record)
+    total = sum(current.instance.size for _rf, current, _h in published)
+    data = {"record": record, "count": len(published), "total": total}
+    denial = access_denial(record, user) if user is not None else (403, "")
+    if denial is not None:
+        data["denial"] = denial[1]
+        if record.access_right == "restricted":
+            data["conditions"] = record.metadata.get("access_conditions", "")
+        return data
+    privileged = bool(user.is_authenticated and (user.is_staff or record.is_owner(user)))
+    items = [
+        {
+            "key": rf.key,
+            "size": current.instance.size,
+            "md5": current.instance.md5,
+            "sha256": current.instance.sha256,
+            "version": current.number,
+            "url": services.download_url(record.pk, rf.key),
+            "history": history,
+        }
+        for rf, current, history in published
+    ]
+    data.update(
+        rows=tree_rows(items),
+        privileged=privileged,
+        zip_url=reverse("storage:download_all", args=[record.pk])
+        if 1 < len(items) and total <= downloads.zip_limit()
+        else "",
+        edit_url=_url("storage:files", record.pk) if privileged and services.files_editable(record) else "",
+    )
+    return data
+
+
+@register.filter
+def version_url(version) -> str:
+    return services.download_url(version.file.record_id, version.file.key, version.number)

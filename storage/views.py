@@ -1,0 +1,126 @@
+"""File pages: downloads (one file or all as a ZIP) and the record's files page with the uploader."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.template.defaultfilters import filesizeformat
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from records.models import Record
+from storage import downloads, services
+
+
+def _record_for_files(request, pk: int) -> Record:
+    record = get_object_or_404(Record.objects.select_related("owner"), pk=pk)
+    if not record.can_view(request.user):
+        raise Http404  # drafts are private: indistinguishable from a missing record
+    return record
+
+
+def _is_privileged(record: Record, user) -> bool:
+    return bool(user.is_authenticated and (user.is_staff or record.is_owner(user)))
+
+
+def access_denial(record: Record, user) -> tuple[int, str] | None:
+    """(status, reason) when ``user`` may not download the record's files; None when they may."""
+    if record.can_access_files(user):
+        return None
+    if record.is_withdrawn():
+        reason = record.withdrawal_reason or ""
+        return 410, _(
+            "This record has been withdrawn; its files are preserved but no longer available. Reason: %(reason)s"
+        ) % {"reason": reason}
+    access = record.access_right
+    if access == "embargoed":
+        return 403, _("The files of this record are under embargo until %(date)s.") % {
+            "date": record.metadata.get("embargo_date", "")
+        }
+    if access == "restricted":
+        return 403, _(
+            "The files of this record are restricted: only its owners and the staff can download them."
+        )
+    if access == "closed":
+        return 403, _("The files of this record are closed: only its owners can download them.")
+    return 403, _("The files of this record are not available to you.")
+
+
+def denied_response(request, record: Record, status: int, reason: str) -> HttpResponse:
+    return render(
+        request,
+        "storage/access_denied.html",
+        {
+            "record": record,
+            "reason": reason,
+            "conditions": record.metadata.get("access_conditions", "")
+            if record.access_right == "restricted"
+            else "",
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "HEAD"])
+def download(request, pk: int, key: str):
+    """``/records/<id>/files/<key>`` (``?version=N`` an older version, ``?download=1`` as attachment)."""
+    record = _record_for_files(request, pk)
+    denial = access_denial(record, request.user)
+    if denial is not None:
+        return denied_response(request, record, *denial)
+    key = unicodedata.normalize("NFC", key)
+    try:
+        version = services.find_version(
+            record, key, request.GET.get("version"), privileged=_is_privileged(record, request.user)
+        )
+    except services.FileMissing:
+        raise Http404
+    return downloads.serve_version(request, version, attachment=bool(request.GET.get("download")))
+
+
+@require_GET
+def download_all(request, pk: int):
+    """All current files as one streamed ZIP, for records up to the size limit."""
+    record = _record_for_files(request, pk)
+    denial = access_denial(record, request.user)
+    if denial is not None:
+        return denied_response(request, record, *denial)
+    if _is_privileged(record, request.user) and services.files_editable(record):
+        entries = [(wf.key, wf.version) for wf in services.working_files(record) if wf.version is not None]
+    else:
+        entries = [(rf.key, current) for rf, current, _history in services.published_files(record)]
+    if not entries:
+        raise Http404
+    total = sum(version.instance.size for _key, version in entries)
+    if total > downloads.zip_limit():
+        message = _(
+            "These files total %(size)s, more than the %(limit)s a single archive may hold; download them one by one."
+        ) % {"size": filesizeformat(total), "limit": filesizeformat(downloads.zip_limit())}
+        return render(request, "storage/access_denied.html", {"record": record, "reason": message,
+                      "title": _("Archive too large")}, status=413)  # fmt: skip
+    response = StreamingHttpResponse(downloads.zip_stream(entries), content_type="application/zip")
+    response["Content-Disposition"] = downloads.content_disposition(
+        f"record-{record.pk}-files.zip", inline=False
+    )
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@require_GET
+def files_page(request, pk: int):
+    """``/records/<id>/files/``: the uploader for owners of a draft or edit draft, else the files table."""
+    record = _record_for_files(request, pk)
+    owner = record.is_owner(request.user)
+    editable = owner and services.files_editable(record)
+    context = {
+        "record": record,
+        "editable": editable,
+        "owner": owner,
+        "edit_started": date_format(record.edit_started_at, "DATETIME_FORMAT")
+        if getattr(record, "edit_started_at", None)
+        else "",
+    }
+    return render(request, "storage/files_page.html", context)
