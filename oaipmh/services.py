@@ -105,6 +105,17 @@ def render_missing(record_ids: Iterable[int], prefix: str) -> dict[int, str]:
     return found
 
 
+def public_communities():
+    """The communities that are OAI-PMH sets: those anyone may see (restricted ones are never revealed)."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from communities.models import Community
+
+    communities = Community.objects.all()
+    visible_to = getattr(communities, "visible_to", None)
+    return visible_to(AnonymousUser()) if visible_to else communities
+
+
 def set_spec(slug: str) -> str:
     return f"user-{slug}"
 
@@ -119,7 +130,9 @@ def set_specs_for(record_ids: Iterable[int]) -> dict[int, list[str]]:
 
     specs: dict[int, list[str]] = {}
     rows = (
-        CommunityRecord.objects.filter(record_id__in=list(record_ids), removed_at__isnull=True)
+        CommunityRecord.objects.filter(
+            record_id__in=list(record_ids), removed_at__isnull=True, community__in=public_communities()
+        )
         .order_by("community__slug")
         .values_list("record_id", "community__slug")
     )

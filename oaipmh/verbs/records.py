@@ -40,6 +40,7 @@ from oaipmh.formats import FORMATS
 from oaipmh.services import (
     community_slug,
     oai_identifier,
+    public_communities,
     record_id_from,
     render_missing,
     set_specs_for,
@@ -194,9 +195,7 @@ def _new_query(request, now: dt.datetime) -> Query:
     if spec is not None:
         community_id = _community_id(spec)
         if community_id is None:
-            from communities.models import Community
-
-            if not Community.objects.exists():
+            if not public_communities().exists():
                 raise OAIError("noSetHierarchy", _("This repository has no sets yet (no communities)."))
             raise OAIError("noRecordsMatch", _("There is no set with this setSpec."))
     return Query(request.verb, prefix, request.from_, request.until, spec, community_id, now)
@@ -205,10 +204,8 @@ def _new_query(request, now: dt.datetime) -> Query:
 def _community_id(spec: str | None) -> int | None:
     if spec is None:
         return None
-    from communities.models import Community
-
     slug = community_slug(spec)
-    return Community.objects.filter(slug=slug).values_list("pk", flat=True).first() if slug else None
+    return public_communities().filter(slug=slug).values_list("pk", flat=True).first() if slug else None
 
 
 # --- Queries ---------------------------------------------------------------------------------------

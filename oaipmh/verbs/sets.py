@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from communities.models import Community
 from oaipmh import envelope, tokens
 from oaipmh.envelope import text
-from oaipmh.services import set_spec
+from oaipmh.services import public_communities, set_spec
 from oaipmh.verbs import OAIError
 
 
@@ -29,7 +29,7 @@ def _dc_description(community: Community) -> str:
 def list_sets(request) -> list[str]:
     page_size = settings.OAI_PAGE_SIZE
     now = dt.datetime.now(dt.UTC)
-    communities = Community.objects.order_by("slug")
+    communities = public_communities().order_by("slug")
     token = request.args.get("resumptionToken")
     if token:
         try:

@@ -133,3 +133,19 @@ def harvest(oai, verb="ListRecords", **args) -> tuple[list[etree._Element], list
         pages.append(oai(verb=verb, resumptionToken=token.text))
     headers = [h for page in pages for h in page.iter(f"{{{OAI}}}header")]
     return headers, pages
+
+
+def include(record, community, owner, curator, capture):
+    """Put a published record in a community the way users do: request, then a curator accepts."""
+    from curation import services
+
+    with capture(execute=True):
+        request = services.request_inclusion(owner, record, community)
+        return services.accept(curator, request)
+
+
+def remove_from(request, curator, capture, reason="Not about AI after all."):
+    from curation import services
+
+    with capture(execute=True):
+        return services.remove(curator, request, reason)
