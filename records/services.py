@@ -317,6 +317,8 @@ def _publish_edit(record: Record, actor, declaration_accepted: bool) -> None:
     revision = _add_revision(record, actor, _("Edit published"))
     _storage_hook("on_publish", record, actor)
     index_record(record)
+    # curation helper: communities added in the edit draft become inclusion requests (issue #5)
+    _curation_hook(record, actor)
     audit(
         actor,
         "publish",
