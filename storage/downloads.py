@@ -60,11 +60,11 @@ def parse_ranges(header: str, size: int) -> list[tuple[int, int]] | None:
             ranges.append((max(0, size - length), size - 1))
         else:
             start = int(first)
-            end = int(last) if last else size - 1
-            if end < start:
+            if last and int(last) < start:
                 return None
             if start >= size:
                 continue
+            end = int(last) if last else size - 1
             ranges.append((start, min(end, size - 1)))
     if len(ranges) > MAX_RANGES:
         return None
