@@ -101,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "repository.context_processors.site",
+                "curation.context_processors.curation",
             ],
         },
     },

@@ -1,0 +1,14 @@
+def curation(request):
+    """``curation_queue_count``: open requests waiting for the signed-in curator (the header's badge)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"curation_queue_count": 0}
+
+    def count():
+        from curation.services import queue_count
+
+        return queue_count(user)
+
+    from django.utils.functional import SimpleLazyObject
+
+    return {"curation_queue_count": SimpleLazyObject(count)}

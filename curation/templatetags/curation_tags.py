@@ -1,0 +1,61 @@
+from django import template
+
+from curation import notifications
+
+register = template.Library()
+
+
+@register.filter
+def size(value) -> str:
+    """Bytes in decimal units (50 GB = 50 × 10⁹ bytes), as the policies state their limits."""
+    from curation.checks import format_size
+
+    try:
+        return format_size(int(value))
+    except (TypeError, ValueError):
+        return ""
+
+
+@register.filter
+def notification_summary(notification) -> str:
+    return notifications.summary(notification)
+
+
+@register.filter
+def notification_detail_label(notification) -> str:
+    return notifications.detail_label(notification)
+
+
+@register.inclusion_tag("curation/record_communities_panel.html", takes_context=True)
+def record_communities_panel(context, record):
+    """The landing page's Communities section: where the record is, and (for its owners and curators) the forms."""
+    from communities.models import Community
+    from curation.forms import RequestInclusionForm
+    from curation.models import InclusionRequest, RequestState
+    from curation.services import accepted_communities
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    communities = accepted_communities(record)
+    is_owner = bool(user and record.is_owner(user))
+    published = record.is_published()
+    ctx = {"record": record, "communities": communities, "is_owner": is_owner, "request": request}
+    if not user or not user.is_authenticated or not published:
+        return ctx
+    member_ids = {c.pk for c in communities}
+    open_ids = set(
+        InclusionRequest.objects.open().filter(record=record).values_list("community_id", flat=True)
+    )
+    if is_owner:
+        ctx["requests"] = (
+            InclusionRequest.objects.filter(record=record)
+            .exclude(state=RequestState.ACCEPTED)
+            .select_related("community")
+            .order_by("-created")[:20]
+        )
+        available = Community.objects.visible_to(user).exclude(pk__in=member_ids | open_ids)
+        if available.exists():
+            ctx["request_form"] = RequestInclusionForm(communities=available, auto_id="id_rc_%s")
+    invitable = Community.objects.curated_by(user).exclude(pk__in=member_ids | open_ids)
+    ctx["invite_communities"] = list(invitable)
+    return ctx
