@@ -1,0 +1,127 @@
+"""Render the stored OAI-PMH payloads: the missing or stale ones, or (``--all``) every one.
+
+python manage.py oai_render            # records whose payloads are missing or out of date
+python manage.py oai_render --all      # everything again, e.g. after a serialiser changed
+python manage.py oai_render --all --workers 2 --batch-size 1000
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connections, transaction
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+
+from oaipmh.formats import FORMATS
+from oaipmh.models import RenderedPayload
+from oaipmh.services import render_payloads, store_payloads
+from records.models import Record, RecordState
+
+
+def render_batch(record_ids: list[int]) -> int:
+    """Render and store every format of these records (published ones); returns how many were rendered."""
+    records = list(
+        Record.objects.filter(pk__in=record_ids, state=RecordState.PUBLISHED, datestamp__isnull=False)
+    )
+    payloads = [payload for record in records for payload in render_payloads(record)]
+    with transaction.atomic():
+        store_payloads(payloads)
+    return len(records)
+
+
+def _worker_init() -> None:
+    connections.close_all()  # never share the parent's database connection after fork
+
+
+def stale_or_missing():
+    """Published records lacking an up-to-date payload in at least one format."""
+    fresh = (
+        RenderedPayload.objects.filter(record=OuterRef("pk"), datestamp=OuterRef("datestamp"))
+        .values("record")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        Record.objects.filter(state=RecordState.PUBLISHED, datestamp__isnull=False)
+        .annotate(fresh=Coalesce(Subquery(fresh, output_field=IntegerField()), 0))
+        .filter(fresh__lt=len(FORMATS))
+    )
+
+
+class Progress:
+    """A one-line progress bar (redrawn in place on a terminal, one line per 10% otherwise)."""
+
+    def __init__(self, stream, total: int, width: int = 30):
+        self.stream, self.total, self.width = stream, total, width
+        self.tty = hasattr(stream, "isatty") and stream.isatty()
+        self.started = time.monotonic()
+        self.last_decile = -1
+
+    def update(self, done: int) -> None:
+        fraction = done / self.total if self.total else 1.0
+        filled = int(self.width * fraction)
+        rate = done / max(time.monotonic() - self.started, 1e-6)
+        line = f"[{'#' * filled}{'.' * (self.width - filled)}] {done}/{self.total} {fraction:6.1%} {rate:,.0f} records/s"
+        if self.tty:
+            self.stream.write("\r" + line, ending="")
+            self.stream.flush()
+        elif int(fraction * 10) > self.last_decile:
+            self.last_decile = int(fraction * 10)
+            self.stream.write(line)
+
+    def close(self) -> None:
+        if self.tty:
+            self.stream.write("")
+
+
+class Command(BaseCommand):
+    help = "Render the OAI-PMH payloads (every format) of published records, in batches."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--all", action="store_true", help="re-render every published record, not only stale ones"
+        )
+        parser.add_argument("--batch-size", type=int, default=500)
+        parser.add_argument("--workers", type=int, default=1, help="processes rendering in parallel")
+
+    def handle(self, *args, **options):
+        batch_size, workers = options["batch_size"], options["workers"]
+        if batch_size < 1 or workers < 1:
+            raise CommandError("--batch-size and --workers must be at least 1.")
+        # Payloads of records that are no longer published are never served: drop them.
+        dropped, _ = RenderedPayload.objects.exclude(record__state=RecordState.PUBLISHED).delete()
+        scope = (
+            Record.objects.filter(state=RecordState.PUBLISHED, datestamp__isnull=False)
+            if options["all"]
+            else stale_or_missing()
+        )
+        ids = list(scope.order_by("pk").values_list("pk", flat=True))
+        batches = [ids[i : i + batch_size] for i in range(0, len(ids), batch_size)]
+        progress = Progress(self.stdout, len(ids))
+        progress.update(0)
+        done = 0
+        if workers == 1 or len(batches) < 2:
+            for batch in batches:
+                done += render_batch(batch)
+                progress.update(done)
+        else:
+            connections.close_all()
+            with ProcessPoolExecutor(
+                workers, mp_context=get_context("fork"), initializer=_worker_init
+            ) as pool:
+                for rendered in pool.map(render_batch, batches):
+                    done += rendered
+                    progress.update(done)
+        progress.close()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Rendered {done} records in {len(FORMATS)} formats; dropped {dropped} unpublished payloads."
+            )
+        )
+        if done < len(ids):
+            sys.stderr.write(f"{len(ids) - done} records changed state while rendering and were skipped.\n")

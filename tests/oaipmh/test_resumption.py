@@ -1,0 +1,254 @@
+"""Resumption tokens: paging, counts, replay, and harvests that stay complete while records change."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import pytest
+
+from tests.oaipmh.conftest import (
+    NS,
+    OAI,
+    REPOSITORY,
+    edit_record,
+    error_codes,
+    harvest,
+    identifiers,
+    include,
+    request_attributes,
+    token_of,
+    withdraw_record,
+)
+
+
+def ident(record) -> str:
+    return f"oai:{REPOSITORY}:{record.pk}"
+
+
+def page_ids(root) -> list[str]:
+    return identifiers(root)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("verb", ["ListRecords", "ListIdentifiers"])
+def test_pages_counts_cursor_and_expiry(oai, settings, publish_record, verb):
+    settings.OAI_PAGE_SIZE = 3
+    records = [publish_record() for _ in range(8)]
+    before = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    headers, pages = harvest(oai, verb, metadataPrefix="oai_dc")
+    assert len(pages) == 3
+    assert [h.findtext("oai:identifier", namespaces=NS) for h in headers] == [ident(r) for r in records]
+    tokens = [token_of(page) for page in pages]
+    assert [t.get("cursor") for t in tokens] == ["0", "3", "6"]
+    assert [t.get("completeListSize") for t in tokens] == ["8", "8", "8"]
+    assert tokens[-1].text is None and tokens[-1].get("expirationDate") is None  # final page: empty token
+    for token in tokens[:-1]:
+        assert token.text
+        expires = dt.datetime.strptime(token.get("expirationDate"), "%Y-%m-%dT%H:%M:%SZ").replace(
+            tzinfo=dt.UTC
+        )
+        assert before + dt.timedelta(hours=24) <= expires <= before + dt.timedelta(hours=24, seconds=5)
+    # resumed requests echo only the verb and the token
+    assert request_attributes(pages[1]) == {"verb": verb, "resumptionToken": tokens[0].text}
+    if verb == "ListRecords":
+        assert all(
+            len(page.findall(".//oai:record/oai:metadata", NS)) == len(page_ids(page)) for page in pages
+        )
+
+
+@pytest.mark.django_db
+def test_token_ttl_setting(oai, settings, publish_record):
+    settings.OAI_PAGE_SIZE = 1
+    settings.OAI_TOKEN_TTL_HOURS = 2
+    publish_record(), publish_record()
+    token = token_of(oai(verb="ListIdentifiers", metadataPrefix="oai_dc"))
+    expires = dt.datetime.strptime(token.get("expirationDate"), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+    assert dt.timedelta(hours=1, minutes=59) < expires - dt.datetime.now(dt.UTC) <= dt.timedelta(hours=2)
+
+
+@pytest.mark.django_db
+def test_replaying_a_token_returns_the_same_page(oai, settings, publish_record):
+    settings.OAI_PAGE_SIZE = 4
+    for _ in range(10):
+        publish_record()
+    first = oai(verb="ListRecords", metadataPrefix="oai_datacite")
+    token = token_of(first).text
+    again = oai(verb="ListRecords", metadataPrefix="oai_datacite", **{})
+    assert page_ids(again) == page_ids(first)
+    second = oai(verb="ListRecords", resumptionToken=token)
+    replay = oai(verb="ListRecords", resumptionToken=token)
+    assert page_ids(second) == page_ids(replay)
+    assert [d.text for d in second.iter(f"{{{OAI}}}datestamp")] == [
+        d.text for d in replay.iter(f"{{{OAI}}}datestamp")
+    ]
+    metadata = [m.find(".//oai:metadata", NS) for m in (second, replay)]
+    from lxml import etree
+
+    assert etree.tostring(metadata[0]) == etree.tostring(metadata[1])
+    assert token_of(second).get("cursor") == token_of(replay).get("cursor") == "4"
+    # and the token it hands out continues where the original would have
+    assert page_ids(oai(verb="ListRecords", resumptionToken=token_of(replay).text)) == page_ids(
+        oai(verb="ListRecords", resumptionToken=token_of(second).text)
+    )
+
+
+@pytest.mark.django_db
+def test_tokens_survive_url_and_form_encoding(client, settings, publish_record):
+    from tests.oaipmh.conftest import parse_and_validate
+
+    settings.OAI_PAGE_SIZE = 1
+    publish_record(), publish_record()
+    first = parse_and_validate(
+        b"".join(
+            client.get("/oai2d", {"verb": "ListIdentifiers", "metadataPrefix": "oai_dc"}).streaming_content
+        )
+    )
+    token = token_of(first).text
+    from urllib.parse import quote
+
+    by_get = parse_and_validate(
+        b"".join(
+            client.get(
+                f"/oai2d?verb=ListIdentifiers&resumptionToken={quote(token, safe='')}"
+            ).streaming_content
+        )
+    )
+    by_post = parse_and_validate(
+        b"".join(
+            client.post("/oai2d", {"verb": "ListIdentifiers", "resumptionToken": token}).streaming_content
+        )
+    )
+    assert page_ids(by_get) == page_ids(by_post) != page_ids(first)
+
+
+@pytest.mark.django_db
+def test_a_set_harvest_pages_too(oai, settings, publish_record, depositor, curator, community,
+                                 django_capture_on_commit_callbacks):  # fmt: skip
+    settings.OAI_PAGE_SIZE = 2
+    members = [publish_record() for _ in range(5)]
+    publish_record()  # not in the set
+    for record in members:
+        include(record, community, depositor, curator, django_capture_on_commit_callbacks)
+    headers, pages = harvest(oai, "ListRecords", metadataPrefix="marcxml", set="user-stockholm-ai")
+    assert len(pages) == 3
+    assert sorted(h.findtext("oai:identifier", namespaces=NS) for h in headers) == sorted(
+        ident(r) for r in members
+    )
+    assert token_of(pages[0]).get("completeListSize") == "5"
+
+
+def _changes(step, state, publish_record, depositor, staff, capture):
+    """The repository keeps changing between the harvester's requests."""
+    from records import services
+
+    pending = state["pending"]  # records of the start set the harvest has not returned yet
+    harvested = state["harvested"]
+    kind = step % 5
+    if kind == 0 and pending:  # edit a record still ahead of the harvest
+        record = pending.pop()
+        state["edited"][ident(record)] = f"Edited at step {step}"
+        edit_record(record, depositor, capture, title=f"Edited at step {step}")
+    elif kind == 1 and pending:  # withdraw a record still ahead
+        record = pending.pop(0)
+        withdraw_record(record, depositor, capture)
+        state["withdrawn"].add(ident(record))
+    elif kind == 2:  # new records arrive
+        state["added"].append(publish_record())
+        state["added"].append(publish_record())
+    elif kind == 3 and harvested:  # edit a record already harvested
+        edit_record(harvested[0], depositor, capture, title=f"Re-edited at step {step}")
+        state["edited"][ident(harvested[0])] = f"Re-edited at step {step}"
+    elif kind == 4 and state["withdrawn_records"]:  # reinstate one withdrawn earlier in the harvest
+        with capture(execute=True):
+            services.reinstate(state["withdrawn_records"].pop(), staff, "Reinstated.")
+    state["withdrawn_records"] = [r for r in state["all"] if ident(r) in state["withdrawn"]]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("bounded", [False, True], ids=["open-ended", "with-until"])
+def test_harvest_of_13_pages_misses_nothing_while_records_change(
+    oai, settings, publish_record, depositor, staff, django_capture_on_commit_callbacks, bounded
+):
+    from records.models import Record
+
+    settings.OAI_PAGE_SIZE = 5
+    start = [publish_record() for _ in range(65)]
+    at_start = {ident(r) for r in start}
+    args = {"metadataPrefix": "oai_dc"}
+    if bounded:  # a harvest up to now: records that change later leave the range, yet must not be lost
+        until = max(r.datestamp for r in start).replace(microsecond=0)
+        args["until"] = until.strftime("%Y-%m-%dT%H:%M:%SZ")
+        while dt.datetime.now(dt.UTC) < until + dt.timedelta(seconds=1):  # changes fall after ``until``
+            time.sleep(0.05)
+    state = {"pending": list(start), "harvested": [], "edited": {}, "withdrawn": set(), "added": [], "all": start,
+             "withdrawn_records": []}  # fmt: skip
+    seen: dict[str, list] = {}
+    page = oai(verb="ListRecords", **args)
+    pages = 1
+    while True:
+        for record in page.iterfind(".//oai:record", NS):
+            identifier = record.findtext("oai:header/oai:identifier", namespaces=NS)
+            seen.setdefault(identifier, []).append(record)
+            state["pending"] = [r for r in state["pending"] if ident(r) != identifier]
+            state["harvested"] = [r for r in start if ident(r) in seen]
+        token = token_of(page)
+        if token is None or not token.text:
+            break
+        _changes(pages, state, publish_record, depositor, staff, django_capture_on_commit_callbacks)
+        page = oai(verb="ListRecords", resumptionToken=token.text)
+        pages += 1
+    assert at_start <= seen.keys(), (
+        f"records that existed at the start were skipped: {at_start - seen.keys()}"
+    )
+    assert pages >= 13
+    assert state["edited"] and state["withdrawn"] and state["added"]
+    # the last copy a harvester keeps of each record is the record's current state
+    for identifier, copies in seen.items():
+        record = Record.objects.get(pk=int(identifier.rsplit(":", 1)[1]))
+        last = copies[-1]
+        deleted = last.find("oai:header", NS).get("status") == "deleted"
+        if identifier in at_start:
+            assert deleted == (record.state == "withdrawn"), identifier
+            if not deleted and identifier in state["edited"]:
+                assert last.findtext(".//dc:title", namespaces=NS) == record.metadata["title"]
+    if not bounded:  # records added during an open-ended harvest are in it too
+        assert {ident(r) for r in state["added"]} <= seen.keys()
+
+
+@pytest.mark.django_db
+def test_list_sets_pages(oai, settings, staff):
+    from communities.services import create_community
+
+    settings.OAI_PAGE_SIZE = 2
+    for n in range(5):
+        create_community(
+            staff, slug=f"community-{n}", title=f"Community {n} & <friends>", description=f"<p>About {n}</p>"
+        )
+    first = oai(verb="ListSets")
+    assert [s.text for s in first.iter(f"{{{OAI}}}setSpec")] == ["user-community-0", "user-community-1"]
+    token = token_of(first)
+    assert (token.get("cursor"), token.get("completeListSize")) == ("0", "5")
+    specs, page = [], first
+    while True:
+        specs += [s.text for s in page.iter(f"{{{OAI}}}setSpec")]
+        token = token_of(page)
+        if not token.text:
+            break
+        page = oai(verb="ListSets", resumptionToken=token.text)
+    assert specs == [f"user-community-{n}" for n in range(5)]
+    assert (token.get("cursor"), token.get("completeListSize")) == ("4", "5")
+    assert error_codes(page) == []
+
+
+@pytest.mark.django_db
+def test_set_names_and_oai_dc_set_descriptions(oai, community):
+    root = oai(verb="ListSets")
+    the_set = root.find(".//oai:set", NS)
+    assert the_set.findtext("oai:setSpec", namespaces=NS) == "user-stockholm-ai"
+    assert the_set.findtext("oai:setName", namespaces=NS) == community.title
+    dc = the_set.find("oai:setDescription/oai_dc:dc", NS)
+    assert dc.findtext("dc:title", namespaces=NS) == community.title
+    assert dc.findtext("dc:description", namespaces=NS) == "AI research from Stockholm."
+    assert dc.findtext("dc:identifier", namespaces=NS) == "http://testserver/communities/stockholm-ai/"
+    assert token_of(root) is None
