@@ -24,10 +24,11 @@ from typing import Any, BinaryIO
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, Prefetch
-from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from repository.audit import audit
 from storage import streams
@@ -114,6 +115,18 @@ class StorageFull(StorageError):
 class FileMissing(StorageError):
     status = 404
     code = "not_found"
+
+
+def format_size(size: int) -> str:
+    """Decimal units, as quotas are stated (50 GB = 50 × 10⁹ bytes)."""
+    if size < 1000:
+        return ngettext("%(count)d byte", "%(count)d bytes", size) % {"count": size}
+    value = float(size)
+    for unit in ("kB", "MB", "GB", "TB", "PB"):
+        value /= 1000
+        if value < 999.95 or unit == "PB":
+            return f"{number_format(value, 1)} {unit}"
+    raise AssertionError("unreachable")
 
 
 # --- File names ---------------------------------------------------------------------------------------
@@ -317,9 +330,9 @@ def check_quota(record, key: str, size: int, *, exclude_upload=None) -> None:
                 "in use or being uploaded. Remove files, or ask the staff for a higher quota."
             )
             % {
-                "size": filesizeformat(size),
-                "limit": filesizeformat(current.max_bytes),
-                "used": filesizeformat(current.bytes),
+                "size": format_size(size),
+                "limit": format_size(current.max_bytes),
+                "used": format_size(current.bytes),
             },
             limit=current.max_bytes,
             used=current.bytes,
@@ -726,8 +739,8 @@ def store_stream(
                             "The upload was stopped: it passed the record's quota of %(limit)s (%(used)s in use)."
                         )
                         % {
-                            "limit": filesizeformat(record_limits(record)[0]),
-                            "used": filesizeformat(usage(record, exclude_upload=upload).bytes),
+                            "limit": format_size(record_limits(record)[0]),
+                            "used": format_size(usage(record, exclude_upload=upload).bytes),
                         },  # fmt: skip
                         limit=record_limits(record)[0],
                     )

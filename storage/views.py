@@ -6,7 +6,6 @@ import unicodedata
 
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.template.defaultfilters import filesizeformat
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -98,7 +97,7 @@ def download_all(request, pk: int):
     if total > downloads.zip_limit():
         message = _(
             "These files total %(size)s, more than the %(limit)s a single archive may hold; download them one by one."
-        ) % {"size": filesizeformat(total), "limit": filesizeformat(downloads.zip_limit())}
+        ) % {"size": services.format_size(total), "limit": services.format_size(downloads.zip_limit())}
         return render(request, "storage/access_denied.html", {"record": record, "reason": message,
                       "title": _("Archive too large")}, status=413)  # fmt: skip
     response = StreamingHttpResponse(downloads.zip_stream(entries), content_type="application/zip")

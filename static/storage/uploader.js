@@ -38,12 +38,13 @@
     }).replace(/%%/g, "%");
   }
 
+  // Decimal units, as the server shows them (50 GB = 50 × 10^9 bytes).
   function humanSize(bytes) {
-    if (bytes < 1024) return bytes + (bytes === 1 ? " byte" : " bytes");
-    var units = ["KB", "MB", "GB", "TB", "PB"];
+    if (bytes < 1000) return bytes + (bytes === 1 ? " byte" : " bytes");
+    var units = ["kB", "MB", "GB", "TB", "PB"];
     var value = bytes;
     var unit = -1;
-    do { value /= 1024; unit += 1; } while (value >= 1024 && unit < units.length - 1);
+    do { value /= 1000; unit += 1; } while (value >= 999.95 && unit < units.length - 1);
     return value.toFixed(1) + " " + units[unit];
   }
 
@@ -266,8 +267,8 @@
           el("div", {}, [document.createTextNode(T.md5 + ": "), el("code", { className: "storage-checksum", text: data.md5 })]),
           el("div", {}, [document.createTextNode(T.sha256 + ": "), el("code", { className: "storage-checksum", text: data.sha256 })])
         );
-        self.pauseBtn.hidden = true;
-        self.cancelBtn.hidden = true;
+        self.pauseBtn.remove();
+        self.cancelBtn.remove();
         self.result = data;
       });
     });

@@ -171,3 +171,8 @@ def landing_files(context, record) -> dict:
 @register.filter
 def version_url(version) -> str:
     return services.download_url(version.file.record_id, version.file.key, version.number)
+
+
+@register.filter
+def storage_size(size) -> str:
+    return services.format_size(int(size or 0))

@@ -1,0 +1,141 @@
+"""The browser uploader in Debian's Chromium: progress under a throttled network, resume after a reload."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+
+import pytest
+
+from storage.models import FileVersion, Upload
+
+MIB = 1024 * 1024
+
+
+def throttle(page, bytes_per_second: int) -> None:
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 20, "downloadThroughput": -1, "uploadThroughput": bytes_per_second},
+    )
+
+
+@pytest.fixture
+def big_file(tmp_path):
+    path = tmp_path / "measurements 16MiB.bin"
+    path.write_bytes(os.urandom(16 * MIB))
+    return path
+
+
+@pytest.fixture
+def browser_draft(transactional_db, depositor, metadata):
+    from records.services import create_draft
+
+    return create_draft(depositor, metadata)
+
+
+def wait_for(predicate, timeout: float = 60, interval: float = 0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError("timed out waiting")
+
+
+@pytest.mark.browser
+def test_throttled_upload_shows_increasing_progress_and_the_checksum(
+    live_server, login_page, browser_draft, depositor, big_file, settings
+):
+    settings.STORAGE_UPLOAD_CHUNK_BYTES = 4 * MIB
+    page = login_page(depositor)
+    page.goto(f"{live_server.url}/records/{browser_draft.pk}/files/")
+    throttle(page, 4_000_000)
+    page.set_input_files("#storage-file-input", str(big_file))
+
+    seen = []
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        state = page.evaluate(
+            """() => { const t = document.querySelector('.storage-task');
+                       return t ? [Number(t.querySelector('progress').value), t.dataset.state] : [0, ''] }"""
+        )
+        if not seen or state[0] != seen[-1]:
+            seen.append(state[0])
+        if state[1] in ("done", "failed"):
+            break
+        time.sleep(0.05)
+    assert page.locator(".storage-task").get_attribute("data-state") == "done"
+    size = big_file.stat().st_size
+    intermediate = [value for value in seen if 0 < value < size]
+    assert len(intermediate) >= 3, seen
+    assert intermediate == sorted(intermediate)
+    assert seen[-1] == size
+    text = page.locator(".storage-task-bytes").inner_text()
+    assert "(100%)" in text and "16.8 MB of 16.8 MB" in text
+
+    sha256 = hashlib.sha256(big_file.read_bytes()).hexdigest()
+    assert page.locator(".storage-task-checksums").inner_text().count(sha256) == 1
+    version = FileVersion.objects.select_related("instance", "file").get(file__record=browser_draft)
+    assert version.file.key == "measurements 16MiB.bin"
+    assert version.instance.sha256 == "sha256:" + sha256
+    # The files table was refreshed from the server.
+    page.wait_for_selector('.storage-file-row[data-key="measurements 16MiB.bin"]')
+
+
+@pytest.mark.browser
+def test_reload_mid_upload_then_resume_sends_only_the_rest(
+    live_server, login_page, browser_draft, depositor, big_file, settings
+):
+    settings.STORAGE_UPLOAD_CHUNK_BYTES = 2 * MIB
+    size = big_file.stat().st_size
+    page = login_page(depositor)
+    page.on("dialog", lambda dialog: dialog.accept())  # "leave the page while uploading?"
+    page.goto(f"{live_server.url}/records/{browser_draft.pk}/files/")
+    throttle(page, 2_000_000)
+    page.set_input_files("#storage-file-input", str(big_file))
+
+    # Cut the upload midway: once the server holds at least a quarter of the file.
+    upload = wait_for(lambda: Upload.objects.filter(record=browser_draft, offset__gte=size // 4).first())
+    assert upload.offset < size
+    page.reload()
+    page.wait_for_selector("[data-storage-uploader]")
+    # The page lists the unfinished upload and asks for the file again.
+    page.wait_for_selector(f'.storage-pending li[data-upload="{upload.pk}"]')
+
+    heads, patches = [], []
+
+    def responded(response):
+        if response.request.method == "HEAD" and "/api/v1/uploads/" in response.url:
+            heads.append(int(response.headers["upload-offset"]))
+
+    def finished(request):
+        if request.method == "PATCH":
+            headers = request.all_headers()  # with the Content-Length the network stack sent
+            accepted = int(request.response().headers["upload-offset"]) - int(headers["upload-offset"])
+            patches.append((int(headers["upload-offset"]), int(headers["content-length"]), accepted))
+
+    page.on("response", responded)
+    page.on("requestfinished", finished)
+    page.set_input_files("#storage-file-input", str(big_file))
+    page.wait_for_selector('.storage-task[data-state="done"]', timeout=90_000)
+
+    assert heads and heads[0] > 0, heads  # the server's offset at the resume
+    resumed_from = int(page.locator(".storage-task").get_attribute("data-resumed-from"))
+    assert resumed_from == heads[0]
+    assert patches[0][0] == heads[0]  # the first chunk after the reload starts there
+    sent_after_resume = sum(body for _offset, body, _accepted in patches)
+    assert sent_after_resume < size
+    assert sent_after_resume == size - heads[0] == sum(accepted for _o, _b, accepted in patches)
+
+    version = FileVersion.objects.select_related("instance").get(file__record=browser_draft)
+    assert version.instance.sha256 == "sha256:" + hashlib.sha256(big_file.read_bytes()).hexdigest()
+    assert version.instance.size == size
+    assert not Upload.objects.exists()
+    assert (
+        page.evaluate("() => Object.keys(localStorage).filter(k => k.startsWith('storage-upload:')).length")
+        == 0
+    )
