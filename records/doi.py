@@ -34,6 +34,11 @@ def site_slug() -> str:
     return slugify(host.replace(".", "-")) or "site"
 
 
+def doi_stem() -> str:
+    """Everything of this site's DOIs but the record id: ``10.5072/127-0-0-1.``."""
+    return f"{settings.DOI_PREFIX}/{site_slug()}."
+
+
 def landing_url(record) -> str:
     return settings.SITE_URL + record.get_absolute_url()
 
@@ -42,7 +47,7 @@ class DOIProvider:
     name = ""
 
     def doi_for(self, record) -> str:
-        return f"{settings.DOI_PREFIX}/{site_slug()}.{record.pk}"
+        return f"{doi_stem()}{record.pk}"
 
     def register(self, record) -> None:
         """Make the DOI resolve to the landing page (called once, after the first publish)."""

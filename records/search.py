@@ -14,9 +14,11 @@ import re
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Case, Count, F, IntegerField, Value, When
+from django.db.models import Case, Count, Exists, F, IntegerField, Max, OuterRef, Value, When
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from records.models import Record, RecordFacet, RecordState
@@ -175,14 +177,19 @@ def _text_filter(qs, q: str):
 
 
 def _apply_filters(qs, filters: dict[str, list[str]]):
+    from communities.models import CommunityRecord
+
     for name, values in filters.items():
         if name == "community":
-            qs = qs.filter(
-                community_links__community__slug__in=values, community_links__removed_at__isnull=True
-            ).distinct()
+            links = CommunityRecord.objects.current().filter(
+                record=OuterRef("pk"), community__slug__in=values
+            )
+            qs = qs.filter(Exists(links))
         else:
-            # one join per facet: a record matches when it has any of the chosen values
-            qs = qs.filter(pk__in=RecordFacet.objects.filter(name=name, value__in=values).values("record_id"))
+            # a record matches a facet when it has any of the chosen values; facets combine with AND
+            qs = qs.filter(
+                Exists(RecordFacet.objects.filter(record=OuterRef("pk"), name=name, value__in=values))
+            )
     return qs
 
 
@@ -198,8 +205,25 @@ def search(params: SearchParams, *, page_size: int = PAGE_SIZE) -> SearchResult:
         qs = qs.order_by("-published_at", "-id")
     paginator = Paginator(qs, page_size)
     page = paginator.get_page(params.page)
-    facets = facet_counts(matching_ids, params.filters)
+    if params.q or params.filters:
+        facets = facet_counts(matching_ids, params.filters)
+    else:
+        facets = _all_facet_counts(matching_ids)
     return SearchResult(page=page, facets=facets, params=params, total=paginator.count)
+
+
+def _all_facet_counts(matching_ids) -> dict[str, list[FacetValue]]:
+    """Counts over every published record: cached until a record's public view next changes."""
+    latest = Record.objects.aggregate(latest=Max("datestamp"), n=Count("id"))
+    stamp = latest["latest"].timestamp() if latest["latest"] else 0
+    key = f"records:facets:{stamp}:{latest['n']}:{get_language()}"
+    facets = cache.get(key)
+    if facets is None:
+        facets = facet_counts(matching_ids, {})
+        facets.pop("community", None)
+        cache.set(key, facets, 3600)
+    merged = {**facets, "community": _community_counts(matching_ids, [])}
+    return {name: merged[name] for name in FACETS if merged.get(name)}
 
 
 def facet_counts(matching_ids, filters: dict[str, list[str]]) -> dict[str, list[FacetValue]]:

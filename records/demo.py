@@ -1,0 +1,310 @@
+"""Demo records for ``seed_demo --records N``: realistic, deterministic, idempotent.
+
+The first ``FULL_PATH`` records go through the same verbs as a depositor in the browser
+(create_draft → store files → publish). The rest use a bulk path that writes the same rows the
+verbs write — record, revision 1, facets, search vector, DOI, audit entries — and queues the same
+after-commit work (OAI-PMH rendering, DOI registration), so 100,000 records take minutes.
+Files for bulk records come from ``storage.services.seed_files(records, files_per_record, actor)``
+when the storage app provides it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import time
+
+from django.db import connection, transaction
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Concat
+from django.utils import timezone
+
+from records import services
+from records.doi import doi_stem, get_provider
+from records.models import MetadataRevision, Record, RecordFacet, RecordState
+from records.search import facet_values, search_text, update_vectors
+from records.validation import clean_metadata, validate_metadata
+from repository.models import AuditEntry
+
+FULL_PATH = 25
+BATCH = 2000
+
+STOCKHOLM = [
+    {"name": "KTH Royal Institute of Technology", "ror": "https://ror.org/026vcq606"},
+    {"name": "Stockholm University", "ror": "https://ror.org/05f0yaq80"},
+    {"name": "Karolinska Institutet", "ror": "https://ror.org/056d84691"},
+    {"name": "RISE Research Institutes of Sweden, Kista"},
+    {"name": "Spotify AB, Stockholm"},
+    {"name": "Ericsson Research, Stockholm"},
+]
+ELSEWHERE = [
+    {"name": "Uppsala University", "ror": "https://ror.org/048a87296"},
+    {"name": "Chalmers University of Technology", "ror": "https://ror.org/040wg7k59"},
+    {"name": "University of Oxford", "ror": "https://ror.org/052gg0110"},
+    {"name": "Massachusetts Institute of Technology", "ror": "https://ror.org/042nb2s44"},
+    {"name": "ETH Zurich", "ror": "https://ror.org/05a28rw58"},
+    {"name": "Aalto University", "ror": "https://ror.org/020hwjq30"},
+]
+FAMILY = ["Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson", "Persson", "Svensson",
+          "Gustafsson", "Lindqvist", "Åberg", "Öhman", "Chen", "Nguyen", "García", "Müller", "Kowalski", "Smith",
+          "Okafor", "Rossi", "Tanaka", "Haddad", "Novak"]  # fmt: skip
+GIVEN = ["Anna", "Erik", "Maria", "Lars", "Karin", "Johan", "Sara", "Anders", "Elin", "Mikael", "Åsa", "Björn",
+         "Wei", "Linh", "Lucía", "Jonas", "Agnieszka", "John", "Chinedu", "Giulia", "Haruto", "Leila", "Petra"]  # fmt: skip
+EN_METHODS = ["Graph neural networks", "Transformer models", "Reinforcement learning", "Federated learning",
+              "Bayesian optimisation", "Contrastive self-supervised learning", "Diffusion models",
+              "Explainable AI methods", "Active learning", "Causal inference"]  # fmt: skip
+EN_TASKS = ["traffic forecasting", "protein structure prediction", "speech recognition", "anomaly detection",
+            "medical image segmentation", "energy demand prediction", "legal document classification",
+            "robot navigation", "music recommendation", "climate downscaling"]  # fmt: skip
+EN_PLACES = ["in Stockholm", "in Nordic hospitals", "on edge devices", "for low-resource languages",
+             "at city scale", "under distribution shift", "with limited labels", "in public transport"]  # fmt: skip
+SV_METHODS = ["Grafneurala nätverk", "Transformermodeller", "Förstärkningsinlärning", "Federerad inlärning",
+              "Bayesiansk optimering", "Förklarbar AI", "Aktiv inlärning", "Kausal inferens"]  # fmt: skip
+SV_TASKS = ["trafikprognoser", "taligenkänning", "avvikelsedetektering", "medicinsk bildsegmentering",
+            "prognoser av energibehov", "klassificering av juridiska dokument", "robotnavigering",
+            "musikrekommendationer"]  # fmt: skip
+SV_PLACES = ["i Stockholm", "inom svensk sjukvård", "på inbyggda system", "för svenska texter",
+             "i kollektivtrafiken", "med få annoteringar"]  # fmt: skip
+KEYWORDS = ["machine learning", "deep learning", "maskininlärning", "AI", "neural networks", "NLP", "computer vision",
+            "robotics", "statistics", "open data", "reproducibility", "Stockholm"]  # fmt: skip
+TYPES = [({"type": "dataset"}, 24), ({"type": "publication", "subtype": "article"}, 20),
+         ({"type": "publication", "subtype": "preprint"}, 12), ({"type": "publication", "subtype": "conferencepaper"}, 8),
+         ({"type": "publication", "subtype": "thesis"}, 4), ({"type": "publication", "subtype": "report"}, 4),
+         ({"type": "software"}, 12), ({"type": "poster"}, 5), ({"type": "presentation"}, 5),
+         ({"type": "image", "subtype": "figure"}, 3), ({"type": "video"}, 2), ({"type": "lesson"}, 1)]  # fmt: skip
+LICENSES = [("CC-BY-4.0", 50), ("CC0-1.0", 15), ("MIT", 10), ("Apache-2.0", 8), ("CC-BY-SA-4.0", 8),
+            ("GPL-3.0-or-later", 5), ("BSD-3-Clause", 4)]  # fmt: skip
+SOFTWARE_LICENSES = {"MIT", "Apache-2.0", "GPL-3.0-or-later", "BSD-3-Clause"}
+
+
+def _weighted(rng: random.Random, options):
+    values, weights = zip(*options, strict=True)
+    return rng.choices(values, weights=weights)[0]
+
+
+def _person(rng: random.Random, stockholm: bool) -> dict:
+    family, given = rng.choice(FAMILY), rng.choice(GIVEN)
+    person = {"name": f"{family}, {given}", "family_name": family, "given_name": given,
+              "affiliations": [dict(rng.choice(STOCKHOLM if stockholm else ELSEWHERE))]}  # fmt: skip
+    return person
+
+
+def demo_metadata(index: int) -> dict:
+    """Deterministic, valid metadata for demo record number ``index``."""
+    rng = random.Random(index * 7919 + 17)
+    swedish = rng.random() < 0.3
+    if swedish:
+        title = f"{rng.choice(SV_METHODS)} för {rng.choice(SV_TASKS)} {rng.choice(SV_PLACES)}"
+        description = f"<p>Vi undersöker {title.lower()}. Studie nummer {index}: data, kod och resultat.</p>"
+    else:
+        title = f"{rng.choice(EN_METHODS)} for {rng.choice(EN_TASKS)} {rng.choice(EN_PLACES)}"
+        description = (
+            f"<p>We study {title[0].lower() + title[1:]}. Study {index}: data, code and results.</p>"
+        )
+    creators = [_person(rng, stockholm=(i == 0 and rng.random() < 0.8)) for i in range(rng.randint(1, 4))]
+    rtype = dict(_weighted(rng, TYPES))
+    license_id = _weighted(rng, LICENSES)
+    if rtype["type"] == "software" and license_id not in SOFTWARE_LICENSES:
+        license_id = "MIT"
+    year = rng.randint(2015, 2025)
+    meta = {
+        "resource_type": rtype,
+        "title": f"{title} ({index})",
+        "publication_date": f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+        "creators": creators,
+        "description": description,
+        "languages": ["swe"] if swedish else ["eng"],
+        "keywords": rng.sample(KEYWORDS, 3),
+        "access_right": "open",
+        "license": license_id,
+        "publisher": "Stockholm AI",
+    }
+    if rng.random() < 0.1:
+        meta["version"] = f"{rng.randint(1, 3)}.{rng.randint(0, 9)}"
+    if rng.random() < 0.15:
+        meta["related_identifiers"] = [
+            {"identifier": f"10.48550/arXiv.{year % 100:02d}{rng.randint(1, 12):02d}.{index % 100000:05d}",
+             "scheme": "doi", "relation": "IsSupplementTo"}
+        ]  # fmt: skip
+    return clean_metadata(meta)
+
+
+def demo_file(index: int, number: int) -> tuple[str, bytes]:
+    rows = "\n".join(f"{i},{(index * 31 + i * 17) % 1000 / 10}" for i in range(50))
+    return f"data/results-{number + 1}.csv", f"step,score\n{rows}\n".encode()
+
+
+# --- Bulk path ------------------------------------------------------------------------------------
+
+
+def bulk_publish(
+    owner, metadatas: list[dict], *, published_at: list[dt.datetime] | None = None, check_every: int = 1
+) -> list[int]:
+    """Publish many records at once, writing what ``create_draft`` + ``publish`` write. Returns ids.
+
+    The metadata must be complete and valid: every ``check_every``-th one is validated here (the
+    demo generator, whose output its tests validate, is sampled to keep 100,000 records fast).
+    """
+    for meta in metadatas[::check_every]:
+        errors = validate_metadata(meta)
+        if errors:
+            raise services.InvalidMetadata("invalid demo metadata", errors)
+    now = timezone.now()
+    stamps = published_at or [now] * len(metadatas)
+    with transaction.atomic():
+        records = Record.objects.bulk_create(
+            [
+                Record(
+                    owner=owner,
+                    state=RecordState.PUBLISHED,
+                    metadata=meta,
+                    created=stamp,
+                    published_at=stamp,
+                    datestamp=stamp,
+                    search_text=search_text(meta),
+                )  # fmt: skip
+                for meta, stamp in zip(metadatas, stamps, strict=True)
+            ]
+        )
+        ids = [r.pk for r in records]
+        Record.objects.filter(pk__in=ids).update(doi=Concat(Value(doi_stem()), Cast("id", CharField())))
+        MetadataRevision.objects.bulk_create(
+            [
+                MetadataRevision(
+                    record=r,
+                    number=1,
+                    metadata=r.metadata,
+                    created=r.published_at,
+                    created_by=owner,
+                    summary="First publication",
+                )
+                for r in records
+            ]  # fmt: skip
+        )
+        RecordFacet.objects.bulk_create(
+            [
+                RecordFacet(record=r, name=name, value=value)
+                for r in records
+                for name, value in facet_values(r.metadata)
+            ]
+        )
+        if connection.vendor == "postgresql":
+            update_vectors("id = ANY(%s)", [ids])
+        AuditEntry.objects.bulk_create(
+            [
+                AuditEntry(actor=owner, verb=verb, object_type="records.record", object_id=str(r.pk),
+                           object_repr=f"{r.pk}: {r.metadata['title']}"[:255], after=after)  # fmt: skip
+                for r in records
+                for verb, after in (("create_draft", {"metadata": r.metadata}),
+                                    ("publish", {"state": "published", "revision": 1, "declaration_accepted": True}))
+            ]
+        )  # fmt: skip
+        for record_id in ids:
+            services._after_commit_render(record_id)
+            if get_provider().name != "local":
+                from records.tasks import register_doi
+
+                transaction.on_commit(lambda pk=record_id: register_doi.delay(pk))
+    return ids
+
+
+def _published_stamp(index: int, total: int) -> dt.datetime:
+    """Spread publication times over the past five years, newest last."""
+    span = dt.timedelta(days=5 * 365)
+    return timezone.now() - span + span * (index + 1) / max(total, 1)
+
+
+def _full_path(owner, index: int, total: int, files_per_record: int) -> Record:
+    record = services.create_draft(owner, demo_metadata(index))
+    _store_files(record, index, files_per_record, owner)
+    services.publish(record, owner, declaration_accepted=True)
+    return record
+
+
+def _store_files(record, index: int, files_per_record: int, actor) -> bool:
+    try:
+        from storage.services import store_bytes
+    except ImportError:
+        return False
+    for number in range(files_per_record):
+        key, data = demo_file(index, number)
+        store_bytes(record, key, data, actor)
+    return True
+
+
+def seed_records(command, community, users: dict, n: int, files_per_record: int = 1) -> None:
+    """Have ``n`` published demo records (owned by ``depositor``) plus one withdrawn one."""
+    owner = users["depositor"]
+    started = time.monotonic()
+    existing = Record.objects.filter(owner=owner, state=RecordState.PUBLISHED).count()
+    missing = max(0, n - existing)
+    index = existing
+    full = min(missing, max(0, FULL_PATH - existing))
+    for _ in range(full):
+        _full_path(owner, index, n, files_per_record)
+        index += 1
+    seed_files = _bulk_file_hook()
+    while index < n:
+        chunk = list(range(index, min(n, index + BATCH)))
+        stamps = [_published_stamp(i, n) for i in chunk]
+        ids = bulk_publish(owner, [demo_metadata(i) for i in chunk], published_at=stamps, check_every=20)
+        if seed_files is not None and files_per_record:
+            seed_files(list(Record.objects.filter(pk__in=ids)), files_per_record, owner)
+        index += len(chunk)
+        command.stdout.write(f"  records: {index}/{n} ({time.monotonic() - started:.0f} s)")
+    _ensure_withdrawn(owner, files_per_record)
+    _ensure_inclusion_request(owner, community)
+    if missing > full and connection.vendor == "postgresql" and not connection.in_atomic_block:
+        with connection.cursor() as cursor:  # fresh statistics and visibility map for the planner
+            cursor.execute("VACUUM ANALYZE records_record, records_recordfacet, records_metadatarevision")
+    command.stdout.write(
+        f"Records: {missing} created ({full} through the deposit verbs), "
+        f"{Record.objects.filter(owner=owner, state=RecordState.PUBLISHED).count()} published in total, "
+        f"in {time.monotonic() - started:.1f} s."
+    )
+    if missing > full and seed_files is None and files_per_record:
+        command.stdout.write(
+            f"  note: records after the first {FULL_PATH} have no files (storage has no seed_files)."
+        )
+
+
+def _bulk_file_hook():
+    try:
+        from storage import services as storage_services
+    except ImportError:
+        return None
+    return getattr(storage_services, "seed_files", None)
+
+
+WITHDRAWN_TITLE = "Face images scraped without consent (withdrawn demo record)"
+
+
+def _ensure_withdrawn(owner, files_per_record: int) -> None:
+    if Record.objects.filter(owner=owner, state=RecordState.WITHDRAWN).exists():
+        return
+    meta = demo_metadata(999_999)
+    meta["title"] = WITHDRAWN_TITLE
+    record = services.create_draft(owner, meta)
+    _store_files(record, 999_999, min(files_per_record, 1), owner)
+    services.publish(record, owner, declaration_accepted=True)
+    services.withdraw(
+        record,
+        owner,
+        "The depositor asked for withdrawal: the images were collected without the subjects' consent.",
+    )
+
+
+def _ensure_inclusion_request(owner, community) -> None:
+    """One pending inclusion request in the demo community, once the curation app provides them."""
+    try:
+        from curation import services as curation_services
+        from curation.models import InclusionRequest
+    except ImportError:
+        return
+    if InclusionRequest.objects.filter(community=community).exists():
+        return
+    record = Record.objects.filter(owner=owner, state=RecordState.PUBLISHED).order_by("-id").first()
+    if record is not None:
+        curation_services.request_inclusion(
+            owner, record, community, message="Demo: please include this record."
+        )
