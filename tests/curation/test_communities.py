@@ -232,3 +232,16 @@ def test_owner_manages_members(client_for, community, owner_user, outsider, cura
     response = c.post(f"/communities/{community.slug}/members/{owner.pk}/", {"action": "remove"}, follow=True)
     assert "The community needs at least one owner." in response.content.decode()
     assert Membership.objects.filter(community=community, role="owner").count() == 1
+
+
+def test_community_page_and_list_query_counts_do_not_grow(
+    client, community, curator, depositor, make_record, django_assert_max_num_queries
+):
+    for i in range(5):
+        record = make_record(depositor, title=f"Counting queries paper {i}")
+        services.accept(curator, services.request_inclusion(depositor, record, community))
+    with django_assert_max_num_queries(8):
+        body = client.get(f"/communities/{community.slug}/").content.decode()
+    assert body.count("community-record") == 5
+    with django_assert_max_num_queries(5):
+        assert "5 records" in client.get("/communities/").content.decode()
