@@ -14,8 +14,8 @@ def base_url() -> str:
 @csrf_exempt
 def endpoint(request):
     """The OAI-PMH base URL: GET (query string) or POST (form); protocol errors are HTTP 200."""
-    if request.method not in ("GET", "POST"):
-        return HttpResponseNotAllowed(["GET", "POST"])
+    if request.method not in ("GET", "HEAD", "POST"):
+        return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
     params = request.POST if request.method == "POST" else request.GET
     chunks = verbs.handle(dict(params.lists()), base_url())
     response = StreamingHttpResponse(

@@ -31,7 +31,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import DateTimeField, F, FilteredRelation, Q, Value
+from django.db.models import DateTimeField, F, FilteredRelation, Max, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils.translation import gettext as _
 
@@ -50,6 +50,8 @@ from oaipmh.verbs import OAIError
 from records.models import RecordState
 
 CHUNK = 100  # records per streamed chunk
+PAYLOAD_FIELDS = ("id", "state", "datestamp", "payload__xml", "payload__datestamp", "payload__rendered_at",
+                  "links_changed")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -79,11 +81,7 @@ def get_record(request) -> list[str]:
     record_id = record_id_from(request.args["identifier"])
     row = None
     if record_id is not None:
-        row = (
-            _with_payload(visible_records().filter(pk=record_id), prefix)
-            .values("id", "state", "datestamp", "payload__xml", "payload__datestamp")
-            .first()
-        )
+        row = _with_payload(visible_records().filter(pk=record_id), prefix).values(*PAYLOAD_FIELDS).first()
     problems = []
     if row is None:
         problems.append(("idDoesNotExist", _("No record has this identifier.")))
@@ -212,8 +210,20 @@ def _community_id(spec: str | None) -> int | None:
 
 
 def _with_payload(queryset, prefix: str):
+    """Annotate the stored payload of ``prefix`` and when the record's community links last changed
+    (payloads name the record's communities, and curation does not change the record's datestamp)."""
+    from communities.models import CommunityRecord
+
+    links_changed = (
+        CommunityRecord.objects.filter(record=OuterRef("pk"))
+        .order_by()
+        .values("record")
+        .annotate(last=Max(Coalesce("removed_at", "added_at")))
+        .values("last")
+    )
     return queryset.annotate(
-        payload=FilteredRelation("oai_payloads", condition=Q(oai_payloads__prefix=prefix))
+        payload=FilteredRelation("oai_payloads", condition=Q(oai_payloads__prefix=prefix)),
+        links_changed=Subquery(links_changed, output_field=DateTimeField()),
     )
 
 
@@ -256,7 +266,7 @@ def _fetch(query: Query, after: tuple | None, limit: int) -> list[Item]:
     base = _keyed(query)
     if query.verb == "ListRecords":
         base = _with_payload(base, query.prefix)
-        fields = ("id", "state", "datestamp", "key", "removed", "payload__xml", "payload__datestamp")
+        fields = ("key", "removed", *PAYLOAD_FIELDS)
     else:
         fields = ("id", "state", "datestamp", "key", "removed")
     if after is not None:
@@ -281,8 +291,11 @@ def _fetch(query: Query, after: tuple | None, limit: int) -> list[Item]:
 
 def _item(row: dict, key: dt.datetime, deleted: bool) -> Item:
     xml = row.get("payload__xml")
-    if xml is not None and row.get("payload__datestamp") != row["datestamp"]:
-        xml = None  # stale: rendered before the record's last change
+    if xml is not None and (
+        row["payload__datestamp"] != row["datestamp"]  # rendered before the record's last change
+        or (row["links_changed"] is not None and row["payload__rendered_at"] < row["links_changed"])
+    ):
+        xml = None  # stale: rendered afresh on demand
     return Item(row["id"], key, deleted, None if deleted else xml)
 
 
@@ -292,7 +305,10 @@ def _fill_missing(items: list[Item], prefix: str) -> None:
         rendered = render_missing(missing, prefix)
         for item in items:
             if not item.deleted and item.xml is None:
-                item.xml = rendered[item.record_id]
+                item.xml = rendered.get(item.record_id)
+                # Withdrawn between the page query and now: no metadata any more. It is listed
+                # again further on with its withdrawal datestamp.
+                item.deleted = item.xml is None
 
 
 # --- Output ----------------------------------------------------------------------------------------

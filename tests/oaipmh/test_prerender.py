@@ -210,6 +210,7 @@ def test_list_verbs_use_a_fixed_number_of_queries(client, settings, publish_reco
     records = [publish_record() for _ in range(12)]
     for record in records[:8]:
         include(record, community, depositor, curator, django_capture_on_commit_callbacks)
+    call_command("oai_render", stdout=io.StringIO())  # acceptance made their payloads stale
 
     def get(**params):
         return parse_and_validate(b"".join(client.get("/oai2d", params).streaming_content))
@@ -247,3 +248,25 @@ def test_a_real_worker_renders_after_publish(celery_worker, depositor):
         lambda: RenderedPayload.objects.filter(record=record).count() == len(FORMATS)
     )
     assert "Worker-rendered" in RenderedPayload.objects.get(record=record, prefix="oai_dc").xml
+
+
+@pytest.mark.django_db
+def test_payload_follows_community_membership_live(oai, publish_record, depositor, curator, community,
+                                                   django_capture_on_commit_callbacks):  # fmt: skip
+    """Payloads name the record's communities: acceptance and removal make the stored one stale."""
+    from tests.oaipmh.conftest import remove_from
+
+    community_url = "http://testserver/communities/stockholm-ai/"
+    record = publish_record()
+
+    def related(prefix="datacite"):
+        root = oai(verb="GetRecord", identifier=ident(record), metadataPrefix=prefix)
+        return [r.text for r in root.iterfind(".//datacite:relatedIdentifier", NS)]
+
+    assert community_url not in related()
+    request = include(record, community, depositor, curator, django_capture_on_commit_callbacks)
+    assert community_url in related()
+    root = oai(verb="ListRecords", metadataPrefix="oai_datacite")
+    assert community_url in [r.text for r in root.iterfind(".//datacite:relatedIdentifier", NS)]
+    remove_from(request, curator, django_capture_on_commit_callbacks)
+    assert community_url not in related()

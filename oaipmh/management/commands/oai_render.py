@@ -14,7 +14,7 @@ from multiprocessing import get_context
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections, transaction
-from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models import Count, DateTimeField, F, IntegerField, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from oaipmh.formats import FORMATS
@@ -39,9 +39,21 @@ def _worker_init() -> None:
 
 
 def stale_or_missing():
-    """Published records lacking an up-to-date payload in at least one format."""
+    """Published records lacking an up-to-date payload in at least one format: missing, rendered
+    for an older datestamp, or rendered before the record's communities last changed."""
+    from communities.models import CommunityRecord
+
+    links_changed = (
+        CommunityRecord.objects.filter(record=OuterRef(OuterRef("pk")))
+        .order_by()
+        .values("record")
+        .annotate(last=Max(Coalesce("removed_at", "added_at")))
+        .values("last")
+    )
     fresh = (
         RenderedPayload.objects.filter(record=OuterRef("pk"), datestamp=OuterRef("datestamp"))
+        .annotate(links_changed=Subquery(links_changed, output_field=DateTimeField()))
+        .filter(Q(links_changed__isnull=True) | Q(rendered_at__gte=F("links_changed")))
         .values("record")
         .annotate(n=Count("pk"))
         .values("n")
