@@ -88,3 +88,20 @@ def test_landing_table_of_restricted_files_says_why(depositor, outsider, publish
     assert "restricted" in html and "Ask the PI." in html
     assert "/files/secret.csv" not in html
     assert "1 file" in html
+
+
+def test_records_landing_and_deposit_pages_include_the_files(
+    draft, depositor, client_for, publish, open_edit
+):
+    services.store_bytes(draft, "data/a.csv", b"1,2\n", depositor)
+    client = client_for(depositor)
+    deposit = client.get(f"/records/{draft.pk}/edit/")
+    assert deposit.status_code == 200
+    assert "data-storage-uploader" in deposit.content.decode()
+    record = publish(draft, depositor)
+    landing = Client().get(f"/records/{record.pk}/").content.decode()
+    assert f"/records/{record.pk}/files/data/a.csv" in landing
+    assert "data-storage-uploader" not in landing
+    record = open_edit(record, depositor)
+    edit = client.get(f"/records/{record.pk}/edit/").content.decode()
+    assert "data-storage-uploader" in edit and "data/a.csv" in edit
