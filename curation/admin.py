@@ -23,6 +23,12 @@ class LinesField(forms.CharField):
 
 
 class OrganisationForm(forms.ModelForm):
+    ror = forms.CharField(
+        label=_("ROR id"),
+        max_length=100,
+        required=False,
+        help_text=_("e.g. 026vcq606 or https://ror.org/026vcq606"),
+    )
     variants = LinesField(label=_("Name variants"), required=False, help_text=_("One per line."))
     acronyms = LinesField(
         label=_("Acronyms and short names"),

@@ -332,3 +332,37 @@ def test_rules_are_configured_per_community(community, make_record, depositor):
     assert [r.key for r in results] == ["language", "access"]
     assert all(r.status == "pass" for r in results)
     assert rule_config(community)["language"]["languages"] == ["eng", "swe"]
+
+
+def test_staff_edit_the_registry_in_the_admin(client_for, staff):
+    c = client_for(staff)
+    response = c.post(
+        "/admin/curation/organisation/add/",
+        {
+            "key": "acme-ai",
+            "name": "Acme AI Research",
+            "name_sv": "Acme AI-forskning",
+            "variants": "Acme Artificial Intelligence\nAcme AI Lab",
+            "acronyms": "AAR",
+            "ror": "https://ror.org/026vcq606",
+            "kind": "company",
+            "city": "Stockholm",
+            "active": "on",
+        },
+    )
+    import re
+
+    assert response.status_code == 302, re.findall(
+        r'<ul class="errorlist[^>]*>.*?</ul>', response.content.decode()
+    )
+    org = Organisation.objects.get(key="acme-ai")
+    assert org.variants == ["Acme Artificial Intelligence", "Acme AI Lab"] and org.acronyms == ["AAR"]
+    assert org.ror == "026vcq606"
+    registry = Registry.for_city("Stockholm")
+    assert registry.match("Acme AI Lab, Kista").key == "acme-ai"
+    assert registry.match("Dept. X, AAR").key == "acme-ai"
+    response = c.post(
+        "/admin/curation/organisation/add/",
+        {"key": "bad", "name": "Bad", "kind": "company", "city": "Stockholm", "ror": "nonsense"},
+    )
+    assert response.status_code == 200 and "Enter a ROR id" in response.content.decode()
