@@ -25,7 +25,7 @@ from curation.models import CheckStatus
 
 REASONS = {
     # affiliation
-    "affiliation.match": _("%(creator)s: “%(affiliation)s” is %(organisation)s."),
+    "affiliation.match": _("%(creator)s: “%(affiliation)s” matches %(organisation)s in the registry."),
     "affiliation.ror": _("%(creator)s: the ROR id %(ror)s is %(organisation)s."),
     "affiliation.none": _("No creator gives an affiliation."),
     "affiliation.city_only": _(

@@ -17,6 +17,25 @@ def size(value) -> str:
 
 
 @register.filter
+def audit_verb(verb: str) -> str:
+    """A request's audit verb as words."""
+    from django.utils.translation import gettext as _
+
+    labels = {
+        "request_inclusion": _("asked for inclusion"),
+        "invite": _("invited the record"),
+        "comment": _("wrote a message"),
+        "accept": _("accepted"),
+        "decline": _("declined"),
+        "cancel": _("cancelled"),
+        "remove": _("removed the record from the community"),
+        "expire": _("expired without a decision"),
+        "recheck": _("ran the checks again"),
+    }
+    return labels.get(verb, verb)
+
+
+@register.filter
 def notification_summary(notification) -> str:
     return notifications.summary(notification)
 

@@ -117,7 +117,7 @@ def test_request_page_for_curator_and_owner(client_for, curator, depositor, req)
     body = client_for(curator).get(f"/requests/{req.pk}/").content.decode()
     assert req.record.title in body and "Policy checks" in body
     assert 'id="accept-button"' in body and "Reason for declining" in body
-    assert "History" in body and "request_inclusion" in body
+    assert "History" in body and "asked for inclusion" in body
     body = client_for(depositor).get(f"/requests/{req.pk}/").content.decode()
     assert 'id="accept-button"' not in body
     assert "Cancel my request" in body
