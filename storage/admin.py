@@ -1,5 +1,5 @@
 from django.contrib import admin, messages
-from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
 
 from storage import services
 from storage.models import FileInstance, FileReplica, FileVersion, Location, RecordFile, RecordQuota, Upload
@@ -30,9 +30,9 @@ class FileInstanceAdmin(admin.ModelAdmin):
     inlines = [ReplicaInline]
     actions = ["verify_copies", "repair_copies"]
 
-    @admin.display(description="size")
+    @admin.display(description=_("size"), ordering="size")
     def human_size(self, obj):
-        return filesizeformat(obj.size)
+        return services.format_size(obj.size)
 
     def has_add_permission(self, request):
         return False
@@ -40,14 +40,14 @@ class FileInstanceAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # stored content is never deleted by hand
 
-    @admin.action(description="Verify the checksums of every copy")
+    @admin.action(description=_("Verify the checksums of every copy"))
     def verify_copies(self, request, queryset):
         for instance in queryset:
             results = services.verify(instance, request.user)
             level = messages.SUCCESS if all(results.values()) else messages.ERROR
             self.message_user(request, f"{instance.pk}: {results}", level)
 
-    @admin.action(description="Repair bad or missing copies from a good one")
+    @admin.action(description=_("Repair bad or missing copies from a good one"))
     def repair_copies(self, request, queryset):
         for instance in queryset:
             results = services.repair(instance, request.user)
@@ -92,11 +92,11 @@ class UploadAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # use the action: it removes the bytes too
 
-    @admin.action(description="Cancel the selected uploads (their bytes are removed)")
+    @admin.action(description=_("Cancel the selected uploads (their bytes are removed)"))
     def cancel_uploads(self, request, queryset):
         for upload in queryset.select_related("record", "location"):
             services.cancel_upload(upload, request.user)
-        self.message_user(request, "Cancelled.", messages.SUCCESS)
+        self.message_user(request, _("Cancelled."), messages.SUCCESS)
 
 
 @admin.register(RecordQuota)

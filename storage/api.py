@@ -19,8 +19,11 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from rest_framework import permissions
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import permissions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -30,6 +33,34 @@ from storage import services, streams
 from storage.models import FileVersion, Upload
 
 DepositWrite = require_scope("deposit:write")
+
+FILE_SCHEMA = inline_serializer(
+    "StoredFile",
+    {
+        "key": serializers.CharField(),
+        "size": serializers.IntegerField(),
+        "md5": serializers.CharField(help_text="md5:<hex>"),
+        "sha256": serializers.CharField(help_text="sha256:<hex>"),
+        "mimetype": serializers.CharField(),
+        "version": serializers.IntegerField(allow_null=True, help_text="null while staged"),
+        "staged": serializers.BooleanField(),
+        "download": serializers.CharField(),
+    },
+)
+UPLOAD_SCHEMA = inline_serializer(
+    "Upload",
+    {
+        "id": serializers.UUIDField(),
+        "key": serializers.CharField(),
+        "size": serializers.IntegerField(),
+        "offset": serializers.IntegerField(),
+        "url": serializers.CharField(),
+    },
+)
+ERROR_SCHEMA = inline_serializer(
+    "StorageError", {"message": serializers.CharField(), "code": serializers.CharField()}
+)
+OFFSET_HEADER = OpenApiParameter("Upload-Offset", int, OpenApiParameter.HEADER, required=True)
 
 
 def error_response(exc: services.StorageError) -> Response:
@@ -70,7 +101,7 @@ def upload_json(upload: Upload) -> dict:
         "offset": upload.offset,
         "state": upload.state,
         "created": upload.created.isoformat(),
-        "url": f"/api/v1/uploads/{upload.pk}",
+        "url": reverse("storage:api-upload", args=[upload.pk]),
     }
 
 
@@ -134,6 +165,7 @@ class RecordFilesAPI(APIView):
 
     permission_classes = [permissions.AllowAny]
 
+    @extend_schema(responses={200: OpenApiTypes.OBJECT, 403: ERROR_SCHEMA}, tags=["files"])
     def get(self, request, pk: int):
         record = get_object_or_404(Record.objects.select_related("owner"), pk=pk)
         if not record.can_view(request.user):
@@ -148,6 +180,22 @@ class RecordFileAPI(APIView):
 
     permission_classes = [DepositWrite]
 
+    @extend_schema(
+        request={"application/octet-stream": OpenApiTypes.BINARY},
+        parameters=[
+            OpenApiParameter("md5", str, description="expected MD5 (hex); a mismatch removes the upload"),
+            OpenApiParameter("sha256", str, description="expected SHA-256 (hex)"),
+        ],
+        responses={
+            201: FILE_SCHEMA,
+            400: ERROR_SCHEMA,
+            409: ERROR_SCHEMA,
+            411: ERROR_SCHEMA,
+            413: ERROR_SCHEMA,
+        },
+        description="The request body, streamed, becomes a new staged version of the key (Content-Length required).",
+        tags=["files"],
+    )
     def put(self, request, pk: int, key: str):
         try:
             record = record_for_owner(request, pk)
@@ -177,6 +225,7 @@ class RecordFileAPI(APIView):
             return error_response(exc)
         return Response(version_json(record.pk, version.file.key, version), status=201)
 
+    @extend_schema(responses={204: None, 404: ERROR_SCHEMA, 409: ERROR_SCHEMA}, tags=["files"])
     def delete(self, request, pk: int, key: str):
         try:
             record = record_for_owner(request, pk)
@@ -193,6 +242,11 @@ class RestoreFileAPI(APIView):
 
     permission_classes = [DepositWrite]
 
+    @extend_schema(
+        request=inline_serializer("RestoreFile", {"key": serializers.CharField()}),
+        responses={204: None, 404: ERROR_SCHEMA},
+        tags=["files"],
+    )
     def post(self, request, pk: int):
         key = request.data.get("key") if isinstance(request.data, dict) else None
         try:
@@ -208,6 +262,14 @@ class RestoreFileAPI(APIView):
 class CreateUploadAPI(APIView):
     permission_classes = [DepositWrite]
 
+    @extend_schema(
+        request=inline_serializer(
+            "NewUpload", {"key": serializers.CharField(), "size": serializers.IntegerField()}
+        ),
+        responses={201: UPLOAD_SCHEMA, 400: ERROR_SCHEMA, 409: ERROR_SCHEMA, 413: ERROR_SCHEMA},
+        description="Start a resumable upload; name, record state and quota are checked before any byte.",
+        tags=["uploads"],
+    )
     def post(self, request, pk: int):
         data = request.data if isinstance(request.data, dict) else {}
         size = data.get("size")
@@ -237,14 +299,24 @@ class UploadAPI(APIView):
         response["Cache-Control"] = "no-store"
         return response
 
+    @extend_schema(responses={200: None}, description="The current offset in the Upload-Offset header.",
+                   tags=["uploads"])  # fmt: skip
     def head(self, request, upload_id):
         upload = upload_for_user(request, upload_id)
         return self._headers(Response(status=200), upload)
 
+    @extend_schema(responses={200: UPLOAD_SCHEMA}, tags=["uploads"])
     def get(self, request, upload_id):
         upload = upload_for_user(request, upload_id)
         return self._headers(Response(upload_json(upload)), upload)
 
+    @extend_schema(
+        request={"application/offset+octet-stream": OpenApiTypes.BINARY},
+        parameters=[OFFSET_HEADER],
+        responses={204: None, 400: ERROR_SCHEMA, 409: ERROR_SCHEMA, 411: ERROR_SCHEMA, 507: ERROR_SCHEMA},
+        description="Append a chunk at Upload-Offset; 409 with the expected offset when it does not match.",
+        tags=["uploads"],
+    )
     def patch(self, request, upload_id):
         upload = upload_for_user(request, upload_id)
         raw = request._request
@@ -280,6 +352,7 @@ class UploadAPI(APIView):
             return error_response(exc)
         return self._headers(Response(status=204), upload)
 
+    @extend_schema(responses={204: None}, tags=["uploads"])
     def delete(self, request, upload_id):
         upload = upload_for_user(request, upload_id)
         services.cancel_upload(upload, request.user)
@@ -289,6 +362,14 @@ class UploadAPI(APIView):
 class FinishUploadAPI(APIView):
     permission_classes = [DepositWrite]
 
+    @extend_schema(
+        request=inline_serializer(
+            "FinishUpload",
+            {"md5": serializers.CharField(required=False), "sha256": serializers.CharField(required=False)},
+        ),
+        responses={201: FILE_SCHEMA, 400: ERROR_SCHEMA, 409: ERROR_SCHEMA},
+        tags=["uploads"],
+    )
     def post(self, request, upload_id):
         upload = upload_for_user(request, upload_id)
         data = request.data if isinstance(request.data, dict) else {}

@@ -363,3 +363,25 @@ def test_two_uploads_to_the_same_key_at_once_leave_one_whole_version(depositor, 
     winner = max(results.values(), key=lambda v: v.pk)
     assert staged.pk == winner.pk  # the later one is the newer version
     assert not Upload.objects.exists()
+
+
+def test_seed_files_gives_published_records_real_files(depositor, draft, publish):
+    record = publish(draft, depositor)
+    other = publish(services_draft(depositor), depositor)
+    assert services.seed_files([record, other], 2, depositor) == 4
+    assert services.seed_files([record], 2, depositor) == 0  # idempotent
+    files = services.current_files(record)
+    assert [f["key"] for f in files] == ["data/results-1.csv", "data/results-2.csv"]
+    for item in files:
+        version = services.find_version(record, item["key"], None, privileged=False)
+        data = read_version(version)
+        assert item["sha256"] == "sha256:" + sha256_hex(data) and item["size"] == len(data) > 0
+        assert version.number == 1
+    assert AuditEntry.objects.filter(verb="store_file", object_id=str(other.pk)).count() == 2
+
+
+def services_draft(user):
+    from records.services import create_draft
+    from tests.records.conftest import make_metadata
+
+    return create_draft(user, make_metadata(title="Another record"))
