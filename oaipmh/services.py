@@ -86,6 +86,46 @@ def render_record(record: Record | int) -> dict[str, str]:
     return {p.prefix: p.xml for p in payloads}
 
 
+def rerender_records(record_ids: Iterable[int]) -> tuple[int, int]:
+    """Render every format of these published records again (``oai_render``); ``(rendered, moved)``.
+
+    OAI-PMH wants a new datestamp whenever a record's serialisation changes. When a serialiser
+    changed (or a format was added) since the record's payloads were rendered for its current
+    datestamp, the record's datestamp moves to now, so incremental harvesters fetch it again.
+    """
+    records = list(
+        Record.objects.filter(pk__in=list(record_ids), state=RecordState.PUBLISHED, datestamp__isnull=False)
+    )
+    before = {
+        (row["record_id"], row["prefix"]): (row["xml"], row["datestamp"])
+        for row in RenderedPayload.objects.filter(record__in=records).values(
+            "record_id", "prefix", "xml", "datestamp"
+        )
+    }
+    payloads, moved = [], 0
+    for record in records:
+        rendered = render_payloads(record)
+        old = [before.get((record.pk, p.prefix)) for p in rendered]
+        # Only payloads rendered for the current datestamp say what harvesters already have.
+        current = [o for o in old if o is not None and o[1] == record.datestamp]
+        changed = bool(current) and any(
+            o is None or (o[1] == record.datestamp and o[0] != p.xml)
+            for o, p in zip(old, rendered, strict=True)
+        )
+        # Conditional update: a concurrent edit has already moved the datestamp (and renders itself).
+        if changed and Record.objects.filter(pk=record.pk, datestamp=record.datestamp).update(
+            datestamp=timezone.now()
+        ):
+            record.refresh_from_db(fields=["datestamp"])
+            for payload in rendered:
+                payload.datestamp = record.datestamp
+            moved += 1
+        payloads.extend(rendered)
+    with transaction.atomic():
+        store_payloads(payloads)
+    return len(records), moved
+
+
 def render_missing(record_ids: Iterable[int], prefix: str) -> dict[int, str]:
     """On-demand rendering for records whose ``prefix`` payload is missing or stale: ``{id: xml}``.
 

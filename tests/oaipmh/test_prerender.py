@@ -270,3 +270,31 @@ def test_payload_follows_community_membership_live(oai, publish_record, deposito
     assert community_url in [r.text for r in root.iterfind(".//datacite:relatedIdentifier", NS)]
     remove_from(request, curator, django_capture_on_commit_callbacks)
     assert community_url not in related()
+
+
+@pytest.mark.django_db
+def test_changed_serialisation_gets_a_new_datestamp(oai, publish_record):
+    """After a serialiser changes, ``oai_render --all`` moves the datestamps of records whose payload changed."""
+    changed, same = publish_record(), publish_record()
+    # as if rendered by an older serialiser, for the record's current datestamp
+    RenderedPayload.objects.filter(record=changed, prefix="marcxml").update(
+        xml="<record>old serialisation</record>"
+    )
+    out = io.StringIO()
+    call_command("oai_render", "--all", stdout=out)
+    assert "Rendered 2 records" in out.getvalue() and "1 whose serialisation changed" in out.getvalue()
+    old_changed, old_same = changed.datestamp, same.datestamp
+    changed.refresh_from_db(), same.refresh_from_db()
+    assert changed.datestamp > old_changed and same.datestamp == old_same
+    assert all(p.datestamp == changed.datestamp for p in stored(changed).values())
+    root = oai(
+        verb="ListIdentifiers",
+        metadataPrefix="oai_dc",
+        **{"from": changed.datestamp.strftime("%Y-%m-%dT%H:%M:%SZ")},
+    )
+    assert ident(changed) in identifiers(root)
+    # a format added since the last rendering counts as a changed serialisation too
+    RenderedPayload.objects.filter(record=same, prefix="datacite").delete()
+    call_command("oai_render", stdout=io.StringIO())
+    same.refresh_from_db()
+    assert same.datestamp > old_same

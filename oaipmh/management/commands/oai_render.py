@@ -13,25 +13,19 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connections, transaction
+from django.db import connections
 from django.db.models import Count, DateTimeField, F, IntegerField, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from oaipmh.formats import FORMATS
 from oaipmh.models import RenderedPayload
-from oaipmh.services import render_payloads, store_payloads
+from oaipmh.services import rerender_records
 from records.models import Record, RecordState
 
 
-def render_batch(record_ids: list[int]) -> int:
-    """Render and store every format of these records (published ones); returns how many were rendered."""
-    records = list(
-        Record.objects.filter(pk__in=record_ids, state=RecordState.PUBLISHED, datestamp__isnull=False)
-    )
-    payloads = [payload for record in records for payload in render_payloads(record)]
-    with transaction.atomic():
-        store_payloads(payloads)
-    return len(records)
+def render_batch(record_ids: list[int]) -> tuple[int, int]:
+    """Render and store every format of these records; returns (rendered, datestamps moved on)."""
+    return rerender_records(record_ids)
 
 
 def _worker_init() -> None:
@@ -116,23 +110,22 @@ class Command(BaseCommand):
         batches = [ids[i : i + batch_size] for i in range(0, len(ids), batch_size)]
         progress = Progress(self.stdout, len(ids))
         progress.update(0)
-        done = 0
-        if workers == 1 or len(batches) < 2:
-            for batch in batches:
-                done += render_batch(batch)
-                progress.update(done)
-        else:
+        done = moved = 0
+        pool = None
+        if workers > 1 and len(batches) > 1:
             connections.close_all()
-            with ProcessPoolExecutor(
-                workers, mp_context=get_context("fork"), initializer=_worker_init
-            ) as pool:
-                for rendered in pool.map(render_batch, batches):
-                    done += rendered
-                    progress.update(done)
+            pool = ProcessPoolExecutor(workers, mp_context=get_context("fork"), initializer=_worker_init)
+        for rendered, bumped in (pool.map if pool else map)(render_batch, batches):
+            done += rendered
+            moved += bumped
+            progress.update(done)
+        if pool:
+            pool.shutdown()
         progress.close()
         self.stdout.write(
             self.style.SUCCESS(
-                f"Rendered {done} records in {len(FORMATS)} formats; dropped {dropped} unpublished payloads."
+                f"Rendered {done} records in {len(FORMATS)} formats; {moved} whose serialisation changed got a "
+                f"new datestamp; dropped {dropped} unpublished payloads."
             )
         )
         if done < len(ids):
