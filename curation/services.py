@@ -503,18 +503,20 @@ def on_record_published(record, actor) -> list[InclusionRequest]:
     wishes, and the requests (with their outcomes) are what the landing page shows from then on.
     Open requests about the record get their checks run again on the new metadata.
     """
-    created = []
+    created, kept = [], []
     slugs = list(record.requested_communities or [])
+    # The wish is the owner's (made in the deposit form), also when staff press publish.
+    requester = actor if record.is_owner(actor) else record.owner
     for community in Community.objects.filter(slug__in=slugs):
         if _is_member(record, community) or _open_request(record, community) is not None:
             continue
         try:
-            created.append(request_inclusion(actor, record, community))
+            created.append(request_inclusion(requester, record, community))
         except CurationError:
-            continue  # e.g. published by staff, not an owner: the owner can still ask from the record page
-    if slugs:
-        type(record).objects.filter(pk=record.pk).update(requested_communities=[])
-        record.requested_communities = []
+            kept.append(community.slug)  # e.g. a restricted community: left for the owner to see
+    if slugs != kept:
+        type(record).objects.filter(pk=record.pk).update(requested_communities=kept)
+        record.requested_communities = kept
     for req in InclusionRequest.objects.open().filter(record=record).exclude(pk__in=[r.pk for r in created]):
         req.record = record
         _apply_checks(req)

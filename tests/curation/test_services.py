@@ -398,3 +398,26 @@ def test_bulk_by_curator_of_other_community_refused(make_record, depositor, othe
         services.bulk_decide(other_curator, community, [req.pk], "accept")
     req.refresh_from_db()
     assert req.state == "submitted"
+
+
+def test_publish_by_staff_opens_the_request_in_the_owners_name(depositor, staff, curator, community):
+    from records import services as records
+    from tests.curation.conftest import metadata
+
+    draft = records.create_draft(depositor, metadata(), communities=[community.slug])
+    records.publish(draft, staff, declaration_accepted=True)
+    req = InclusionRequest.objects.get(record=draft)
+    assert req.created_by == depositor
+
+
+def test_restricted_community_the_owner_cannot_see_is_not_requested(depositor, staff):
+    from communities.services import create_community
+    from records import services as records
+    from tests.curation.conftest import metadata
+
+    hidden = create_community(staff, slug="hidden-lab", title="Hidden Lab", visibility="restricted")
+    draft = records.create_draft(depositor, metadata(), communities=[hidden.slug])
+    records.publish(draft, depositor, declaration_accepted=True)
+    assert not InclusionRequest.objects.filter(record=draft).exists()
+    draft.refresh_from_db()
+    assert draft.requested_communities == [hidden.slug]
