@@ -338,3 +338,25 @@ def test_every_error_code_is_one_of_the_schema_enum(oai):
     # the schema validation in ``oai`` would reject an unknown code; check the content type header too
     root = oai(verb="Nope")
     assert root.find("{http://www.openarchives.org/OAI/2.0/}error").text
+
+
+@pytest.mark.django_db
+def test_response_date_is_utc_with_z_and_whole_seconds(oai, publish_record):
+    """The schema accepts any xs:dateTime here; the protocol wants UTC 'Z' at second granularity."""
+    import re
+
+    publish_record()
+    for query in (
+        {"verb": "Identify"},
+        {"verb": "ListRecords", "metadataPrefix": "oai_dc"},
+        {"verb": "Nope"},
+    ):
+        response_date = oai(**query).findtext("{http://www.openarchives.org/OAI/2.0/}responseDate")
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", response_date)
+        when = dt.datetime.strptime(response_date, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+        assert abs(dt.datetime.now(dt.UTC) - when) < dt.timedelta(seconds=5)
+
+
+@pytest.mark.django_db
+def test_head_is_answered_like_get(client):
+    assert client.head("/oai2d", {"verb": "Identify"}).status_code == 200
