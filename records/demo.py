@@ -26,7 +26,7 @@ from records.search import facet_values, search_text, update_vectors
 from records.validation import clean_metadata, validate_metadata
 from repository.models import AuditEntry
 
-FULL_PATH = 25
+FULL_PATH = 100
 BATCH = 2000
 
 STOCKHOLM = [

@@ -298,6 +298,10 @@ def invitation(request, token: str):
 def search_page(request):
     params = SearchParams.from_querydict(request.GET)
     result = search(params)
+    result.page.object_list = list(result.page.object_list)
+    for record in result.page.object_list:
+        record.type_label = vocab.resource_type_label(record.resource_type, record.resource_subtype)
+        record.access_label = vocab.ACCESS_LABELS.get(record.access_right, "")
     query = request.GET.copy()
     query.pop("page", None)
     facet_links = {}
