@@ -139,3 +139,59 @@ def test_reload_mid_upload_then_resume_sends_only_the_rest(
         page.evaluate("() => Object.keys(localStorage).filter(k => k.startsWith('storage-upload:')).length")
         == 0
     )
+
+
+@pytest.mark.browser
+def test_replace_remove_pause_and_cancel_in_the_browser(live_server, login_page, browser_draft, depositor, tmp_path,
+                                                        settings):  # fmt: skip
+    from storage import services
+
+    settings.STORAGE_UPLOAD_CHUNK_BYTES = 1 * MIB
+    services.store_bytes(browser_draft, "keep/old.csv", b"old,bytes\n", depositor)
+    services.store_bytes(browser_draft, "drop.txt", b"drop me", depositor)
+    page = login_page(depositor)
+    page.on("dialog", lambda dialog: dialog.accept())  # "Remove … from this draft?"
+    page.goto(f"{live_server.url}/records/{browser_draft.pk}/files/")
+
+    # Replace: a new version of the same key, whatever the chosen file is called.
+    replacement = tmp_path / "whatever-name.csv"
+    replacement.write_bytes(b"new,bytes\n")
+    with page.expect_file_chooser() as chooser:
+        page.click('button[data-action="replace"][data-key="keep/old.csv"]')
+    chooser.value.set_files(str(replacement))
+    page.wait_for_selector('.storage-task[data-key="keep/old.csv"][data-state="done"]')
+    page.wait_for_selector(
+        '.storage-file-row[data-key="keep/old.csv"] >> text='
+        + "md5:"
+        + hashlib.md5(b"new,bytes\n").hexdigest()
+    )
+
+    # Remove.
+    page.click('button[data-action="remove"][data-key="drop.txt"]')
+    page.wait_for_selector('.storage-file-row[data-key="drop.txt"]', state="detached")
+
+    # Pause, resume, then cancel a throttled upload into a folder.
+    throttle(page, 500_000)
+    page.fill("#storage-folder", "raw/")
+    big = tmp_path / "slow.bin"
+    big.write_bytes(os.urandom(4 * MIB))
+    page.set_input_files("#storage-file-input", str(big))
+    task = page.locator('.storage-task[data-key="raw/slow.bin"]')
+    wait_for(lambda: int(task.get_attribute("data-sent") or 0) > 0)
+    task.locator('[data-task-action="pause"]').click()
+    assert task.get_attribute("data-state") == "paused"
+    paused_at = int(task.get_attribute("data-sent"))
+    page.wait_for_timeout(700)
+    assert int(task.get_attribute("data-sent")) == paused_at  # nothing moves while paused
+    task.locator('[data-task-action="pause"]').click()  # now labelled "Resume"
+    wait_for(lambda: int(task.get_attribute("data-sent")) > paused_at)
+    upload = wait_for(lambda: Upload.objects.filter(record=browser_draft, key="raw/slow.bin").first())
+    task.locator('[data-task-action="cancel"]').click()
+    assert task.get_attribute("data-state") == "cancelled"
+    wait_for(lambda: not Upload.objects.filter(pk=upload.pk).exists(), timeout=15)
+
+    working = {wf.key: wf for wf in services.working_files(browser_draft)}
+    assert set(working) == {"keep/old.csv"}
+    version = working["keep/old.csv"].version
+    assert version.instance.md5 == "md5:" + hashlib.md5(b"new,bytes\n").hexdigest()
+    assert FileVersion.objects.filter(file__record=browser_draft).count() == 1
