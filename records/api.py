@@ -12,6 +12,8 @@ from django.core.paginator import Paginator
 from django.db.models import Max
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -107,6 +109,19 @@ class RecordListView(APIView):
             return [require_scope("deposit:write")()]
         return [permissions.AllowAny()]
 
+    @extend_schema(
+        operation_id="records_list",
+        summary="List or search published records (or your own with mine=true)",
+        parameters=[
+            OpenApiParameter("q", str, description="Full-text query"),
+            OpenApiParameter("mine", bool, description="Your own records, drafts included"),
+            OpenApiParameter("type", str, many=True), OpenApiParameter("year", str, many=True),
+            OpenApiParameter("access", str, many=True), OpenApiParameter("language", str, many=True),
+            OpenApiParameter("license", str, many=True), OpenApiParameter("community", str, many=True),
+            OpenApiParameter("sort", str, enum=["relevance", "newest"]), OpenApiParameter("page", int),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+    )  # fmt: skip
     def get(self, request):
         if request.query_params.get("mine") in ("1", "true", "yes"):
             if not request.user.is_authenticated:
@@ -121,6 +136,8 @@ class RecordListView(APIView):
             results = [serialize(r) for r in page.object_list]
         return Response({**_page_links(request, page), "results": results})
 
+    @extend_schema(operation_id="records_create", summary="Create a draft (scope deposit:write)",
+                   request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT})  # fmt: skip
     def post(self, request):
         body, problem = _body(request)
         if problem:
@@ -142,11 +159,16 @@ class RecordDetailView(APIView):
             return [require_scope("deposit:write")()]
         return [permissions.AllowAny()]
 
+    @extend_schema(operation_id="records_retrieve", summary="One record (drafts: owners only)",
+                   responses={200: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT})  # fmt: skip
     def get(self, request, pk: int):
         record = services.get_record_for_user(request.user, pk)
         revision = record.revisions.aggregate(n=Max("number"))["n"]
         return Response(serialize(record, owner=record.can_edit(request.user), revision=revision))
 
+    @extend_schema(operation_id="records_update", summary="Replace the draft's or edit draft's metadata (deposit:write)",
+                   request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT,
+                                                           409: OpenApiTypes.OBJECT})  # fmt: skip
     def put(self, request, pk: int):
         record = services.get_record_for_user(request.user, pk, write=True)
         body, problem = _body(request)
@@ -165,6 +187,8 @@ class RecordDetailView(APIView):
 class RevisionListView(APIView):
     """Every published revision of the record's metadata (owners and staff)."""
 
+    @extend_schema(operation_id="records_revisions", summary="Published metadata revisions (owners and staff)",
+                   responses={200: OpenApiTypes.OBJECT})  # fmt: skip
     def get(self, request, pk: int):
         record = services.get_record_for_user(request.user, pk, write=True)
         revisions = [
@@ -180,6 +204,9 @@ class RecordActionView(APIView):
     permission_classes = [require_scope("deposit:actions")]
     actions = ("publish", "edit", "discard")
 
+    @extend_schema(operation_id="records_action", summary="publish, edit or discard (scope deposit:actions)",
+                   request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT, 204: None,
+                                                           400: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT})  # fmt: skip
     def post(self, request, pk: int, action: str):
         if action not in self.actions:
             return Response(
