@@ -385,3 +385,19 @@ def services_draft(user):
     from tests.records.conftest import make_metadata
 
     return create_draft(user, make_metadata(title="Another record"))
+
+
+def test_deleting_a_draft_removes_its_staged_bytes(
+    draft, depositor, primary_root, django_capture_on_commit_callbacks
+):
+    from records.services import delete_draft
+
+    before = stored_files(primary_root)
+    version = services.store_bytes(draft, "a.txt", b"draft bytes", depositor)
+    services.create_upload(draft, "pending.bin", 10, depositor)
+    path = version.instance.location.backend().local_path(version.instance.path)
+    with django_capture_on_commit_callbacks(execute=True):
+        delete_draft(draft, depositor)
+    assert not path.exists()
+    assert not FileInstance.objects.exists() and not Upload.objects.exists()
+    assert stored_files(primary_root) == before
