@@ -105,8 +105,12 @@ def _storage_hook(name: str, record: Record, actor) -> None:
     from storage import services as storage_services
 
     hook = getattr(storage_services, name, None)
-    if hook is not None:
+    if hook is None:
+        return
+    try:
         hook(record, actor)
+    except storage_services.StorageError as exc:
+        raise RecordError(exc.message)
 
 
 def _curation_hook(record: Record, actor) -> None:
