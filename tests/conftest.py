@@ -297,3 +297,23 @@ def login_page(page, live_server):
         return page
 
     return do_login
+
+
+# --- Data from data migrations ------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _shipped_registry(request):
+    """Transactional tests flush the database, and with it rows that data migrations loaded (the
+    Stockholm organisations registry). Put them back for every test that uses the database."""
+    names = set(request.fixturenames)
+    if not names & {"db", "transactional_db", "live_server", "django_db_setup"} and not request.node.get_closest_marker(
+        "django_db"
+    ):
+        return
+    request.getfixturevalue("transactional_db" if names & {"transactional_db", "live_server"} else "db")
+    from curation.models import Organisation
+    from curation.registry import load_registry
+
+    if not Organisation.objects.exists():
+        load_registry()
