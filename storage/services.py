@@ -548,7 +548,7 @@ def write_chunk(upload: Upload, offset: int, read: Callable[[int], bytes], lengt
                 % {"given": offset, "expected": fresh[0]},
                 offset=fresh[0],
             )
-        digests = streams.hashers.take(str(upload.pk), offset) or streams.NoDigests()
+        digests = _resume_digests(upload, offset, backend)
         try:
             written = streams.copy_stream(read, handle, digests, limit=length, exact=True)
         except OSError as exc:
@@ -566,6 +566,33 @@ def write_chunk(upload: Upload, offset: int, read: Callable[[int], bytes], lengt
         handle.close()
     upload.offset = new_offset
     return upload
+
+
+CATCH_UP_LIMIT = 64 * 1024 * 1024
+
+
+def _resume_digests(upload: Upload, offset: int, backend) -> streams.Digests | streams.NoDigests:
+    """The hash state to continue with at ``offset``: kept here, caught up over a small gap, or none.
+
+    Chunks served by other processes leave gaps; up to ``CATCH_UP_LIMIT`` bytes are re-read here
+    (from the page cache, usually) so that the state stays current. Beyond that, hashing waits for
+    the finish, which re-reads what it lacks.
+    """
+    state = streams.hashers.take(str(upload.pk))
+    at, digests = state if state is not None else (0, streams.Digests())
+    if at > offset:
+        return streams.NoDigests()
+    if offset - at > CATCH_UP_LIMIT:
+        if state is not None:
+            streams.hashers.put(str(upload.pk), at, digests)  # the finish continues from here
+        return streams.NoDigests()
+    if at < offset:
+        with backend.open_read(upload.path) as source:
+            try:
+                streams.feed_file(source, digests, at, offset - at)
+            finally:
+                digests.close()
+    return digests
 
 
 def _abandon_upload(upload: Upload) -> None:
@@ -611,13 +638,14 @@ def finish_upload(upload: Upload, actor, *, md5: str | None = None, sha256: str 
         raise UploadBusy(_("Another request is still writing to this upload; try again shortly."))
     try:
         os.fsync(handle.fileno())
-        digests = streams.hashers.peek(str(upload.pk), upload.size)
-        if digests is not None:
-            found_md5, found_sha256 = digests.result()
-        else:
-            with backend.open_read(upload.path) as source:
-                found_md5, found_sha256 = streams.digest_file(source, upload.size)
-        streams.hashers.drop(str(upload.pk))
+        state = streams.hashers.take(str(upload.pk))
+        at, digests = state if state is not None and state[0] <= upload.size else (0, streams.Digests())
+        with backend.open_read(upload.path) as source:
+            try:
+                streams.feed_file(source, digests, at, upload.size - at)  # nothing to read after one pass
+            finally:
+                digests.close()
+        found_md5, found_sha256 = digests.result()
         _compare_checksums(upload, md5, sha256, found_md5, found_sha256)
         return _commit_version(upload, actor, found_md5, found_sha256)
     except BaseException:

@@ -269,10 +269,11 @@ def _gunicorn_reader(request) -> Callable[[int], bytes] | None:
 
 
 class HasherRegistry:
-    """Hash objects of chunked uploads kept between requests in this process, keyed by upload id.
+    """Hash states of chunked uploads kept between requests in this process, keyed by upload id.
 
-    A chunk served by another process (or after a restart) finds no state at its offset; the
-    upload's checksums are then computed by re-reading the file at finish.
+    A chunk served by another process leaves a gap between the state here and the new chunk;
+    ``resume_digests`` closes small gaps by re-reading them, and ``finish_upload`` re-reads whatever
+    is left, so the finish stays fast whichever worker served which chunk.
     """
 
     def __init__(self, capacity: int = 256):
@@ -280,15 +281,14 @@ class HasherRegistry:
         self._items: OrderedDict[str, tuple[int, object, object]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def take(self, upload_id: str, offset: int) -> Digests | None:
+    def take(self, upload_id: str) -> tuple[int, Digests] | None:
+        """(offset, digests) of the state kept here, removed from the registry; None if none."""
         with self._lock:
             item = self._items.pop(upload_id, None)
         if item is None:
-            return Digests() if offset == 0 else None
-        at, md5, sha256 = item
-        if at != offset:
-            return Digests() if offset == 0 else None
-        return Digests(md5, sha256)
+            return None
+        offset, md5, sha256 = item
+        return offset, Digests(md5, sha256)
 
     def put(self, upload_id: str, offset: int, digests: Digests) -> None:
         digests.close()
@@ -298,16 +298,21 @@ class HasherRegistry:
             while len(self._items) > self.capacity:
                 self._items.popitem(last=False)
 
-    def peek(self, upload_id: str, offset: int) -> Digests | None:
-        with self._lock:
-            item = self._items.get(upload_id)
-        if item is None or item[0] != offset:
-            return None
-        return Digests(item[1].copy(), item[2].copy())
-
     def drop(self, upload_id: str) -> None:
         with self._lock:
             self._items.pop(upload_id, None)
+
+
+def feed_file(handle: BinaryIO, digests: Digests, start: int, length: int) -> None:
+    """Hash ``length`` bytes of an open file from ``start`` (catching up on bytes stored elsewhere)."""
+    handle.seek(start)
+    remaining = length
+    while remaining > 0:
+        block = handle.read(min(BLOCK_SIZE, remaining))
+        if not block:
+            raise OSError(f"the file ended {remaining} bytes early")
+        digests.update(block)
+        remaining -= len(block)
 
 
 hashers = HasherRegistry()

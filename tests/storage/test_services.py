@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import io
+import os
 import threading
 
 import pytest
@@ -237,17 +238,42 @@ def test_disk_full_during_a_chunk_removes_the_upload(draft, depositor, primary_r
     assert not (primary_root / upload.path).exists()
 
 
-def test_chunked_upload_resumes_across_lost_hash_state(draft, depositor):
+def test_chunks_served_by_other_processes_are_caught_up_not_rehashed_at_finish(draft, depositor, monkeypatch):
     from storage import streams
 
-    data = bytes(range(256)) * 4096 * 3  # 3 MiB
-    upload = services.create_upload(draft, "resumed.bin", len(data), depositor)
-    services.write_chunk(upload, 0, io.BytesIO(data[:1_000_000]).read, 1_000_000)
-    streams.hashers.drop(str(upload.pk))  # as if the next chunk went to another process
-    upload = Upload.objects.get(pk=upload.pk)
-    services.write_chunk(upload, 1_000_000, io.BytesIO(data[1_000_000:]).read, len(data) - 1_000_000)
-    upload = Upload.objects.get(pk=upload.pk)
-    version = services.finish_upload(upload, depositor, sha256=sha256_hex(data))
+    reads = []
+    real_feed = streams.feed_file
+
+    def spy(handle, digests, start, length):
+        reads.append((start, length))
+        real_feed(handle, digests, start, length)
+
+    monkeypatch.setattr(streams, "feed_file", spy)
+    data = os.urandom(5 * 1_000_000)
+    upload = services.create_upload(draft, "hopping.bin", len(data), depositor)
+
+    def chunk(start, end):
+        return services.write_chunk(Upload.objects.get(pk=upload.pk), start, io.BytesIO(data[start:end]).read,
+                                    end - start)  # fmt: skip
+
+    chunk(0, 1_000_000)
+    assert reads == []  # one pass: hashed while written
+    at, kept = streams.hashers.take(str(upload.pk))  # this process saw only the first chunk
+
+    def seen_here():
+        return at, streams.Digests(kept.md5.copy(), kept.sha256.copy())
+
+    chunk(1_000_000, 2_000_000)  # "another process" without a state catches up from 0
+    assert reads == [(0, 1_000_000)]
+    streams.hashers.put(str(upload.pk), *seen_here())  # back in the first process
+    chunk(2_000_000, 3_000_000)
+    assert reads[-1] == (1_000_000, 1_000_000)  # only the gap is re-read
+    monkeypatch.setattr(services, "CATCH_UP_LIMIT", 100)
+    streams.hashers.put(str(upload.pk), *seen_here())
+    chunk(3_000_000, 5_000_000)  # gap too large: no hashing now, the state is kept for the finish
+    assert reads[-1] == (1_000_000, 1_000_000)
+    version = services.finish_upload(Upload.objects.get(pk=upload.pk), depositor, sha256=sha256_hex(data))
+    assert reads[-1] == (1_000_000, 4_000_000)
     assert version.instance.md5 == "md5:" + md5_hex(data)
 
 
