@@ -32,6 +32,8 @@ def ensure_broker_folders() -> None:
     """kombu's filesystem transport does not create its folders itself."""
     from django.conf import settings
 
+    if not settings.CELERY_BROKER_URL.startswith("filesystem://"):
+        return
     options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {})
     for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
         if options.get(key):
