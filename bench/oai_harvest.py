@@ -60,6 +60,20 @@ def ensure_database(name: str, host: str, port: int, user: str) -> None:
     conn.close()
 
 
+def vacuum(name: str, host: str, port: int, user: str) -> None:
+    """VACUUM ANALYZE after bulk loading, as autovacuum would have done on a live database."""
+    import psycopg2
+
+    started = time.monotonic()
+    conn = psycopg2.connect(dbname=name, host=host, port=port, user=user)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        for table in ("records_record", "oaipmh_renderedpayload", "communities_communityrecord"):
+            cur.execute(f"VACUUM ANALYZE {table}")
+    conn.close()
+    print(f"VACUUM ANALYZE ({time.monotonic() - started:.1f} s)", flush=True)
+
+
 def manage(env: dict, *args: str) -> None:
     started = time.monotonic()
     print(f"$ manage.py {' '.join(args)}", flush=True)
@@ -148,6 +162,7 @@ def main() -> int:
     manage(env, "migrate", "--noinput", "-v", "0")
     manage(env, "seed_demo", "--records", str(args.records), "--files-per-record", "0")
     manage(env, "oai_render", "--workers", "2", "--batch-size", "1000")
+    vacuum(args.database, args.db_host, args.db_port, args.db_user)
     expected = visible_count(env)
     print(f"records visible to OAI-PMH: {expected}", flush=True)
 
@@ -173,8 +188,9 @@ def main() -> int:
         wait_for_port(port)
         import requests
 
-        for _ in range(2 * args.gunicorn_workers):  # warm every worker (imports, schema-free first request)
+        for _ in range(2 * args.gunicorn_workers):  # warm every worker's code paths (not timed)
             requests.get(base_url, params={"verb": "Identify"}, timeout=60).raise_for_status()
+            requests.get(base_url, params={"verb": "ListIdentifiers", "metadataPrefix": "oai_dc"}, timeout=60)
         rss_before = tree_rss_kib(server.pid)
         records, deleted, pages, wall = harvest(base_url)
         rss_after = tree_rss_kib(server.pid)
@@ -192,6 +208,11 @@ def main() -> int:
     print()
     print(f"OAI-PMH harvest (Sickle, GET, oai_dc, page size from OAI_PAGE_SIZE) of {records} records "
           f"({deleted} deleted) in {len(pages)} pages: {wall:.1f} s")  # fmt: skip
+    served = sum(pages)
+    print(
+        f"  time in HTTP requests:       {served:.1f} s ({records / served:,.0f} records/s served, "
+        f"the rest is Sickle parsing and building its records)"
+    )
     print(
         f"  records per second:          {rate:,.0f}   (target >= 2,000: {'met' if rate >= 2000 else 'NOT met'})"
     )
