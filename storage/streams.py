@@ -109,11 +109,11 @@ class TooManyBytes(Exception):
         self.received = received
 
 
-WRITE_BEHIND_STEP = 32 * 1024 * 1024
+WRITE_BEHIND_STEP = 128 * 1024 * 1024
 
 
 class WriteBehind:
-    """Starts the kernel's writeback of each 32 MiB just written (``posix_fadvise(DONTNEED)``).
+    """Starts the kernel's writeback of each 128 MiB just written (``posix_fadvise(DONTNEED)``).
 
     Without it a long upload fills the page cache with dirty pages until the kernel throttles the
     writer, and the final ``fsync`` then waits for all of them; with it writeback overlaps the
@@ -125,7 +125,8 @@ class WriteBehind:
         try:
             if hasattr(os, "posix_fadvise"):
                 self.fd = out.fileno()
-                self.done = out.tell()
+                # Aligned, so that chunks smaller than the step still trigger it as they add up.
+                self.done = out.tell() // WRITE_BEHIND_STEP * WRITE_BEHIND_STEP
         except (AttributeError, OSError, ValueError):
             self.fd = None
 
@@ -154,7 +155,7 @@ def copy_stream(
     """
     written = 0
     behind = WriteBehind(out)
-    start = behind.done if behind.fd is not None else 0
+    start = out.tell() if behind.fd is not None else 0
     try:
         while True:
             want = BLOCK_SIZE if not exact else min(BLOCK_SIZE, limit - written)
