@@ -421,6 +421,10 @@ def find_version(record, key: str, version: str | None, *, privileged: bool) -> 
     ``version`` is None (the current published one; for owners of an unpublished key the staged
     one), a number, or "draft" (the staged one, owners and staff only).
     """
+    try:
+        key = validate_key(key)
+    except InvalidKey:
+        raise FileMissing(_("There is no file “%(key)s” in this record.") % {"key": key})
     record_file = _files_with_versions(record).filter(key=key).first()
     if record_file is None:
         raise FileMissing(_("There is no file “%(key)s” in this record.") % {"key": key})
@@ -870,6 +874,7 @@ def seed_files(records, files_per_record: int, actor) -> int:
 
 def remove_file(record, key: str, actor) -> None:
     """Remove ``key`` from the next published state; published versions stay stored."""
+    key = validate_key(key)
     with transaction.atomic():
         record = _lock_record(record)
         _require_editable(record)
@@ -891,6 +896,7 @@ def remove_file(record, key: str, actor) -> None:
 
 def restore_file(record, key: str, actor) -> None:
     """Undo a staged removal."""
+    key = validate_key(key)
     with transaction.atomic():
         record = _lock_record(record)
         _require_editable(record)

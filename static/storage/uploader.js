@@ -40,7 +40,7 @@
 
   // Decimal units, as the server shows them (50 GB = 50 × 10^9 bytes).
   function humanSize(bytes) {
-    if (bytes < 1000) return bytes + (bytes === 1 ? " byte" : " bytes");
+    if (bytes < 1000) return fmt(bytes === 1 ? T.byte : T.bytes, { count: bytes });
     var units = ["kB", "MB", "GB", "TB", "PB"];
     var value = bytes;
     var unit = -1;

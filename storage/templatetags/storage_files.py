@@ -63,6 +63,8 @@ def uploader_config(record) -> dict:
         "chunkSize": services.chunk_size(),
         "text": {
             "of": _("%(sent)s of %(total)s (%(percent)s%%)"),
+            "byte": _("%(count)s byte"),
+            "bytes": _("%(count)s bytes"),
             "waiting": _("Waiting…"),
             "uploading": _("Uploading…"),
             "paused": _("Paused"),

@@ -215,3 +215,33 @@ def test_cancel_removes_the_upload_and_its_bytes(draft, depositor, client_for, p
         assert client.delete(f"/api/v1/uploads/{upload_id}").status_code == 204
     assert not Upload.objects.exists()
     assert not path.exists()
+
+
+def test_nul_and_other_bad_keys_in_urls_are_4xx_not_500(draft, depositor, client_for):
+    client = client_for(depositor)
+    client.put(f"/api/v1/records/{draft.pk}/files/a.txt", b"a", content_type="application/octet-stream")
+    assert client.get(f"/records/{draft.pk}/files/a%00b.txt").status_code == 404
+    response = client.delete(f"/api/v1/records/{draft.pk}/files/a%00b.txt")
+    assert response.status_code == 400 and "control characters" in response.json()["message"]
+    response = client.post(
+        f"/api/v1/records/{draft.pk}/restore-file", {"key": 5}, content_type="application/json"
+    )
+    assert response.status_code == 400
+    response = client.post(f"/api/v1/records/{draft.pk}/uploads", "not json", content_type="application/json")
+    assert response.status_code == 400
+    response = client.post(
+        f"/api/v1/records/{draft.pk}/uploads", {"key": "x", "size": "12"}, content_type="application/json"
+    )
+    assert response.status_code == 400 and "size" in response.json()["message"]
+    upload_id = client.post(
+        f"/api/v1/records/{draft.pk}/uploads", {"key": "x", "size": 2}, content_type="application/json"
+    ).json()["id"]
+    response = client.patch(f"/api/v1/uploads/{upload_id}", b"ab", content_type="application/offset+octet-stream",
+                            headers={"Upload-Offset": "minus one"})  # fmt: skip
+    assert response.status_code == 400 and "Upload-Offset" in response.json()["message"]
+    response = client.post(
+        f"/api/v1/uploads/{upload_id}/finish", {"md5": "xyz"}, content_type="application/json"
+    )
+    assert response.status_code == 400 and "not valid" in response.json()["message"]
+    assert client.head(f"/api/v1/uploads/{upload_id}").status_code == 200  # a bad request keeps the upload
+    assert client.get("/api/v1/uploads/not-a-uuid").status_code == 404
