@@ -35,6 +35,7 @@ class Resumption:
     cursor: int
     total: int
     expires: dt.datetime
+    lead: int = 0  # the set stream that filled the last page most (oaipmh.verbs.records._fetch)
 
 
 def _micros(value: dt.datetime | None) -> int | None:
@@ -69,6 +70,7 @@ def issue(state: Resumption) -> str:
         "c": state.cursor,
         "n": state.total,
         "x": _micros(state.expires),
+        "l": state.lead,
     }
     return signing.Signer(salt=SALT).sign_object(payload, compress=True)
 
@@ -101,8 +103,9 @@ def read(token: str, now: dt.datetime | None = None) -> Resumption:
             cursor=int(payload["c"]),
             total=int(payload["n"]),
             expires=_from_micros(payload["x"]),
+            lead=int(payload.get("l", 0)),
         )
-    except (KeyError, TypeError, ValueError, OverflowError) as exc:
+    except (KeyError, TypeError, ValueError, OverflowError, AttributeError) as exc:
         raise BadToken("malformed resumption token") from exc
     if state.expires <= (now or dt.datetime.now(dt.UTC)):
         raise BadToken("the resumption token has expired")

@@ -124,7 +124,7 @@ def _list(request):
     else:
         query = _new_query(request, now)
     page_size = settings.OAI_PAGE_SIZE
-    items = _fetch(query, state.after if state else None, page_size + 1)
+    items, lead = _fetch(query, state.after if state else None, page_size + 1, state.lead if state else 1)
     if not items:
         raise OAIError("noRecordsMatch", _("No records match these arguments."))
     more = len(items) > page_size
@@ -154,6 +154,7 @@ def _list(request):
                 cursor + len(items),
                 total,
                 expires,
+                lead,
             )  # fmt: skip
         )
         resumption = envelope.resumption_token(next_token, cursor, total, expires)
@@ -227,23 +228,38 @@ def _with_payload(queryset, prefix: str):
     )
 
 
-def _keyed(query: Query):
-    """Visible records of the query's scope, annotated with their list ``key`` (and set status)."""
+def _streams(query: Query) -> list:
+    """Querysets of the query's scope, each annotated with the list ``key`` and ``removed``, each
+    ordered by an index on its key, which merged by ``(key, id)`` make the whole list.
+
+    Everything: one stream, records by ``(datestamp, id)``. A set: a record's key there is the
+    later of its datestamp and its membership's last change; each of the three cases has its own
+    index (records' ``(datestamp, id)``, links' ``added_at``, links' ``removed_at``), so a page of
+    a set of a million records costs what a page of a small one does.
+    """
     records = visible_records()
     if query.community_id is None:
-        return records.annotate(key=F("datestamp"), removed=Value(None, output_field=DateTimeField()))
-    return (
-        records.annotate(
-            link=FilteredRelation(
-                "community_links", condition=Q(community_links__community_id=query.community_id)
-            )
+        return [records.annotate(key=F("datestamp"), removed=Value(None, output_field=DateTimeField()))]
+    linked = records.annotate(
+        link=FilteredRelation(
+            "community_links", condition=Q(community_links__community_id=query.community_id)
         )
-        .filter(link__id__isnull=False)
-        .annotate(
-            key=Greatest("datestamp", Coalesce("link__removed_at", "link__added_at")),
-            removed=F("link__removed_at"),
-        )
-    )
+    ).filter(link__id__isnull=False)
+    return [
+        # the record changed after its membership did
+        linked.filter(
+            Q(link__removed_at__isnull=True, link__added_at__lte=F("datestamp"))
+            | Q(link__removed_at__lte=F("datestamp"))
+        ).annotate(key=F("datestamp"), removed=F("link__removed_at")),
+        # added (or added again) after the record's last change
+        linked.filter(link__removed_at__isnull=True, link__added_at__gt=F("datestamp")).annotate(
+            key=F("link__added_at"), removed=F("link__removed_at")
+        ),
+        # removed after the record's last change
+        linked.filter(link__removed_at__gt=F("datestamp")).annotate(
+            key=F("link__removed_at"), removed=F("link__removed_at")
+        ),
+    ]
 
 
 def _intervals(query: Query) -> list[tuple[Q, dt.datetime | None]]:
@@ -256,37 +272,70 @@ def _intervals(query: Query) -> list[tuple[Q, dt.datetime | None]]:
 
 
 def _count(query: Query) -> int:
+    """The list's size when it starts (one query over the whole scope, once per harvest)."""
     condition = Q()
     for interval, _upper in _intervals(query):
         condition |= interval
-    return _keyed(query).filter(condition).count()
+    if query.community_id is None:
+        return _streams(query)[0].filter(condition).count()
+    in_set = (
+        visible_records()
+        .annotate(
+            link=FilteredRelation(
+                "community_links", condition=Q(community_links__community_id=query.community_id)
+            )
+        )
+        .filter(link__id__isnull=False)
+        .annotate(key=Greatest("datestamp", Coalesce("link__removed_at", "link__added_at")))
+    )
+    return in_set.filter(condition).count()
 
 
-def _fetch(query: Query, after: tuple | None, limit: int) -> list[Item]:
-    base = _keyed(query)
-    if query.verb == "ListRecords":
-        base = _with_payload(base, query.prefix)
-        fields = ("key", "removed", *PAYLOAD_FIELDS)
-    else:
-        fields = ("id", "state", "datestamp", "key", "removed")
-    if after is not None:
-        key, record_id = after
-        base = base.filter(key__gte=key).filter(Q(key__gt=key) | Q(key=key, id__gt=record_id))
-    items: list[Item] = []
+def _fetch(query: Query, after: tuple | None, limit: int, lead: int = 0) -> tuple[list[Item], int]:
+    """The first ``limit`` items after ``after``, and the stream that gave most of them.
+
+    Streams are read in turn, ``lead`` first (the densest one on the previous page). Once one
+    stream alone returns ``limit`` rows, nothing after its last key can be on this page, so the
+    other streams are bounded by that key: a sparse stream never walks its whole index.
+    """
+    fields = ("key", "removed", *PAYLOAD_FIELDS) if query.verb == "ListRecords" else (
+        "id", "state", "datestamp", "key", "removed")  # fmt: skip
+    streams = []
+    for stream in _streams(query):
+        if query.verb == "ListRecords":
+            stream = _with_payload(stream, query.prefix)
+        if after is not None:
+            key, record_id = after
+            stream = stream.filter(key__gte=key).filter(Q(key__gt=key) | Q(key=key, id__gt=record_id))
+        streams.append(stream)
+    lead = lead if 0 <= lead < len(streams) else 0
+    order = [lead] + [i for i in range(len(streams)) if i != lead]
+    rows: list[tuple[int, dict]] = []
     for interval, upper in _intervals(query):
         if after is not None and upper is not None and after[0] > upper:
             continue  # the position is already past this range
-        rows = base.filter(interval).order_by("key", "id").values(*fields)[: limit - len(items)]
-        # Deleted: withdrawn, or (in a set) removed from the set's community.
-        items.extend(
-            _item(
-                row, row["key"], deleted=row["state"] != RecordState.PUBLISHED or row["removed"] is not None
-            )
-            for row in rows
-        )
-        if len(items) >= limit:
+        wanted, bound, found = limit - len(rows), None, []
+        for index in order:
+            stream = streams[index].filter(interval)
+            if bound is not None:
+                stream = stream.filter(key__lte=bound)
+            batch = list(stream.order_by("key", "id").values(*fields)[:wanted])
+            found.extend((index, row) for row in batch)
+            if len(batch) == wanted:
+                bound = batch[-1]["key"] if bound is None else min(bound, batch[-1]["key"])
+        found.sort(key=lambda pair: (pair[1]["key"], pair[1]["id"]))
+        rows.extend(found[:wanted])
+        if len(rows) >= limit:
             break
-    return items
+    counts = [0] * len(streams)
+    for index, _row in rows:
+        counts[index] += 1
+    # Deleted: withdrawn, or (in a set) removed from the set's community.
+    items = [
+        _item(row, row["key"], deleted=row["state"] != RecordState.PUBLISHED or row["removed"] is not None)
+        for _index, row in rows
+    ]
+    return items, counts.index(max(counts))
 
 
 def _item(row: dict, key: dt.datetime, deleted: bool) -> Item:

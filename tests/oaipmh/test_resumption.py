@@ -252,3 +252,44 @@ def test_set_names_and_oai_dc_set_descriptions(oai, community):
     assert dc.findtext("dc:description", namespaces=NS) == "AI research from Stockholm."
     assert dc.findtext("dc:identifier", namespaces=NS) == "http://testserver/communities/stockholm-ai/"
     assert token_of(root) is None
+
+
+@pytest.mark.django_db
+def test_set_pages_merge_its_three_orderings_exactly(oai, settings, publish_record, depositor, curator, community,
+                                                     django_capture_on_commit_callbacks):  # fmt: skip
+    """In a set, records edited after joining, joined after their last edit, and removed ones all
+    come in one ``(datestamp, id)`` order across pages, each once, with the right status."""
+    from communities.models import CommunityRecord
+    from records.models import Record
+    from tests.oaipmh.conftest import remove_from
+
+    capture = django_capture_on_commit_callbacks
+    settings.OAI_PAGE_SIZE = 2
+    records = [publish_record() for _ in range(9)]
+    requests = [include(r, community, depositor, curator, capture) for r in records]
+    for record in (records[1], records[4]):  # edited after joining
+        edit_record(record, depositor, capture, title="Edited after joining")
+    for request in (requests[2], requests[6], requests[7]):  # removed
+        remove_from(request, curator, capture)
+    edit_record(records[7], depositor, capture, title="Edited after its removal")
+    withdraw_record(records[8], depositor, capture)
+
+    expected = []
+    for link in CommunityRecord.objects.filter(community=community):
+        record = Record.objects.get(pk=link.record_id)
+        key = max(record.datestamp, link.removed_at or link.added_at)
+        deleted = record.state == "withdrawn" or link.removed_at is not None
+        expected.append((key, record.pk, deleted))
+    expected.sort()
+    headers, pages = harvest(oai, "ListIdentifiers", metadataPrefix="oai_dc", set="user-stockholm-ai")
+    assert len(pages) == 5
+    got = [
+        (h.findtext("oai:datestamp", namespaces=NS), h.findtext("oai:identifier", namespaces=NS),
+         h.get("status") == "deleted")
+        for h in headers
+    ]  # fmt: skip
+    assert got == [(k.strftime("%Y-%m-%dT%H:%M:%SZ"), ident_of(pk), d) for k, pk, d in expected]
+
+
+def ident_of(pk: int) -> str:
+    return f"oai:{REPOSITORY}:{pk}"
