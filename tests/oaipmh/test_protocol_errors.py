@@ -360,3 +360,23 @@ def test_response_date_is_utc_with_z_and_whole_seconds(oai, publish_record):
 @pytest.mark.django_db
 def test_head_is_answered_like_get(client):
     assert client.head("/oai2d", {"verb": "Identify"}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_extreme_but_legal_dates_and_odd_input_never_fail(oai, publish_record, client):
+    record = publish_record()
+    root = oai(
+        verb="ListIdentifiers", metadataPrefix="oai_dc", **{"from": "0001-01-01", "until": "9999-12-31"}
+    )
+    assert [h.text for h in root.iter("{http://www.openarchives.org/OAI/2.0/}identifier")] == [ident(record)]
+    assert error_codes(oai(verb="ListIdentifiers", metadataPrefix="oai_dc", **{"from": "0000-01-01"})) == [
+        "badArgument"
+    ]
+    assert error_codes(oai(verb="Identify", **{"\x01bad": "x"})) == ["badArgument"]
+    assert error_codes(oai(verb="Identify\x00")) == ["badVerb"]
+    assert error_codes(oai(verb="ListSets", resumptionToken="a\x00b")) == ["badArgument"]
+    assert error_codes(oai(verb="GetRecord", identifier="oai:repository.example.org:" + "9" * 40,
+                           metadataPrefix="oai_dc")) == ["idDoesNotExist"]  # fmt: skip
+    response = client.get("/oai2d?verb=GetRecord&metadataPrefix=oai_dc&identifier=%FF%FE%00")
+    assert response.status_code == 200
+    assert error_codes(parse_and_validate(b"".join(response.streaming_content))) == ["badArgument"]
