@@ -290,9 +290,9 @@ def main() -> None:
 
         mb = size / 1e6
         print()
-        print(
-            f"Upload benchmark: {args.size_mib} MiB through gunicorn ({args.workers} sync workers) on loopback"
-        )
+        threads = f" x {args.threads} threads" if args.worker_class == "gthread" else ""
+        print(f"Upload benchmark: {args.size_mib} MiB through gunicorn ({args.workers} {args.worker_class} "
+              f"worker(s){threads}) on loopback")  # fmt: skip
         print(f"  baseline   cp {times['cp']:.2f} s + md5sum {times['md5sum']:.2f} s + sha256sum "
               f"{times['sha256sum']:.2f} s = {base_total:.2f} s")  # fmt: skip
         for label, seconds, rss in (
