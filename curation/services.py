@@ -28,6 +28,7 @@ from curation.models import (
     RequestState,
 )
 from curation.text import plain_excerpt, sanitize_comment
+from records.services import mark_public_view_changed
 from repository.audit import audit
 
 
@@ -340,6 +341,7 @@ def accept(actor, req: InclusionRequest) -> InclusionRequest:
             raise CurationError(_("The record is no longer published, so it cannot be accepted."))
         before = _close(locked, actor, RequestState.ACCEPTED)
         _add_membership(locked.community, locked.record)
+        mark_public_view_changed(locked.record_id)
         audit(actor, "accept", locked, before=before, after=_snapshot(locked))
         _notify(
             _decision_recipients(locked), NotificationKind.REQUEST_DECISION, Event.ACCEPTED, locked, actor
@@ -405,6 +407,7 @@ def remove(actor, req: InclusionRequest, reason: str) -> InclusionRequest:
         CommunityRecord.objects.filter(
             community=locked.community, record=locked.record, removed_at__isnull=True
         ).update(removed_at=now, removal_reason=reason)
+        mark_public_view_changed(locked.record_id)
         audit(actor, "remove", locked, before=before, after=_snapshot(locked), reason=reason)
         _notify(
             _owners(locked.record), NotificationKind.REQUEST_DECISION, Event.REMOVED, locked, actor, reason

@@ -91,6 +91,13 @@ def _after_commit_render(record_id: int) -> None:
     transaction.on_commit(lambda: render_record.delay(record_id))
 
 
+def mark_public_view_changed(record_id: int) -> None:
+    """Something outside the metadata that harvesters see changed (a community membership, so the
+    record's OAI-PMH setSpecs): give it a new datestamp and re-render its payloads after commit."""
+    Record.objects.filter(pk=record_id).exclude(state=RecordState.DRAFT).update(datestamp=timezone.now())
+    _after_commit_render(record_id)
+
+
 def _after_commit_doi(record: Record, task_name: str) -> None:
     if record.doi_is_external or not record.doi:
         return
