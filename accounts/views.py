@@ -4,6 +4,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -72,11 +74,21 @@ def revoke_token(request, pk: int):
     return redirect("accounts:tokens")
 
 
+class MeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    full_name = serializers.CharField()
+    orcid = serializers.CharField(allow_null=True)
+    affiliations = serializers.ListField(child=serializers.DictField())
+    language = serializers.CharField()
+
+
 class MeView(APIView):
     """The authenticated user's own profile (scope ``user:read``)."""
 
     permission_classes = [require_scope(TokenScope.USER_READ)]
 
+    @extend_schema(responses=MeSerializer)
     def get(self, request):
         user = request.user
         return Response(

@@ -181,6 +181,8 @@ AWS_REGION = env_str("AWS_REGION", "us-east-1")
 UPLOAD_TEMP_DIR = VAR_DIR / "uploads"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 X_ACCEL_REDIRECT_PREFIX = env_str("X_ACCEL_REDIRECT_PREFIX")  # e.g. /protected/ behind nginx
+STORAGE_UPLOAD_CHUNK_BYTES = env_int("STORAGE_UPLOAD_CHUNK_BYTES", 8 * 1024 * 1024, minimum=64 * 1024)
+STORAGE_ZIP_MAX_BYTES = env_int("STORAGE_ZIP_MAX_BYTES", 10 * 10**9, minimum=0)
 
 # --- Records, DOIs, quotas, curation, OAI-PMH, fixity -------------------------------------------
 DOI_PROVIDER = env_str("DOI_PROVIDER", "local")
