@@ -41,6 +41,10 @@ class TextField(forms.CharField):
         kwargs.setdefault("strip", True)
         super().__init__(*args, **kwargs)
 
+    def to_python(self, value):
+        # NUL cannot be stored; drop it rather than refuse the value (the rest is kept as typed)
+        return super().to_python(value).replace("\x00", "")
+
 
 class ListField(forms.Field):
     """Several values (a multiple select), kept as typed."""
@@ -133,7 +137,27 @@ class RecordForm(forms.Form):
             del self.fields["communities"]
         if locked_doi:
             del self.fields["external_doi"]
+        self._keep_unknown_choices()
         self.row_errors: dict[str, list[str]] = {}
+
+    def _keep_unknown_choices(self) -> None:
+        """A stored or typed value that is not in a list (an unknown licence or language code, e.g.
+        from the API) stays selected as its own option, so the page shows the draft as it is and
+        saving again does not silently drop it; the schema's error is shown beside the field."""
+        for name in ("resource_type", "publication_type", "image_type", "languages", "license"):
+            field = self.fields[name]
+            if not self.is_bound:
+                raw = self.initial.get(name)
+            elif hasattr(self.data, "getlist"):
+                raw = self.data.getlist(self.add_prefix(name))
+            else:
+                raw = self.data.get(self.add_prefix(name))
+            values = raw if isinstance(raw, list | tuple) else [raw]
+            known = {str(value) for value, _label in field.widget.choices}
+            unknown = [str(v) for v in values if v and str(v) not in known]
+            if unknown:
+                extra = [(v, _("%(value)s (not in the list)") % {"value": v}) for v in dict.fromkeys(unknown)]
+                field.widget.choices = [*field.widget.choices, *extra]
 
     def scalar_metadata(self) -> dict:
         data = self.cleaned_data

@@ -35,6 +35,11 @@ FACET_LABELS = {
     "license": _("Licence"),
 }
 TAGS_RE = re.compile(r"<[^>]+>")
+# Control characters (NUL above all: PostgreSQL refuses it in a string) and lone surrogates in
+# query parameters become spaces; a query is searched up to MAX_QUERY characters.
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+MAX_QUERY = 500
+MAX_FILTER_VALUE = 255
 
 # --- Indexing -------------------------------------------------------------------------------------
 
@@ -128,17 +133,23 @@ class SearchParams:
     def from_querydict(cls, data) -> SearchParams:
         filters = {}
         for name in FACETS:
-            values = [v.strip() for v in data.getlist(name) if v.strip()]
+            values = [_clean_param(v)[:MAX_FILTER_VALUE] for v in data.getlist(name)]
+            values = list(dict.fromkeys(v for v in values if v))
             if values:
                 filters[name] = values
-        sort = data.get("sort", "")
-        return cls(q=data.get("q", "").strip()[:500], sort=sort, filters=filters, page=data.get("page") or 1)
+        sort = _clean_param(data.get("sort", ""))
+        q = _clean_param(data.get("q", ""))[:MAX_QUERY].strip()
+        return cls(q=q, sort=sort, filters=filters, page=_clean_param(data.get("page", "")) or 1)
 
     @property
     def effective_sort(self) -> str:
         if self.sort in ("newest", "relevance"):
             return self.sort if (self.q or self.sort == "newest") else "newest"
         return "relevance" if self.q else "newest"
+
+
+def _clean_param(value: str) -> str:
+    return CONTROL_RE.sub(" ", value or "").strip()
 
 
 @dataclass

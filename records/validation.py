@@ -39,6 +39,9 @@ ARXIV_RE = re.compile(
     r"^(?:arxiv:)?(\d{4}\.\d{4,5}(?:v\d+)?|[a-z\-]+(?:\.[a-z]{2})?/\d{7}(?:v\d+)?)$", re.IGNORECASE
 )
 TAG_RE = re.compile(r"<[a-zA-Z/!?]")
+# NUL and lone surrogates cannot be stored (PostgreSQL's jsonb refuses \u0000; UTF-8 has no
+# surrogates): cleaning drops them. Other XML-illegal characters are kept and removed by the exports.
+UNSTORABLE_RE = re.compile(r"[\x00\ud800-\udfff]")
 
 # Tags and attributes allowed in the description (rich text). nh3 (ammonia) drops everything else,
 # including <script>/<style> with their content, on* attributes and javascript: URLs.
@@ -399,12 +402,13 @@ def normalize_doi(value: str) -> str:
 
 def _clean_value(value: Any, key: str | None = None) -> Any:
     if isinstance(value, str):
+        value = UNSTORABLE_RE.sub("", value)
         return sanitize_html(value) if key == "description" else plain_text(value)
     if isinstance(value, list):
         items = [_clean_value(item) for item in value]
         return [item for item in items if item not in ("", None, {}, [])]
     if isinstance(value, dict):
-        cleaned = {k: _clean_value(v, k) for k, v in value.items()}
+        cleaned = {UNSTORABLE_RE.sub("", str(k)): _clean_value(v, k) for k, v in value.items()}
         return {k: v for k, v in cleaned.items() if v not in ("", None, {}, [])}
     return value
 
