@@ -132,7 +132,7 @@ class RecordListView(APIView):
             )
             results = [serialize(r, owner=True) for r in page.object_list]
         else:
-            page = search(SearchParams.from_querydict(request.query_params)).page
+            page = search(SearchParams.from_querydict(request.query_params, request.user)).page
             results = [serialize(r) for r in page.object_list]
         return Response({**_page_links(request, page), "results": results})
 

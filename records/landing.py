@@ -128,13 +128,15 @@ def _pdf_urls(record: Record) -> list[str]:
     return [settings.SITE_URL + f["url"] for f in current_files(record) if f["key"].lower().endswith(".pdf")]
 
 
-def communities(record: Record) -> list:
+def communities(record: Record, user) -> list:
+    """The communities the record is in, as ``user`` may see them (restricted ones: members and staff)."""
     from communities.models import Community
 
     return list(
-        Community.objects.filter(record_links__record=record, record_links__removed_at__isnull=True).order_by(
-            "title"
-        )
+        Community.objects.visible_to(user)
+        .filter(record_links__record=record, record_links__removed_at__isnull=True)
+        .order_by("title")
+        .distinct()
     )
 
 
@@ -173,7 +175,7 @@ def landing_context(record: Record, user, *, metadata: dict | None = None) -> di
         if record.doi and not record.doi_is_external
         else "",
         "landing_url": settings.SITE_URL + record.get_absolute_url(),
-        "communities": communities(record) if not record.is_draft() else [],
+        "communities": communities(record, user) if not record.is_draft() else [],
         "citation": citations(record),
         "exports": export_links(record),
         "jsonld": jsonld_script(record),

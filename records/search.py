@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.cache import cache
@@ -128,9 +129,11 @@ class SearchParams:
     sort: str = ""
     filters: dict[str, list[str]] = field(default_factory=dict)
     page: str | int = 1
+    # who searches: restricted communities are filters (and facets) only for their members and staff
+    user: Any = None
 
     @classmethod
-    def from_querydict(cls, data) -> SearchParams:
+    def from_querydict(cls, data, user=None) -> SearchParams:
         filters = {}
         for name in FACETS:
             values = [_clean_param(v)[:MAX_FILTER_VALUE] for v in data.getlist(name)]
@@ -139,7 +142,8 @@ class SearchParams:
                 filters[name] = values
         sort = _clean_param(data.get("sort", ""))
         q = _clean_param(data.get("q", ""))[:MAX_QUERY].strip()
-        return cls(q=q, sort=sort, filters=filters, page=_clean_param(data.get("page", "")) or 1)
+        page = _clean_param(data.get("page", "")) or 1
+        return cls(q=q, sort=sort, filters=filters, page=page, user=user)
 
     @property
     def effective_sort(self) -> str:
@@ -187,13 +191,23 @@ def _text_filter(qs, q: str):
     return qs.annotate(rank=rank)
 
 
-def _apply_filters(qs, filters: dict[str, list[str]]):
+def _visible_communities(user):
+    from django.contrib.auth.models import AnonymousUser
+
+    from communities.models import Community
+
+    return Community.objects.visible_to(user or AnonymousUser())
+
+
+def _apply_filters(qs, filters: dict[str, list[str]], user=None):
     from communities.models import CommunityRecord
 
     for name, values in filters.items():
         if name == "community":
             links = CommunityRecord.objects.current().filter(
-                record=OuterRef("pk"), community__slug__in=values
+                record=OuterRef("pk"),
+                community__slug__in=values,
+                community__in=_visible_communities(user).values("pk"),
             )
             qs = qs.filter(Exists(links))
         else:
@@ -206,7 +220,7 @@ def _apply_filters(qs, filters: dict[str, list[str]]):
 
 def search(params: SearchParams, *, page_size: int = PAGE_SIZE) -> SearchResult:
     qs = Record.objects.published()
-    qs = _apply_filters(qs, params.filters)
+    qs = _apply_filters(qs, params.filters, params.user)
     if params.q:
         qs = _text_filter(qs, params.q)
     matching_ids = qs.order_by().values("pk")
@@ -217,13 +231,13 @@ def search(params: SearchParams, *, page_size: int = PAGE_SIZE) -> SearchResult:
     paginator = Paginator(qs, page_size)
     page = paginator.get_page(params.page)
     if params.q or params.filters:
-        facets = facet_counts(matching_ids, params.filters)
+        facets = facet_counts(matching_ids, params.filters, params.user)
     else:
-        facets = _all_facet_counts(matching_ids)
+        facets = _all_facet_counts(matching_ids, params.user)
     return SearchResult(page=page, facets=facets, params=params, total=paginator.count)
 
 
-def _all_facet_counts(matching_ids) -> dict[str, list[FacetValue]]:
+def _all_facet_counts(matching_ids, user=None) -> dict[str, list[FacetValue]]:
     """Counts over every published record: cached until a record's public view next changes."""
     latest = Record.objects.aggregate(latest=Max("datestamp"), n=Count("id"))
     stamp = latest["latest"].timestamp() if latest["latest"] else 0
@@ -233,11 +247,11 @@ def _all_facet_counts(matching_ids) -> dict[str, list[FacetValue]]:
         facets = facet_counts(matching_ids, {})
         facets.pop("community", None)
         cache.set(key, facets, 3600)
-    merged = {**facets, "community": _community_counts(matching_ids, [])}
+    merged = {**facets, "community": _community_counts(matching_ids, [], user)}
     return {name: merged[name] for name in FACETS if merged.get(name)}
 
 
-def facet_counts(matching_ids, filters: dict[str, list[str]]) -> dict[str, list[FacetValue]]:
+def facet_counts(matching_ids, filters: dict[str, list[str]], user=None) -> dict[str, list[FacetValue]]:
     from records.validation import language_name, license_info
 
     rows = (
@@ -261,16 +275,16 @@ def facet_counts(matching_ids, filters: dict[str, list[str]]) -> dict[str, list[
             label = value
         facets[name].append(FacetValue(value, label, row["n"], value in filters.get(name, [])))
     facets["year"] = sorted(facets["year"], key=lambda f: f.value, reverse=True)[:20]
-    facets["community"] = _community_counts(matching_ids, filters.get("community", []))
+    facets["community"] = _community_counts(matching_ids, filters.get("community", []), user)
     return {name: values for name, values in facets.items() if values}
 
 
-def _community_counts(matching_ids, selected: list[str]) -> list[FacetValue]:
+def _community_counts(matching_ids, selected: list[str], user=None) -> list[FacetValue]:
     from communities.models import CommunityRecord
 
     rows = (
         CommunityRecord.objects.current()
-        .filter(record_id__in=matching_ids)
+        .filter(record_id__in=matching_ids, community__in=_visible_communities(user).values("pk"))
         .values("community__slug", "community__title")
         .annotate(n=Count("record_id", distinct=True))
         .order_by("-n", "community__title")

@@ -296,7 +296,7 @@ def invitation(request, token: str):
 
 @require_safe
 def search_page(request):
-    params = SearchParams.from_querydict(request.GET)
+    params = SearchParams.from_querydict(request.GET, request.user)
     result = search(params)
     result.page.object_list = list(result.page.object_list)
     for record in result.page.object_list:

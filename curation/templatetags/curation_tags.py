@@ -55,7 +55,8 @@ def record_communities_panel(context, record):
 
     request = context.get("request")
     user = getattr(request, "user", None)
-    communities = accepted_communities(record)
+    visible = set(Community.objects.visible_to(user).values_list("pk", flat=True)) if user else set()
+    communities = [c for c in accepted_communities(record) if c.pk in visible]  # restricted: members only
     is_owner = bool(user and record.is_owner(user))
     published = record.is_published()
     ctx = {"record": record, "communities": communities, "is_owner": is_owner, "request": request}
