@@ -74,7 +74,12 @@ def test_restricted_and_closed_files_only_for_owners_and_staff(viewers, deposito
 
 def test_embargoed_files_open_when_the_beat_task_lifts_the_embargo(viewers, depositor, valid_metadata,
                                                                     django_capture_on_commit_callbacks):  # fmt: skip
-    record = deposit(depositor, {**valid_metadata, "access_right": "embargoed", "embargo_date": future(10)})
+    from oaipmh.models import RenderedPayload
+
+    with django_capture_on_commit_callbacks(execute=True):
+        record = deposit(depositor, {**valid_metadata, "access_right": "embargoed", "embargo_date": future(10)})
+    payload = RenderedPayload.objects.get(record=record, prefix="oai_dc")
+    assert "embargoedAccess" in payload.xml
     status, body = fetch(viewers["anonymous"], file_url(record))
     assert status in (403, 404) and SECRET_BYTES not in body
     assert fetch(viewers["owner"], file_url(record)) == (200, SECRET_BYTES)
@@ -92,6 +97,14 @@ def test_embargoed_files_open_when_the_beat_task_lifts_the_embargo(viewers, depo
     entry = AuditEntry.objects.get(verb="lift_embargo", object_id=str(record.pk))
     assert entry.actor is None and entry.after["embargo_date"] == today
     assert fetch(viewers["anonymous"], file_url(record)) == (200, SECRET_BYTES)
+    assert fetch(viewers["outsider"], reverse("storage:download_all", args=[record.pk]))[0] == 200
+    # harvesters see the change: every OAI-PMH payload was rendered again for the new datestamp
+    payloads = RenderedPayload.objects.filter(record=record)
+    assert payloads.count() >= 3 and {p.datestamp for p in payloads} == {record.datestamp}
+    dc = payloads.get(prefix="oai_dc").xml
+    assert "openAccess" in dc and "embargoedAccess" not in dc
+    landing = viewers["anonymous"].get(record.get_absolute_url()).content.decode()
+    assert file_url(record) in landing
     assert lift_embargoes() == 0  # idempotent
 
 
