@@ -9,11 +9,13 @@ and nothing outdated is ever served.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from oaipmh.formats import FORMATS
@@ -46,16 +48,27 @@ def visible_records():
 
 def render_payloads(record: Record, prefixes: Iterable[str] | None = None) -> list[RenderedPayload]:
     """Serialise a published record in the given formats (default: all), without storing."""
+    return render_many([record], prefixes)
+
+
+def render_many(records: Iterable[Record], prefixes: Iterable[str] | None = None) -> list[RenderedPayload]:
+    """Serialise published records in the given formats (default: all), without storing.
+
+    The export view of all of them is built at once (``ExportRecord.from_records``: two queries
+    for the whole batch, not two per record), so bulk rendering is bound by the serialisers.
+    """
     from records.exports.base import ExportRecord
 
-    export = ExportRecord.from_record(record)
+    records = list(records)
+    prefixes = list(prefixes or FORMATS)
     now = timezone.now()
     return [
         RenderedPayload(
             record_id=record.pk, prefix=prefix, xml=FORMATS[prefix].render(export), datestamp=record.datestamp,
             rendered_at=now,
         )
-        for prefix in (prefixes or FORMATS)
+        for record, export in zip(records, ExportRecord.from_records(records), strict=True)
+        for prefix in prefixes
     ]  # fmt: skip
 
 
@@ -92,6 +105,8 @@ def rerender_records(record_ids: Iterable[int]) -> tuple[int, int]:
     OAI-PMH wants a new datestamp whenever a record's serialisation changes. When a serialiser
     changed (or a format was added) since the record's payloads were rendered for its current
     datestamp, the record's datestamp moves to now, so incremental harvesters fetch it again.
+    A fixed number of queries per batch: records, their stored payloads, files and communities,
+    the datestamp moves, the upsert.
     """
     records = list(
         Record.objects.filter(pk__in=list(record_ids), state=RecordState.PUBLISHED, datestamp__isnull=False)
@@ -102,28 +117,46 @@ def rerender_records(record_ids: Iterable[int]) -> tuple[int, int]:
             "record_id", "prefix", "xml", "datestamp"
         )
     }
-    payloads, moved = [], 0
-    for record in records:
-        rendered = render_payloads(record)
-        old = [before.get((record.pk, p.prefix)) for p in rendered]
+    rendered = render_many(records)
+    per_record = len(rendered) // len(records) if records else 0
+    changed = []
+    for index, record in enumerate(records):
+        payloads = rendered[index * per_record : (index + 1) * per_record]
+        old = [before.get((record.pk, p.prefix)) for p in payloads]
         # Only payloads rendered for the current datestamp say what harvesters already have.
         current = [o for o in old if o is not None and o[1] == record.datestamp]
-        changed = bool(current) and any(
+        if current and any(
             o is None or (o[1] == record.datestamp and o[0] != p.xml)
-            for o, p in zip(old, rendered, strict=True)
-        )
-        # Conditional update: a concurrent edit has already moved the datestamp (and renders itself).
-        if changed and Record.objects.filter(pk=record.pk, datestamp=record.datestamp).update(
-            datestamp=timezone.now()
+            for o, p in zip(old, payloads, strict=True)
         ):
-            record.refresh_from_db(fields=["datestamp"])
-            for payload in rendered:
-                payload.datestamp = record.datestamp
-            moved += 1
-        payloads.extend(rendered)
+            changed.append(record)
+    moved = _move_datestamps(changed)
+    if moved:
+        for payload in rendered:
+            payload.datestamp = moved.get(payload.record_id, payload.datestamp)
     with transaction.atomic():
-        store_payloads(payloads)
-    return len(records), moved
+        store_payloads(rendered)
+    return len(records), len(moved)
+
+
+def _move_datestamps(records: list[Record]) -> dict[int, dt.datetime]:
+    """Give these records a new datestamp, now; ``{id: new datestamp}`` of those moved.
+
+    Conditional on the datestamp they were rendered for: a record edited meanwhile has already
+    moved on (and its own render task renders it), so it is left alone.
+    """
+    if not records:
+        return {}
+    now = timezone.now()
+    for start in range(0, len(records), 200):  # SQLite caps an expression's depth at 1,000
+        unchanged = Q()
+        for record in records[start : start + 200]:
+            unchanged |= Q(pk=record.pk, datestamp=record.datestamp)
+        Record.objects.filter(unchanged).update(datestamp=now)
+    moved = Record.objects.filter(pk__in=[r.pk for r in records], datestamp=now).values_list(
+        "pk", "datestamp"
+    )
+    return dict(moved)
 
 
 def render_missing(record_ids: Iterable[int], prefix: str) -> dict[int, str]:
@@ -135,14 +168,11 @@ def render_missing(record_ids: Iterable[int], prefix: str) -> dict[int, str]:
     ids = list(record_ids)
     if not ids:
         return {}
-    found: dict[int, str] = {}
-    payloads: list[RenderedPayload] = []
-    for record in Record.objects.filter(pk__in=ids, state=RecordState.PUBLISHED, datestamp__isnull=False):
-        rendered = render_payloads(record)
-        payloads.extend(rendered)
-        found[record.pk] = next(p.xml for p in rendered if p.prefix == prefix)
+    payloads = render_many(
+        Record.objects.filter(pk__in=ids, state=RecordState.PUBLISHED, datestamp__isnull=False)
+    )
     store_payloads(payloads)
-    return found
+    return {p.record_id: p.xml for p in payloads if p.prefix == prefix}
 
 
 def public_communities():

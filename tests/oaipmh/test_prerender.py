@@ -298,3 +298,97 @@ def test_changed_serialisation_gets_a_new_datestamp(oai, publish_record):
     call_command("oai_render", stdout=io.StringIO())
     same.refresh_from_db()
     assert same.datestamp > old_same
+
+
+@pytest.mark.django_db
+def test_bulk_export_view_is_the_single_one_in_two_queries(
+    publish_record, depositor, curator, staff, community, django_capture_on_commit_callbacks,
+    django_assert_num_queries,
+):  # fmt: skip
+    """``ExportRecord.from_records`` (bulk rendering) gives what ``from_record`` gives, record by record:
+    the latest published version of each key still there, never staged or removed keys, no files of
+    restricted or embargoed records, only live memberships of public communities."""
+    import datetime as dt
+
+    from communities.models import Community
+    from communities.services import create_community
+    from records import services
+    from records.exports.base import ExportRecord
+    from records.models import Record
+    from storage.services import remove_file, store_bytes
+    from tests.oaipmh.conftest import metadata, remove_from
+
+    capture = django_capture_on_commit_callbacks
+
+    def deposit(files: dict[str, bytes], **overrides):
+        with capture(execute=True):
+            draft = services.create_draft(depositor, metadata(**overrides))
+            for key, data in files.items():
+                store_bytes(draft, key, data, depositor)
+            return services.publish(draft, depositor, declaration_accepted=True)
+
+    edited = deposit({"b.csv": b"b,1\n", "a.txt": b"first"})
+    with capture(execute=True):  # a.txt replaced, b.csv removed, c.txt added: published
+        services.open_edit(edited, depositor)
+        edited.refresh_from_db()
+        store_bytes(edited, "a.txt", b"second version", depositor)
+        remove_file(edited, "b.csv", depositor)
+        store_bytes(edited, "c.txt", b"new", depositor)
+        edited = services.publish(edited, depositor, declaration_accepted=True)
+        services.open_edit(edited, depositor)  # a staged version that is not published
+        edited.refresh_from_db()
+        store_bytes(edited, "c.txt", b"staged, not public", depositor)
+    future = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    restricted = deposit({"secret.txt": b"x"}, access_right="restricted", access_conditions="Ask us.")
+    embargoed = deposit({"later.txt": b"y"}, access_right="embargoed", embargo_date=future)
+    plain = publish_record()
+    hidden = create_community(staff, slug="hidden-group", title="A hidden group", owner=curator)
+    Community.objects.filter(pk=hidden.pk).update(visibility="restricted")
+    other = create_community(staff, slug="other-ai", title="Other AI", owner=curator)
+    include(plain, community, depositor, curator, capture)
+    include(plain, hidden, depositor, curator, capture)
+    include(edited, other, depositor, curator, capture)
+    remove_from(include(edited, community, depositor, curator, capture), curator, capture)
+
+    records = list(Record.objects.filter(pk__in=[edited.pk, restricted.pk, embargoed.pk, plain.pk]))
+    one_by_one = [ExportRecord.from_record(r) for r in records]
+    with django_assert_num_queries(2):
+        together = ExportRecord.from_records(records)
+    assert together == one_by_one
+    by_id = {e.id: e for e in together}
+    assert [(f["key"], f["size"]) for f in by_id[edited.pk].files] == [("a.txt", 14), ("c.txt", 3)]
+    assert by_id[restricted.pk].files == by_id[embargoed.pk].files == []
+    assert [c["slug"] for c in by_id[plain.pk].communities] == ["stockholm-ai"]
+    assert [c["slug"] for c in by_id[edited.pk].communities] == ["other-ai"]
+    with django_assert_num_queries(1):  # no public files: the communities only
+        assert ExportRecord.from_records([restricted]) == [by_id[restricted.pk]]
+    with django_assert_num_queries(0):
+        assert ExportRecord.from_records([]) == []
+
+
+@pytest.mark.django_db
+def test_bulk_rendering_takes_a_fixed_number_of_queries(publish_record, depositor, curator, community,
+                                                        django_capture_on_commit_callbacks):  # fmt: skip
+    """``oai_render`` and on-demand rendering of a page: the queries do not grow with the records."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from oaipmh.services import render_missing, rerender_records
+
+    records = [publish_record() for _ in range(12)]
+    for record in records[::2]:
+        include(record, community, depositor, curator, django_capture_on_commit_callbacks)
+    counts = {}
+    for size in (3, 12):
+        ids = [r.pk for r in records[:size]]
+        # as if rendered by an older serialiser: every datestamp moves
+        RenderedPayload.objects.filter(record_id__in=ids, prefix="oai_dc").update(xml="<old/>")
+        with CaptureQueriesContext(connection) as rerender:
+            assert rerender_records(ids) == (size, size)
+        RenderedPayload.objects.filter(record_id__in=ids).delete()
+        with CaptureQueriesContext(connection) as missing:
+            found = render_missing(ids, "marcxml")
+        assert sorted(found) == sorted(ids)
+        counts[size] = (len(rerender), len(missing))
+    assert counts[3] == counts[12]
+    assert counts[12][1] <= 4  # records, files, communities, the upsert
