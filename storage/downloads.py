@@ -29,7 +29,10 @@ def content_disposition(filename: str, *, inline: bool) -> str:
     """RFC 6266 with an ASCII fallback and an RFC 5987 ``filename*`` for non-ASCII names."""
     kind = "inline" if inline else "attachment"
     ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
-    ascii_name = re.sub(r'[\x00-\x1f\x7f"\\]', "_", ascii_name).strip() or "download"
+    ascii_name = re.sub(r'[\x00-\x1f\x7f"\\]', "_", ascii_name).strip()
+    if ascii_name == "" or (ascii_name.startswith(".") and not filename.startswith(".")):
+        # nothing left of the stem ("数据.csv" → ".csv"): a name that still says what the file is
+        ascii_name = "download" + ascii_name
     if ascii_name == filename:
         return f'{kind}; filename="{ascii_name}"'
     return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"

@@ -160,7 +160,8 @@ def validate_key(key: str) -> str:
             % {"size": len(key.encode("utf-8")), "limit": MAX_KEY_BYTES}
         )
     for segment in key.split("/"):
-        if segment == "..":
+        # "..\\" too: archive tools on Windows read backslashes as folder separators (zip slip).
+        if segment == ".." or ".." in segment.split("\\"):
             raise InvalidKey(_("“..” segments are not allowed in file names."))
         if segment in ("", "."):
             raise InvalidKey(

@@ -25,6 +25,8 @@
   var messagesEl = role("messages");
   var picker = role("picker");
   var replacePicker = role("replace-picker");
+  var folderPicker = role("folder-picker");
+  var clearButton = role("clear");
   var folderInput = role("folder");
   var dropzone = role("dropzone");
 
@@ -134,6 +136,7 @@
     this.pauseBtn.addEventListener("click", function () { self.paused ? self.resume() : self.pause(); });
     this.cancelBtn.addEventListener("click", function () { self.cancel(); });
     queueEl.appendChild(this.el);
+    this.setStatus("waiting", T.waiting);
     this.showProgress(0);
   };
 
@@ -141,6 +144,7 @@
     this.state = state;
     this.el.dataset.state = state;
     this.statusEl.textContent = text;
+    updateClearButton();
   };
 
   UploadTask.prototype.showProgress = function (sent) {
@@ -172,8 +176,8 @@
     localStorage.removeItem(this.lsKey);
     if (this.uploadId) request("DELETE", uploadUrl(this.uploadId)).then(refreshFiles, refreshFiles);
     this.setStatus("cancelled", T.cancelled);
-    this.pauseBtn.disabled = true;
-    this.cancelBtn.disabled = true;
+    this.pauseBtn.remove();
+    this.cancelBtn.remove();
     schedule();
   };
 
@@ -333,13 +337,46 @@
     });
   }
 
+  // Files (from a picker) or {file, path} items (from a dropped folder); ``fixedKey`` replaces one key.
   function addFiles(fileList, fixedKey) {
     messagesEl.replaceChildren();
-    Array.prototype.forEach.call(fileList, function (file) {
-      var key = fixedKey || folderPrefix() + (file.webkitRelativePath || file.name);
+    Array.prototype.forEach.call(fileList, function (item) {
+      var file = item.file || item;
+      var key = fixedKey || folderPrefix() + (item.path || file.webkitRelativePath || file.name);
       tasks.push(new UploadTask(file, key));
     });
     schedule();
+  }
+
+  function finished(task) { return task.state === "done" || task.state === "cancelled"; }
+
+  function updateClearButton() {
+    if (clearButton) clearButton.hidden = !tasks.some(finished);
+  }
+
+  // A dropped folder: every file below it, with its path inside the folder (empty folders add nothing).
+  function entryFiles(entry, prefix) {
+    if (entry.isFile) {
+      return new Promise(function (resolve, reject) {
+        entry.file(function (file) { resolve([{ file: file, path: prefix + entry.name }]); }, reject);
+      });
+    }
+    if (!entry.isDirectory) return Promise.resolve([]);
+    var reader = entry.createReader();
+    var children = [];
+    return new Promise(function (resolve, reject) {
+      (function readBatch() {  // readEntries returns the entries in batches until an empty one
+        reader.readEntries(function (batch) {
+          if (batch.length) {
+            children = children.concat(Array.prototype.slice.call(batch));
+            readBatch();
+            return;
+          }
+          Promise.all(children.map(function (child) { return entryFiles(child, prefix + entry.name + "/"); }))
+            .then(function (lists) { resolve([].concat.apply([], lists)); }, reject);
+        }, reject);
+      })();
+    });
   }
 
   // --- the files table -----------------------------------------------------------------------------
@@ -422,6 +459,26 @@
     picker.value = "";
   });
 
+  if (folderPicker) {
+    folderPicker.addEventListener("change", function () {
+      addFiles(folderPicker.files);  // each file carries its webkitRelativePath ("folder/sub/name")
+      folderPicker.value = "";
+    });
+  }
+
+  if (clearButton) {
+    clearButton.addEventListener("click", function () {
+      for (var index = tasks.length - 1; index >= 0; index -= 1) {
+        if (finished(tasks[index])) {
+          tasks[index].el.remove();
+          tasks.splice(index, 1);
+        }
+      }
+      updateClearButton();
+      picker.focus();
+    });
+  }
+
   replacePicker.addEventListener("change", function () {
     if (replacePicker.files.length) addFiles([replacePicker.files[0]], replacePicker.dataset.key);
     replacePicker.value = "";
@@ -466,7 +523,22 @@
     });
   });
   dropzone.addEventListener("drop", function (event) {
-    if (event.dataTransfer && event.dataTransfer.files.length) addFiles(event.dataTransfer.files);
+    var transfer = event.dataTransfer;
+    if (!transfer) return;
+    // Entries must be taken while the event is being handled; the DataTransfer is emptied afterwards.
+    var entries = Array.prototype.map.call(transfer.items || [], function (item) {
+      return item.kind === "file" && item.webkitGetAsEntry ? item.webkitGetAsEntry() : null;
+    });
+    var hasFolder = entries.some(function (entry) { return entry && entry.isDirectory; });
+    if (hasFolder && entries.every(Boolean)) {
+      Promise.all(entries.map(function (entry) { return entryFiles(entry, ""); })).then(function (lists) {
+        addFiles([].concat.apply([], lists));
+      }, function (error) {
+        showMessage(fmt(T.folderFailed, { message: (error && error.message) || String(error) }));
+      });
+    } else if (transfer.files.length) {
+      addFiles(transfer.files);
+    }
   });
 
   window.addEventListener("beforeunload", function (event) {

@@ -90,6 +90,7 @@ def uploader_config(record) -> dict:
                 "Unfinished upload: %(key)s, %(sent)s of %(total)s. Choose the same file again to resume."
             ),
             "discard": _("Discard"),
+            "folderFailed": _("The dropped folder could not be read: %(message)s"),
             "usage": _("Using %(used)s of %(limit)s · %(files)s of %(maxFiles)s files"),
             "noFiles": _("No files yet."),
             "md5": _("MD5"),

@@ -195,3 +195,131 @@ def test_replace_remove_pause_and_cancel_in_the_browser(live_server, login_page,
     version = working["keep/old.csv"].version
     assert version.instance.md5 == "md5:" + hashlib.md5(b"new,bytes\n").hexdigest()
     assert FileVersion.objects.filter(file__record=browser_draft).count() == 1
+
+
+@pytest.mark.browser
+def test_uploader_in_the_deposit_form_takes_files_folders_and_drops(
+    live_server, login_page, transactional_db, depositor, tmp_path
+):
+    """New upload → save the draft → the uploader on /records/<id>/edit/: picker, folder picker, drops."""
+    from records.models import Record
+    from storage import services
+
+    page = login_page(depositor)
+    page.goto(f"{live_server.url}/uploads/new/")
+    assert "Save the draft first" in page.locator("#files-heading + *").inner_text()
+    page.select_option("#id_resource_type", index=1)
+    page.fill("#id_title", "Files from the deposit form")
+    page.click('button[value="save"]')
+    page.wait_for_url("**/records/*/edit/")
+    record = Record.objects.get(pk=int(page.url.rstrip("/").split("/")[-2]))
+    assert record.is_draft() and record.owner == depositor
+
+    # Enter in the folder field must not submit the surrounding deposit form.
+    posts = []
+    page.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
+    page.fill("#storage-folder", "raw")
+    page.press("#storage-folder", "Enter")
+    page.wait_for_timeout(300)
+    assert not [url for url in posts if url.endswith("/edit/")]
+    first, second = tmp_path / "a.csv", tmp_path / "b.bin"
+    first.write_bytes(b"x,y\n1,2\n")
+    second.write_bytes(os.urandom(300_000))
+    page.set_input_files("#storage-file-input", [str(first), str(second)])
+    page.wait_for_selector('.storage-task[data-key="raw/b.bin"][data-state="done"]')
+    page.wait_for_selector('.storage-task[data-key="raw/a.csv"][data-state="done"]')
+    assert page.url.endswith(f"/records/{record.pk}/edit/")
+    page.fill("#storage-folder", "")
+
+    # "Choose a folder": every file keeps its path below the chosen folder.
+    tree = tmp_path / "dataset"
+    (tree / "sub").mkdir(parents=True)
+    (tree / "readme.txt").write_bytes(b"read me")
+    (tree / "sub" / "värden.tsv").write_bytes(b"1\t2\n")
+    page.set_input_files("#storage-folder-input", str(tree))
+    page.wait_for_selector('.storage-task[data-key="dataset/sub/värden.tsv"][data-state="done"]')
+    page.wait_for_selector('.storage-task[data-key="dataset/readme.txt"][data-state="done"]')
+
+    # A dropped folder, read through webkitGetAsEntry (entries in batches, nested folders). A real
+    # directory entry cannot be built in a page, so the drop carries stand-ins with the same API.
+    page.evaluate(
+        """() => {
+        const fileEntry = (name, text) => ({ isFile: true, isDirectory: false, name,
+            file: (ok) => ok(new File([text], name)) });
+        const dirEntry = (name, batches) => ({ isFile: false, isDirectory: true, name,
+            createReader: () => { const queue = batches.slice(); return {
+                readEntries: (ok) => setTimeout(() => ok(queue.length ? queue.shift() : []), 0) }; } });
+        const folder = dirEntry("dropped", [
+            [fileEntry("one.txt", "one")],
+            [dirEntry("deeper", [[fileEntry("two.txt", "two!")]]), dirEntry("empty", [])],
+        ]);
+        const event = new Event("drop", { bubbles: true, cancelable: true });
+        Object.defineProperty(event, "dataTransfer", { value: {
+            items: [{ kind: "file", webkitGetAsEntry: () => folder }], files: [] } });
+        document.querySelector('[data-role="dropzone"]').dispatchEvent(event);
+        }"""
+    )
+    page.wait_for_selector('.storage-task[data-key="dropped/deeper/two.txt"][data-state="done"]')
+    page.wait_for_selector('.storage-task[data-key="dropped/one.txt"][data-state="done"]')
+    # A plain file dropped on its own.
+    page.evaluate(
+        """() => { const transfer = new DataTransfer();
+        transfer.items.add(new File(["plain"], "plain drop.txt", { type: "text/plain" }));
+        document.querySelector('[data-role="dropzone"]').dispatchEvent(
+            new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true })); }"""
+    )
+    page.wait_for_selector('.storage-task[data-key="plain drop.txt"][data-state="done"]')
+
+    expected = {
+        "raw/a.csv": b"x,y\n1,2\n",
+        "raw/b.bin": second.read_bytes(),
+        "dataset/readme.txt": b"read me",
+        "dataset/sub/värden.tsv": b"1\t2\n",
+        "dropped/one.txt": b"one",
+        "dropped/deeper/two.txt": b"two!",
+        "plain drop.txt": b"plain",
+    }
+    working = {wf.key: wf.version.instance for wf in services.working_files(record)}
+    assert set(working) == set(expected)
+    for key, data in expected.items():
+        assert working[key].sha256 == "sha256:" + hashlib.sha256(data).hexdigest(), key
+    # The files table lists them as a tree; "Clear finished uploads" empties the queue.
+    page.wait_for_selector('.storage-file-row[data-key="dropped/deeper/two.txt"]')
+    page.click('[data-role="clear"]')
+    assert page.locator(".storage-task").count() == 0
+    assert page.locator('[data-role="clear"]').is_hidden()
+    # Saving the form afterwards keeps the files (the uploader adds no fields to the form).
+    page.click('button[value="save"]')
+    page.wait_for_url("**/records/*/edit/")
+    assert page.locator(".storage-file-row").count() == len(expected)
+
+
+@pytest.mark.browser
+def test_new_version_through_the_edit_form_keeps_the_old_one_downloadable(
+    live_server, login_page, browser_draft, depositor, tmp_path
+):
+    from records.services import publish
+    from storage import services
+
+    services.store_bytes(browser_draft, "data/table.csv", b"version one\n", depositor)
+    record = publish(browser_draft, depositor, declaration_accepted=True)
+    page = login_page(depositor)
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(f"{live_server.url}/records/{record.pk}/edit/")  # opens the edit draft
+    replacement = tmp_path / "table-v2.csv"
+    replacement.write_bytes(b"version two\n")
+    with page.expect_file_chooser() as chooser:
+        page.click('button[data-action="replace"][data-key="data/table.csv"]')
+    chooser.value.set_files(str(replacement))
+    page.wait_for_selector('.storage-file-row[data-key="data/table.csv"].storage-replaced')
+    page.click('button[value="publish"]')
+    page.check("#id_declaration")
+    page.click('main form button[type="submit"]')
+    page.wait_for_url(f"**/records/{record.pk}/")
+
+    history = page.locator(".storage-history li")
+    assert history.count() == 2
+    base = f"{live_server.url}/records/{record.pk}/files/data/table.csv"
+    assert page.request.get(base).body() == b"version two\n"
+    assert page.request.get(base + "?version=1").body() == b"version one\n"
+    assert page.request.get(base + "?version=2").body() == b"version two\n"

@@ -1,4 +1,4 @@
-"""Management commands: verify_fixity and remove_stale_uploads."""
+"""Management commands (verify_fixity, remove_stale_uploads) and the benchmark runner."""
 
 from __future__ import annotations
 
@@ -37,3 +37,29 @@ def test_remove_stale_uploads_command(draft, depositor):
     call_command("remove_stale_uploads", "--hours", "2", stdout=out)
     assert not Upload.objects.filter(pk=upload.pk).exists()
     assert "Removed 1 unfinished upload(s)" in out.getvalue()
+
+
+def test_bench_runner_runs_all_benchmarks_or_the_named_ones():
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {"PATH": "/usr/bin:/bin", "PY": "echo"}  # "run" each script by printing its command line
+
+    def run(*args):
+        return subprocess.run(
+            ["bash", "bench/run.sh", *args], cwd=root, env=env, capture_output=True, text=True
+        )
+
+    every = run()
+    assert every.returncode == 0
+    assert "bench/upload.py\n" in every.stdout and "bench/oai_harvest.py\n" in every.stdout
+    one = run("upload", "--", "--size-mib", "64")
+    assert one.returncode == 0
+    assert one.stdout.splitlines() == ["== bench/upload.py", "bench/upload.py --size-mib 64"]
+    missing = run("nope")
+    assert (
+        missing.returncode == 2
+        and "no benchmark named 'nope'" in missing.stderr
+        and "upload" in missing.stderr
+    )

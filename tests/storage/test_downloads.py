@@ -241,3 +241,54 @@ def test_download_all_refuses_archives_over_the_limit(record, settings):
     response = Client().get(f"/records/{record.pk}/files.zip")
     assert response.status_code == 413
     assert "one by one" in response.content.decode()
+
+
+def test_if_range_with_a_date_sends_the_range_only_when_unchanged(record):
+    url = f"/records/{record.pk}/files/data/tabell.csv"
+    modified = Client().head(url)["Last-Modified"]
+    response = Client().get(url, headers={"Range": "bytes=0-9", "If-Range": modified})
+    assert response.status_code == 206 and body(response) == DATA[:10]
+    response = Client().get(url, headers={"Range": "bytes=0-9", "If-Range": http_date(86400)})
+    assert response.status_code == 200 and body(response) == DATA
+
+
+def test_a_name_with_no_ascii_stem_keeps_its_extension_in_the_fallback():
+    from storage.downloads import content_disposition
+
+    assert content_disposition("数据.csv", inline=False) == (
+        "attachment; filename=\"download.csv\"; filename*=UTF-8''%E6%95%B0%E6%8D%AE.csv"
+    )
+    assert content_disposition(".hidden", inline=True) == 'inline; filename=".hidden"'
+    assert content_disposition('say "hi".txt', inline=False).startswith(
+        'attachment; filename="say _hi_.txt"; '
+    )
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "../../../../../../etc/passwd",
+        "data/../../../../../etc/passwd",
+        "%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+        "data/%2E%2E%2F%2E%2E%2Fetc%2Fpasswd",
+        "%252e%252e/%252e%252e/etc/passwd",
+        "/etc/passwd",
+        "%2Fetc%2Fpasswd",
+        "..%5C..%5C..%5Cetc%5Cpasswd",
+        "data%5C..%5C..%5Csecret.txt",
+        "C:%5Cwindows%5Cwin.ini",
+        "./data/tabell.csv",
+        "data/./tabell.csv",
+        "data//tabell.csv",
+        "data/tabell.csv%00.txt",
+    ],
+)
+def test_path_traversal_in_the_key_never_serves_a_file_outside_the_record(record, key, primary_root):
+    # A file beside the storage root, which a traversal would have to reach.
+    outside = primary_root.parent / "secret.txt"
+    outside.write_bytes(b"outside the storage root")
+    for client in (Client(), _logged_in(record.owner)):
+        response = client.get(f"/records/{record.pk}/files/{key}")
+        assert response.status_code in (400, 404), key
+        assert b"outside the storage root" not in body(response)
+        assert b"root:" not in body(response)

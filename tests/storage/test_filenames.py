@@ -16,6 +16,8 @@ from storage.models import Upload
         ("", "required"),
         ("data/../etc/passwd", "“..” segments"),
         ("..", "“..” segments"),
+        ("..\\..\\evil.bat", "“..” segments"),  # a zip slip for Windows archive tools
+        ("data/a\\..\\b.txt", "“..” segments"),
         ("/etc/passwd", "Absolute paths"),
         ("\\\\server\\share", "Absolute paths"),
         ("C:\\data.txt", "Absolute paths"),
@@ -51,6 +53,7 @@ def test_invalid_names_are_refused_with_the_rule(key, rule):
         ".hidden",
         "...",
         "name..with..dots",
+        "back\\slash..\\name.txt",  # a backslash is an ordinary character; "..\\" only as a segment is not
         "/".join(["d" * 200] * 5),  # 1004 bytes
     ],
 )
