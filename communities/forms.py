@@ -57,7 +57,10 @@ class CommunityForm(forms.ModelForm):
         if self.instance.pk:
             del self.fields["slug"]  # the address and OAI-PMH set never change
             limit = self.instance.size_limit_bytes
-            self.fields["size_limit_gb"].initial = (Decimal(limit) / GB).normalize() if limit else None
+            # "50", not "5E+1": normalize() alone gives the exponent form for round numbers.
+            self.fields["size_limit_gb"].initial = (
+                format((Decimal(limit) / GB).normalize(), "f") if limit else None
+            )
             if not self.instance.logo:
                 del self.fields["remove_logo"]
         else:

@@ -66,6 +66,27 @@ def accepted_communities(record) -> list[Community]:
     )
 
 
+def requestable_communities(user, record=None):
+    """Communities ``user`` may ask to include ``record`` in (the deposit and edit forms' choices).
+
+    Those the user can see, minus those the record is already in or waiting for.
+    """
+    qs = Community.objects.visible_to(user).order_by("title")
+    if record is not None and record.pk:
+        member = CommunityRecord.objects.current().filter(record=record).values("community_id")
+        waiting = InclusionRequest.objects.open().filter(record=record).values("community_id")
+        qs = qs.exclude(pk__in=member).exclude(pk__in=waiting)
+    return qs
+
+
+def record_community_status(record) -> tuple[list[Community], list[Community]]:
+    """(communities the record is in, communities it waits for), by title."""
+    waiting = Community.objects.filter(
+        inclusion_requests__record=record, inclusion_requests__state=RequestState.SUBMITTED
+    ).order_by("title")
+    return accepted_communities(record), list(waiting)
+
+
 def open_queue(community: Community):
     return (
         InclusionRequest.objects.open()

@@ -40,10 +40,38 @@ ROW_LEGENDS = {
 }
 
 
-def _community_choices():
-    from communities.models import Community
+def _community_choices(user, record: Record | None = None):
+    """Communities the user can see and ask to include the record in (not those it is in or waits for)."""
+    from curation.services import requestable_communities
 
-    return [(c.slug, c.title) for c in Community.objects.order_by("title")]
+    return [(c.slug, c.title) for c in requestable_communities(user, record)]
+
+
+def _community_note(form: RecordForm, record: Record | None) -> RecordForm:
+    """On an edit of a published record, say where it already is: those communities are not choices."""
+    if record is None or record.is_draft():
+        return form
+    from curation.services import record_community_status
+
+    member, waiting = record_community_status(record)
+    notes = []
+    if member:
+        notes.append(_("Already in: %(names)s.") % {"names": ", ".join(c.title for c in member)})
+    if waiting:
+        notes.append(_("Waiting for a decision: %(names)s.") % {"names": ", ".join(c.title for c in waiting)})
+    if not notes:
+        return form
+    field = form.fields.get("communities")
+    if field is None:  # no community left to ask: the section still says where the record is
+        from django import forms
+
+        field = form.fields["communities"] = forms.MultipleChoiceField(
+            label=_("Communities"), required=False, choices=(), widget=forms.CheckboxSelectMultiple
+        )
+    else:
+        notes.insert(0, str(field.help_text))
+    field.help_text = " ".join(notes)
+    return form
 
 
 def _form_page(request, *, record, form, metadata, row_errors, status=200, publish_errors=False):
@@ -74,7 +102,7 @@ def _form_page(request, *, record, form, metadata, row_errors, status=200, publi
 def _bound_form(request, record: Record | None) -> RecordForm:
     form = RecordForm(
         request.POST,
-        community_choices=_community_choices(),
+        community_choices=_community_choices(request.user, record),
         locked_doi=bool(record and not record.is_draft()),
     )
     form.is_valid()  # fills cleaned_data; problems are reported from the schema below
@@ -131,7 +159,7 @@ def new_upload(request):
     metadata = {"creators": [creator], "access_right": "open", "license": "CC-BY-4.0", "languages": ["eng"]}
     requested = [request.GET["community"]] if request.GET.get("community") else []
     form = RecordForm(
-        initial=initial_from_metadata(metadata, requested), community_choices=_community_choices()
+        initial=initial_from_metadata(metadata, requested), community_choices=_community_choices(user)
     )
     return _form_page(request, record=None, form=form, metadata=metadata, row_errors={})
 
@@ -147,18 +175,18 @@ def edit(request, pk: int):
         services.open_edit(record, request.user)
     if request.method == "POST":
         return _handle_post(request, record)
-    return _form_page(request, record=record, form=_stored_form(record), metadata=record.working_metadata,
-                      row_errors={})  # fmt: skip
+    return _form_page(request, record=record, form=_stored_form(record, request.user),
+                      metadata=record.working_metadata, row_errors={})  # fmt: skip
 
 
-def _stored_form(record: Record, *, bound: bool = False) -> RecordForm:
+def _stored_form(record: Record, user, *, bound: bool = False) -> RecordForm:
     """The form showing the stored draft; ``bound`` so that errors can be attached to it."""
     initial = initial_from_metadata(
         record.working_metadata, record.requested_communities, record.doi if record.doi_is_external else ""
     )
-    options = {"community_choices": _community_choices(), "locked_doi": not record.is_draft()}
+    options = {"community_choices": _community_choices(user, record), "locked_doi": not record.is_draft()}
     if not bound:
-        return RecordForm(initial=initial, **options)
+        return _community_note(RecordForm(initial=initial, **options), record)
     data = QueryDict(mutable=True)
     for key, value in initial.items():
         data.setlist(key, value if isinstance(value, list) else [value])
@@ -177,7 +205,7 @@ def publish(request, pk: int):
     metadata = record.working_metadata
     errors = validate_metadata(metadata, complete=True)
     if errors:
-        form = _stored_form(record, bound=True)
+        form = _stored_form(record, request.user, bound=True)
         row_errors = apply_errors(form, errors, metadata)
         messages.error(request, _("Fix the errors below before publishing."))
         return _form_page(request, record=record, form=form, metadata=metadata, row_errors=row_errors,

@@ -245,3 +245,39 @@ def test_community_page_and_list_query_counts_do_not_grow(
     assert body.count("community-record") == 5
     with django_assert_max_num_queries(5):
         assert "5 records" in client.get("/communities/").content.decode()
+
+
+def test_edit_form_shows_the_size_limit_in_plain_digits(client_for, community, owner_user):
+    body = client_for(owner_user(community)).get(f"/communities/{community.slug}/edit/").content.decode()
+    assert 'name="c-size_limit_gb" value="50"' in body  # not "5E+1"
+
+
+def test_page_content_opens_under_read_more_and_filters_say_how_many_match(
+    client, community, curator, depositor, make_record, staff
+):
+    from communities.services import update_community
+
+    update_community(
+        staff, community, page_content="<h2>Full Policy</h2><p>Scope: AI.</p><script>x()</script>"
+    )
+    record = make_record(depositor, title="Reinforcement learning for robots")
+    services.accept(curator, services.request_inclusion(depositor, record, community))
+    body = client.get(f"/communities/{community.slug}/").content.decode()
+    assert '<details class="page-content" id="read-more"><summary>Read more</summary>' in body
+    assert "<h2>Full Policy</h2><p>Scope: AI.</p>" in body and "x()" not in body
+    assert 'id="records-found"' not in body
+    body = client.get(f"/communities/{community.slug}/?q=robots").content.decode()
+    assert "1 record matches." in body
+    body = client.get(f"/communities/{community.slug}/?q=nothing-like-this").content.decode()
+    assert "0 records match." in body and "No records found." in body
+
+
+def test_seed_fixture_page_content_is_the_full_policy_and_safe():
+    import json
+    from pathlib import Path
+
+    from communities.services import sanitize_page_content
+
+    data = json.loads(Path("communities/fixtures/stockholm-ai.json").read_text(encoding="utf-8"))
+    assert "Full Policy" in data["page_content"] and "Access and Reuse" in data["page_content"]
+    assert sanitize_page_content(data["page_content"]) == data["page_content"]

@@ -421,3 +421,24 @@ def test_restricted_community_the_owner_cannot_see_is_not_requested(depositor, s
     assert not InclusionRequest.objects.filter(record=draft).exists()
     draft.refresh_from_db()
     assert draft.requested_communities == [hidden.slug]
+
+
+def test_a_record_can_be_in_many_communities(
+    client, make_record, depositor, curator, other_curator, community, other_community
+):
+    record = make_record(depositor, communities=[community.slug, other_community.slug])
+    first = InclusionRequest.objects.get(record=record, community=community)
+    second = InclusionRequest.objects.get(record=record, community=other_community)
+    services.accept(curator, first)
+    services.accept(other_curator, second)
+    assert [c.slug for c in services.accepted_communities(record)] == ["gothenburg-bio", "stockholm-ai"]
+    for slug in ("stockholm-ai", "gothenburg-bio"):
+        assert record.title in client.get(f"/communities/{slug}/").content.decode()
+        response = client.get(f"/oai2d?verb=ListIdentifiers&metadataPrefix=oai_dc&set=user-{slug}")
+        oai = b"".join(response.streaming_content).decode()
+        assert f":{record.pk}</identifier>" in oai
+    landing = client.get(record.get_absolute_url()).content.decode()
+    assert "Gothenburg Biology" in landing and "Stockholm AI Scientific Repository" in landing
+    services.remove(curator, InclusionRequest.objects.get(pk=first.pk), "Out of scope")
+    assert [c.slug for c in services.accepted_communities(record)] == ["gothenburg-bio"]
+    assert record.title not in client.get("/communities/stockholm-ai/").content.decode()

@@ -76,6 +76,7 @@ class Command(BaseCommand):
                 title=data["title"],
                 description=data["description"],
                 curation_policy=data["curation_policy"],
+                page_content=data.get("page_content", ""),
             )
             created = timezone.make_aware(dt.datetime.fromisoformat(data["created"]), dt.UTC)
             Community.objects.filter(pk=community.pk).update(created=created)
