@@ -2,10 +2,11 @@
 
 The first ``FULL_PATH`` records go through the same verbs as a depositor in the browser
 (create_draft → store files → publish). The rest use a bulk path that writes the same rows the
-verbs write — record, revision 1, facets, search vector, DOI, audit entries — and queues the same
-after-commit work (OAI-PMH rendering, DOI registration), so 100,000 records take minutes.
-Files for bulk records come from ``storage.services.seed_files(records, files_per_record, actor)``
-when the storage app provides it.
+verbs write — record, revision 1, facets, search vector, DOI, stored files with checksums (from
+``storage.services.seed_files``), audit entries — in one transaction, and queues the same
+after-commit work: OAI-PMH rendering (one task per batch instead of one per record, rendered by the
+worker once the files are there), replication to the other storage locations, and DataCite
+registration. So 100,000 records take minutes and look exactly like deposited ones.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import datetime as dt
 import random
 import time
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat
@@ -138,12 +140,20 @@ def demo_file(index: int, number: int) -> tuple[str, bytes]:
 
 
 def bulk_publish(
-    owner, metadatas: list[dict], *, published_at: list[dt.datetime] | None = None, check_every: int = 1
+    owner,
+    metadatas: list[dict],
+    *,
+    published_at: list[dt.datetime] | None = None,
+    check_every: int = 1,
+    files_per_record: int = 0,
+    render: bool = True,
 ) -> list[int]:
     """Publish many records at once, writing what ``create_draft`` + ``publish`` write. Returns ids.
 
     The metadata must be complete and valid: every ``check_every``-th one is validated here (the
     demo generator, whose output its tests validate, is sampled to keep 100,000 records fast).
+    ``files_per_record`` demo files are stored and published with the records, before their
+    OAI-PMH payloads are rendered (``render``: queued after the commit, one task for the batch).
     """
     for meta in metadatas[::check_every]:
         errors = validate_metadata(meta)
@@ -199,13 +209,57 @@ def bulk_publish(
                                     ("publish", {"state": "published", "revision": 1, "declaration_accepted": True}))
             ]
         )  # fmt: skip
-        for record_id in ids:
-            services._after_commit_render(record_id)
-            if get_provider().name != "local":
-                from records.tasks import register_doi
+        if files_per_record:
+            _bulk_files(records, files_per_record, owner)
+        if render:
+            from records.tasks import render_oai_payloads
 
+            transaction.on_commit(lambda: render_oai_payloads.delay(ids))
+        if get_provider().name != "local":
+            from records.tasks import register_doi
+
+            for record_id in ids:
                 transaction.on_commit(lambda pk=record_id: register_doi.delay(pk))
     return ids
+
+
+def _bulk_files(records: list[Record], files_per_record: int, owner) -> None:
+    """Stored, published files for bulk records, with what publishing writes besides the file rows
+    (the ``publish_files`` audit entry) and queues (replication to the other storage locations)."""
+    seed_files = _bulk_file_hook()
+    if seed_files is None:
+        return
+    from storage.models import FileVersion
+
+    seed_files(records, files_per_record, owner)
+    versions = (
+        FileVersion.objects.filter(file__record__in=records, state="published")
+        .order_by("file__record_id", "file__key")
+        .values_list(
+            "file__record_id", "file__key", "number", "instance__md5", "instance__size", "instance_id"
+        )
+    )
+    titles = {r.pk: f"{r.pk}: {r.metadata['title']}"[:255] for r in records}
+    published: dict[int, list[dict]] = {}
+    instances, entries = [], []
+    for record_id, key, number, md5, size, instance_id in versions:
+        published.setdefault(record_id, []).append({"key": key, "version": number, "md5": md5})
+        instances.append(str(instance_id))
+        # an upload's id becomes its file instance's id
+        entries.append(AuditEntry(actor=owner, verb="start_upload", object_type="records.record",
+                                  object_id=str(record_id), object_repr=titles[record_id],
+                                  after={"upload": str(instance_id), "key": key, "size": size}))  # fmt: skip
+    entries += [
+        AuditEntry(actor=owner, verb="publish_files", object_type="records.record", object_id=str(pk),
+                   object_repr=titles[pk], after={"published": files, "removed": []})
+        for pk, files in published.items()
+    ]  # fmt: skip
+    AuditEntry.objects.bulk_create(entries, batch_size=2000)
+    if len(settings.STORAGE_LOCATIONS) > 1:
+        from storage import tasks as storage_tasks
+
+        for instance_id in instances:
+            transaction.on_commit(lambda i=instance_id: storage_tasks.replicate_instance.delay(i))
 
 
 def _published_stamp(index: int, total: int) -> dt.datetime:
@@ -247,9 +301,8 @@ def seed_records(command, community, users: dict, n: int, files_per_record: int 
     while index < n:
         chunk = list(range(index, min(n, index + BATCH)))
         stamps = [_published_stamp(i, n) for i in chunk]
-        ids = bulk_publish(owner, [demo_metadata(i) for i in chunk], published_at=stamps, check_every=20)
-        if seed_files is not None and files_per_record:
-            seed_files(list(Record.objects.filter(pk__in=ids)), files_per_record, owner)
+        metas = [demo_metadata(i) for i in chunk]
+        bulk_publish(owner, metas, published_at=stamps, check_every=20, files_per_record=files_per_record)
         index += len(chunk)
         command.stdout.write(f"  records: {index}/{n} ({time.monotonic() - started:.0f} s)")
     _ensure_withdrawn(owner, files_per_record)

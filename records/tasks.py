@@ -10,6 +10,7 @@ from records.doi import DOIError, get_provider
 from records.models import Record
 
 logger = logging.getLogger(__name__)
+RENDER_BATCH = 500
 
 
 @shared_task(bind=True, acks_late=True, autoretry_for=(DOIError,), retry_backoff=60, retry_backoff_max=3600,
@@ -30,6 +31,22 @@ def update_doi(self, record_id: int) -> None:
     if record is None or record.doi_is_external:
         return
     get_provider().update(record)
+
+
+@shared_task(acks_late=True)
+def render_oai_payloads(record_ids: list[int]) -> int:
+    """OAI-PMH payloads of many records at once (bulk-seeded ones), in batches; returns how many.
+
+    The same rendering as ``oaipmh.tasks.render_record`` after a deposit, as one task per batch.
+    """
+    try:
+        from oaipmh.services import rerender_records
+    except ImportError:
+        return 0
+    done = 0
+    for start in range(0, len(record_ids), RENDER_BATCH):
+        done += rerender_records(record_ids[start : start + RENDER_BATCH])[0]
+    return done
 
 
 @shared_task

@@ -7,6 +7,7 @@ import io
 from django.core.management import call_command
 
 from records.demo import demo_metadata
+from records.exports.base import ExportRecord
 from records.models import MetadataRevision, Record, RecordFacet, RecordState
 from records.search import SearchParams, search
 from records.validation import validate_metadata
@@ -46,7 +47,46 @@ def test_seed_demo_creates_records_idempotently(db, django_capture_on_commit_cal
         assert record.search_text and record.search_vector
     word = bulk.metadata["title"].split()[0]
     assert search(SearchParams(q=word)).total >= 1
+    assert_like_deposited(first, bulk)
     with django_capture_on_commit_callbacks(execute=True):
         call_command("seed_demo", records=45, stdout=io.StringIO())
     assert Record.objects.filter(state=RecordState.PUBLISHED).count() == 45
     assert Record.objects.filter(state=RecordState.WITHDRAWN).count() == 1
+
+
+def assert_like_deposited(deposited, seeded) -> None:
+    """A bulk-seeded record has what a deposited one has: files with checksums and their bytes in
+    every storage location, the same audit verbs, and current OAI-PMH payloads naming its files."""
+    import hashlib
+
+    from oaipmh.formats import FORMATS
+    from oaipmh.models import RenderedPayload
+    from storage.models import FileReplica, FileVersion
+
+    verbs = {}
+    for record in (deposited, seeded):
+        versions = list(
+            FileVersion.objects.filter(file__record=record).select_related("instance__location", "file")
+        )
+        assert len(versions) == 1, record.pk
+        version = versions[0]
+        assert (version.state, version.number) == ("published", 1) and version.published_at
+        instance = version.instance
+        with instance.location.backend().open_read(instance.path) as handle:
+            data = handle.read()
+        assert len(data) == instance.size > 0
+        assert instance.md5 == "md5:" + hashlib.md5(data).hexdigest()
+        assert instance.sha256 == "sha256:" + hashlib.sha256(data).hexdigest()
+        assert FileReplica.objects.filter(instance=instance, verified_ok=True).exists(), (
+            record.pk
+        )  # replicated
+        verbs[record.pk] = set(AuditEntry.objects.filter(object_id=str(record.pk), object_type="records.record")
+                               .values_list("verb", flat=True))  # fmt: skip
+        payloads = {p.prefix: p for p in RenderedPayload.objects.filter(record=record)}
+        assert set(payloads) == set(FORMATS), record.pk
+        assert {p.datestamp for p in payloads.values()} == {record.datestamp}
+        export = ExportRecord.from_record(record)
+        assert export.files and export.files[0]["key"] == version.file.key
+        assert payloads["datacite"].xml == FORMATS["datacite"].render(export)  # current, with the files
+        assert "1 file" in payloads["datacite"].xml
+    assert verbs[deposited.pk] == verbs[seeded.pk]
