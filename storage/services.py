@@ -132,6 +132,9 @@ def format_size(size: int) -> str:
 # --- File names ---------------------------------------------------------------------------------------
 
 
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def validate_key(key: str) -> str:
     """The NFC form of ``key``, or ``InvalidKey`` naming the rule it breaks."""
     if not isinstance(key, str):
@@ -140,7 +143,9 @@ def validate_key(key: str) -> str:
     if key == "":
         raise InvalidKey(_("A file name is required."))
     for position, char in enumerate(key):
-        if unicodedata.category(char) == "Cc":
+        # Cc: C0/C1 controls incl. NUL. The bidirectional overrides and isolates (U+202A–E, U+2066–9)
+        # are formatting controls that can disguise a name's extension ("txt.exe" shown as "exe.txt").
+        if unicodedata.category(char) == "Cc" or char in BIDI_CONTROLS:
             raise InvalidKey(
                 _(
                     "File names may not contain NUL or control characters "

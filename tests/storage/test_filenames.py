@@ -26,6 +26,8 @@ from storage.models import Upload
         ("line\nbreak.txt", "NUL or control characters"),
         ("del\x7f.txt", "NUL or control characters"),
         ("c1\x85.txt", "NUL or control characters"),
+        ("invoice\u202etxt.exe", "NUL or control characters"),
+        ("isolate\u2066.pdf", "NUL or control characters"),
         ("a" * 256, "at most 255 bytes"),
         ("å" * 128, "at most 255 bytes"),  # 256 bytes in UTF-8
         ("/".join(["d" * 200] * 6), "at most 1024 bytes"),
