@@ -79,3 +79,18 @@ def record_communities_panel(context, record):
     invitable = Community.objects.curated_by(user).exclude(pk__in=member_ids | open_ids)
     ctx["invite_communities"] = list(invitable)
     return ctx
+
+
+@register.filter
+def type_label(record) -> str:
+    """The record's resource type (and subtype) in words, in the reader's language."""
+    from records.vocabularies import resource_type_label
+
+    return resource_type_label(record.resource_type, record.resource_subtype) if record.resource_type else ""
+
+
+@register.filter
+def access_label(record) -> str:
+    from records.vocabularies import ACCESS_LABELS
+
+    return str(ACCESS_LABELS.get(record.access_right, record.access_right))

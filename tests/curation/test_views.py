@@ -312,3 +312,14 @@ def test_inbox_mark_all_read(client_for, curator, req):
     c = client_for(curator)
     c.post("/inbox/")
     assert Notification.objects.filter(user=curator, read_at__isnull=True).count() == 0
+
+
+def test_queue_and_request_show_types_and_access_in_words(client_for, curator, req, community):
+    c = client_for(curator)
+    queue = c.get(f"/communities/{community.slug}/curation/").content.decode()
+    assert "Journal article · Open access · CC-BY-4.0" in queue
+    detail = c.get(f"/requests/{req.pk}/").content.decode()
+    assert "Journal article" in detail and "Open access" in detail and "publication/article" not in detail
+    services.accept(curator, req)
+    page = client_for(curator).get(f"/communities/{community.slug}/", HTTP_ACCEPT_LANGUAGE="sv").content
+    assert "Tidskriftsartikel".encode() in page
