@@ -322,4 +322,4 @@ def test_queue_and_request_show_types_and_access_in_words(client_for, curator, r
     assert "Journal article" in detail and "Open access" in detail and "publication/article" not in detail
     services.accept(curator, req)
     page = client_for(curator).get(f"/communities/{community.slug}/", HTTP_ACCEPT_LANGUAGE="sv").content
-    assert "Tidskriftsartikel".encode() in page
+    assert b"Tidskriftsartikel" in page
