@@ -16,6 +16,8 @@ OAI_IDENTIFIER_NS = "http://www.openarchives.org/OAI/2.0/oai-identifier"
 EPRINTS_NS = "http://www.openarchives.org/OAI/1.1/eprints"
 # The oai-identifier schema's repositoryIdentifierType: a domain name.
 DOMAIN_RE = re.compile(r"[a-zA-Z][a-zA-Z0-9\-]*(\.[a-zA-Z][a-zA-Z0-9\-]*)+")
+# OAI-PMH.xsd's emailType.
+EMAIL_RE = re.compile(r"\S+@(\S+\.)+\S+")
 CC0_URL = "https://creativecommons.org/publicdomain/zero/1.0/"
 METADATA_POLICY = (
     "Metadata is licensed under CC0 1.0 Universal (public domain dedication), except for e-mail "
@@ -31,6 +33,19 @@ def earliest_datestamp() -> dt.datetime:
     return earliest or dt.datetime.now(dt.UTC)
 
 
+def admin_email() -> str:
+    """``ADMIN_EMAIL``, or, if the schema would refuse it (the development default ``admin@localhost``
+    when ``SITE_URL`` is http://localhost:…, or an IPv6 host), the same name under the reserved
+    ``.invalid`` domain: Identify stays valid and says plainly that no real address is configured
+    (the system check ``oaipmh.W001`` asks for ``STAFF_EMAILS`` or ``ADMIN_EMAIL``)."""
+    address = settings.ADMIN_EMAIL
+    if EMAIL_RE.fullmatch(address):
+        return address
+    local, _at, domain = address.rpartition("@")
+    domain = re.sub(r"[^A-Za-z0-9\-]+", "-", domain).strip("-") or "localhost"
+    return f"{local or 'admin'}@{domain}.invalid"
+
+
 def identify(request) -> list[str]:
     earliest = earliest_datestamp()
     body = [
@@ -38,7 +53,7 @@ def identify(request) -> list[str]:
         f"<repositoryName>{text(settings.SITE_NAME)}</repositoryName>",
         f"<baseURL>{text(request.base_url)}</baseURL>",
         "<protocolVersion>2.0</protocolVersion>",
-        f"<adminEmail>{text(settings.ADMIN_EMAIL)}</adminEmail>",
+        f"<adminEmail>{text(admin_email())}</adminEmail>",
         f"<earliestDatestamp>{envelope.utc(earliest)}</earliestDatestamp>",
         "<deletedRecord>persistent</deletedRecord>",
         "<granularity>YYYY-MM-DDThh:mm:ssZ</granularity>",

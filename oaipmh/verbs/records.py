@@ -124,7 +124,9 @@ def _list(request):
     else:
         query = _new_query(request, now)
     page_size = settings.OAI_PAGE_SIZE
-    items, lead = _fetch(query, state.after if state else None, page_size + 1, state.lead if state else 1)
+    # A first page starts with the records' own (datestamp, id) stream: curation decisions move the
+    # record's datestamp (records.services.mark_public_view_changed), so members are mostly there.
+    items, lead = _fetch(query, state.after if state else None, page_size + 1, state.lead if state else 0)
     if not items:
         raise OAIError("noRecordsMatch", _("No records match these arguments."))
     more = len(items) > page_size
@@ -240,25 +242,28 @@ def _streams(query: Query) -> list:
     records = visible_records()
     if query.community_id is None:
         return [records.annotate(key=F("datestamp"), removed=Value(None, output_field=DateTimeField()))]
-    linked = records.annotate(
-        link=FilteredRelation(
-            "community_links", condition=Q(community_links__community_id=query.community_id)
-        )
-    ).filter(link__id__isnull=False)
+
+    def linked(condition: Q, key: str):
+        # One filter() call: the membership is joined once (each filter() on a multi-valued
+        # relation would join it again, which hides the key's index from the planner).
+        return (
+            records.annotate(link=FilteredRelation("community_links",
+                                                   condition=Q(community_links__community_id=query.community_id)))
+            .filter(Q(link__id__isnull=False) & condition)
+            .annotate(key=F(key), removed=F("link__removed_at"))
+        )  # fmt: skip
+
     return [
         # the record changed after its membership did
-        linked.filter(
+        linked(
             Q(link__removed_at__isnull=True, link__added_at__lte=F("datestamp"))
-            | Q(link__removed_at__lte=F("datestamp"))
-        ).annotate(key=F("datestamp"), removed=F("link__removed_at")),
+            | Q(link__removed_at__lte=F("datestamp")),
+            "datestamp",
+        ),
         # added (or added again) after the record's last change
-        linked.filter(link__removed_at__isnull=True, link__added_at__gt=F("datestamp")).annotate(
-            key=F("link__added_at"), removed=F("link__removed_at")
-        ),
+        linked(Q(link__removed_at__isnull=True, link__added_at__gt=F("datestamp")), "link__added_at"),
         # removed after the record's last change
-        linked.filter(link__removed_at__gt=F("datestamp")).annotate(
-            key=F("link__removed_at"), removed=F("link__removed_at")
-        ),
+        linked(Q(link__removed_at__gt=F("datestamp")), "link__removed_at"),
     ]
 
 

@@ -43,8 +43,10 @@ def list_sets(request) -> list[str]:
         slug = state.after[0]
         page = list(communities.filter(slug__gt=slug).only("slug", "title", "description")[: page_size + 1])
         cursor, total = state.cursor, state.total
-        if not page:
-            raise OAIError("noRecordsMatch", _("No sets remain in this list."))
+        if not page:  # the sets after the position are gone (noRecordsMatch is no ListSets error)
+            if not communities.exists():
+                raise OAIError("noSetHierarchy", _("This repository has no sets any more (no communities)."))
+            raise OAIError("badResumptionToken", _("No sets remain after this resumption token's position."))
     else:
         page = list(communities.only("slug", "title", "description")[: page_size + 1])
         if not page:

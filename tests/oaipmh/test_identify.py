@@ -140,3 +140,33 @@ def test_payload_schema_location_matches_list_metadata_formats(oai, publish_reco
         assert payload.tag.startswith(f"{{{namespace}}}")
         location = payload.get("{http://www.w3.org/2001/XMLSchema-instance}schemaLocation").split()
         assert location == [namespace, schema]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("site", "configured", "shown"),
+    [
+        ("localhost", "admin@localhost", "admin@localhost.invalid"),  # SITE_URL http://localhost:8000
+        ("::1", "admin@::1", "admin@1.invalid"),  # SITE_URL http://[::1]:8000
+        ("127.0.0.1", "admin@127.0.0.1", "admin@127.0.0.1"),  # the development default: schema-valid
+    ],
+)
+def test_identify_stays_schema_valid_on_a_development_host(oai, publish_record, settings, site, configured,
+                                                           shown):  # fmt: skip
+    """Without STAFF_EMAILS the adminEmail is derived from SITE_URL's host; the schema wants
+    local@domain.tld, so an address it would refuse is shown under the reserved .invalid domain,
+    and the oai-identifier description is left out (its schema wants a domain name)."""
+    from oaipmh.checks import check_admin_email
+
+    settings.OAI_REPOSITORY_IDENTIFIER = site
+    settings.ADMIN_EMAIL = configured
+    record = publish_record()
+    root = oai(verb="Identify")  # validated against OAI-PMH.xsd by the fixture
+    assert root.findtext("oai:Identify/oai:adminEmail", namespaces=NS) == shown
+    assert root.find(f".//{OAI_ID}oai-identifier") is None
+    assert root.find(f".//{EPRINTS}eprints") is not None
+    header = oai(verb="ListIdentifiers", metadataPrefix="oai_dc").find(".//oai:header", NS)
+    assert header.findtext("oai:identifier", namespaces=NS) == f"oai:{site}:{record.pk}"
+    root = oai(verb="GetRecord", identifier=f"oai:{site}:{record.pk}", metadataPrefix="oai_dc")
+    assert error_codes(root) == []
+    assert [w.id for w in check_admin_email(None)] == ([] if shown == configured else ["oaipmh.W001"])

@@ -196,19 +196,22 @@ def test_removed_record_is_deleted_within_the_set_only(oai, publish_record, depo
     request = include(record, community, depositor, curator, django_capture_on_commit_callbacks)
     remove_from(request, curator, django_capture_on_commit_callbacks)
     removed_at = CommunityRecord.objects.get(record=record).removed_at
+    record.refresh_from_db()
+    assert record.datestamp >= removed_at  # the removal gave the record a new datestamp
     for verb in ("ListRecords", "ListIdentifiers"):
         root = oai(verb=verb, metadataPrefix="oai_dc", set="user-stockholm-ai")
         header = root.find(".//oai:header", NS)
         assert header.get("status") == "deleted"
         assert header.findtext("oai:identifier", namespaces=NS) == ident(record)
-        assert header.findtext("oai:datestamp", namespaces=NS) == stamp(removed_at)
+        assert header.findtext("oai:datestamp", namespaces=NS) == stamp(record.datestamp)
         assert root.find(".//oai:metadata", NS) is None
     # outside the set the record is still a normal, live record without the set
     header = oai(verb="ListRecords", metadataPrefix="oai_dc").find(".//oai:header", NS)
     assert header.get("status") is None
     assert header.find("oai:setSpec", NS) is None
+    assert header.findtext("oai:datestamp", namespaces=NS) == stamp(record.datestamp)
     # from/until apply to the removal's datestamp
-    later = stamp(removed_at + dt.timedelta(seconds=1))
+    later = stamp(record.datestamp + dt.timedelta(seconds=1))
     assert error_codes(oai(verb="ListIdentifiers", metadataPrefix="oai_dc", set="user-stockholm-ai",
                            **{"from": later})) == ["noRecordsMatch"]  # fmt: skip
 
@@ -216,18 +219,52 @@ def test_removed_record_is_deleted_within_the_set_only(oai, publish_record, depo
 @pytest.mark.django_db
 def test_set_datestamp_follows_a_later_acceptance(oai, publish_record, depositor, curator, community,
                                                   django_capture_on_commit_callbacks):  # fmt: skip
-    """An incremental harvest of a set (from = last harvest) finds records accepted since."""
+    """An incremental harvest of a set (from = last harvest) finds records accepted since, also when
+    the membership is newer than the record's datestamp (links made before curation decisions
+    moved datestamps, or written by other means)."""
     from communities.models import CommunityRecord
     from records.models import Record
 
     record = publish_record()
-    Record.objects.filter(pk=record.pk).update(datestamp=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
     include(record, community, depositor, curator, django_capture_on_commit_callbacks)
+    Record.objects.filter(pk=record.pk).update(datestamp=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
     added_at = CommunityRecord.objects.get(record=record).added_at
     root = oai(verb="ListIdentifiers", metadataPrefix="oai_dc", set="user-stockholm-ai",
                **{"from": stamp(added_at)})  # fmt: skip
     assert identifiers(root) == [ident(record)]
     assert root.findtext(".//oai:datestamp", namespaces=NS) == stamp(added_at)
+
+
+@pytest.mark.django_db
+def test_acceptance_and_removal_give_the_record_a_new_datestamp_outside_the_set_too(
+    oai, publish_record, depositor, curator, community, django_capture_on_commit_callbacks
+):
+    """Curation changes the record's setSpecs (and its payloads name its communities): an unfiltered
+    incremental harvest sees the record again, with its new setSpec and a new datestamp."""
+    capture = django_capture_on_commit_callbacks
+    record = publish_record()
+    published = record.datestamp
+    other = publish_record()
+    request = include(record, community, depositor, curator, capture)
+    record.refresh_from_db()
+    assert record.datestamp > published
+    accepted = record.datestamp
+    root = oai(verb="ListRecords", metadataPrefix="oai_datacite", **{"from": stamp(accepted)})
+    found = headers_by_id(root)
+    assert found[ident(record)].findtext("oai:datestamp", namespaces=NS) == stamp(accepted)
+    assert [s.text for s in found[ident(record)].iterfind("oai:setSpec", NS)] == ["user-stockholm-ai"]
+    related = [r.text for r in root.iterfind(".//datacite:relatedIdentifier", NS)]
+    assert "http://testserver/communities/stockholm-ai/" in related  # the payload is current too
+    assert ident(other) not in found or stamp(other.datestamp) >= stamp(accepted)
+
+    remove_from(request, curator, capture)
+    record.refresh_from_db()
+    assert record.datestamp > accepted
+    root = oai(verb="ListIdentifiers", metadataPrefix="oai_dc", **{"from": stamp(record.datestamp)})
+    header = headers_by_id(root)[ident(record)]
+    assert header.get("status") is None
+    assert header.findtext("oai:datestamp", namespaces=NS) == stamp(record.datestamp)
+    assert header.find("oai:setSpec", NS) is None
 
 
 @pytest.mark.django_db

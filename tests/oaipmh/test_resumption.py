@@ -293,3 +293,21 @@ def test_set_pages_merge_its_three_orderings_exactly(oai, settings, publish_reco
 
 def ident_of(pk: int) -> str:
     return f"oai:{REPOSITORY}:{pk}"
+
+
+@pytest.mark.django_db
+def test_list_sets_token_whose_remaining_sets_are_gone(oai, settings, staff):
+    """ListSets may only answer badArgument, badResumptionToken or noSetHierarchy (never noRecordsMatch)."""
+    from communities.models import Community
+    from communities.services import create_community
+
+    settings.OAI_PAGE_SIZE = 2
+    for n in range(3):
+        create_community(staff, slug=f"community-{n}", title=f"Community {n}")
+    token = token_of(oai(verb="ListSets")).text
+    Community.objects.filter(slug="community-2").update(visibility="restricted")
+    root = oai(verb="ListSets", resumptionToken=token)
+    assert error_codes(root) == ["badResumptionToken"]
+    assert request_attributes(root) == {"verb": "ListSets", "resumptionToken": token}
+    Community.objects.update(visibility="restricted")
+    assert error_codes(oai(verb="ListSets", resumptionToken=token)) == ["noSetHierarchy"]
