@@ -323,3 +323,15 @@ def test_queue_and_request_show_types_and_access_in_words(client_for, curator, r
     services.accept(curator, req)
     page = client_for(curator).get(f"/communities/{community.slug}/", HTTP_ACCEPT_LANGUAGE="sv").content
     assert b"Tidskriftsartikel" in page
+
+
+def test_inbox_says_where_each_request_stands_now(client_for, curator, req):
+    c = client_for(curator)
+    assert (
+        'Request now:</span> <span class="state state-submitted">Submitted'
+        in c.get("/inbox/").content.decode()
+    )
+    services.accept(curator, req)
+    assert (
+        'Request now:</span> <span class="state state-accepted">Accepted' in c.get("/inbox/").content.decode()
+    )
