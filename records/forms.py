@@ -17,7 +17,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from records import vocabularies as vocab
-from records.validation import FieldError
+from records.validation import DESCRIPTION_TAGS, FieldError
 
 ROW_KEY = re.compile(r"^([a-z_]+)-(\d+)-(.+)$")
 
@@ -75,7 +75,8 @@ class RecordForm(forms.Form):
     description = TextField(
         label=_("Description"),
         help_text=_("Basic HTML is allowed: paragraphs, lists, links, emphasis. Scripts are removed."),
-        widget=forms.Textarea(attrs={"rows": 8}),
+        # static/records/richtext.js turns it into a rich-text editor keeping to the sanitiser's tags
+        widget=forms.Textarea(attrs={"rows": 8, "data-richtext": " ".join(sorted(DESCRIPTION_TAGS))}),
     )
     languages = ListField(
         label=_("Languages"),

@@ -44,7 +44,23 @@ def test_deposit_publish_edit_discard_and_republish(login_page, live_server, dep
     ).to_have_value("Öberg")
     page.locator("[data-rows=creators] > [data-row]").first.locator("[data-move=down]").click()
 
-    page.fill("#id_description", "<p>Vi tränar <em>språkmodeller</em>.</p>")
+    # the description's rich-text editor: type, format with the keyboard and the toolbar
+    editor = page.locator("#id_description_editor")
+    expect(page.locator("#id_description")).to_be_hidden()  # the textarea stays the submitted field
+    editor.click()
+    page.keyboard.type("Vi tränar ")
+    page.keyboard.press("Control+i")
+    page.keyboard.type("språkmodeller")
+    page.keyboard.press("Control+i")
+    page.keyboard.type(".")
+    page.keyboard.press("Enter")
+    page.click("[data-command=ul]")
+    page.keyboard.type("Data")
+    page.keyboard.press("Enter")
+    page.keyboard.type("Kod")
+    expect(page.locator("#id_description")).to_have_value(
+        "<p>Vi tränar <em>språkmodeller</em>.</p><ul><li>Data</li><li>Kod</li></ul>"
+    )
     page.fill("#licence-search", "apache")
     page.press("#licence-search", "Enter")
     expect(page.locator("#id_license")).to_have_value("Apache-2.0")
@@ -65,6 +81,11 @@ def test_deposit_publish_edit_discard_and_republish(login_page, live_server, dep
     )
     expect(page.locator("#id_creators-1-orcid")).to_have_value("0000-0002-1694-2338")
     expect(page.locator("#id_license")).to_have_value("Apache-2.0")
+    expect(page.locator("#id_description_editor em")).to_have_text("språkmodeller")
+    expect(page.locator("#id_description_editor li")).to_have_count(2)
+    assert record.metadata["description"] == (
+        "<p>Vi tränar <em>språkmodeller</em>.</p><ul><li>Data</li><li>Kod</li></ul>"
+    )
 
     page.fill("#id_creators-1-orcid", "0000-0002-1694-233X")
     page.click("button[name=action][value=publish]")
@@ -89,6 +110,8 @@ def test_deposit_publish_edit_discard_and_republish(login_page, live_server, dep
     expect(page.locator("#citation-apa")).to_contain_text(record.doi)
     expect(page.locator(".creators")).to_contain_text("KTH Royal Institute of Technology")
     expect(page.locator("a.orcid")).to_have_attribute("href", "https://orcid.org/0000-0002-1694-233X")
+    expect(page.locator(".description em")).to_have_text("språkmodeller")
+    expect(page.locator(".description li")).to_have_count(2)
 
     # edit, discard once
     page.click("nav.owner-tools >> text=Edit")
