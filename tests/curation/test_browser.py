@@ -33,10 +33,13 @@ def deposit_from_community_page(page, live_server, *, title: str, affiliation: s
     page.fill("#id_publication_date", "2024-05-01")
     if affiliation is not None:
         page.fill("#id_creators-0-affiliations-0-name", affiliation)
-    page.fill(
-        "#id_description",
-        "We study how neural networks learn to predict the structure of proteins from sequences.",
-    )
+    description = "We study how neural networks learn to predict the structure of proteins from sequences."
+    editor = page.locator("#id_description_editor")  # the rich-text editor, when its script is on the page
+    if editor.count():
+        editor.click()
+        page.keyboard.type(description)
+    else:
+        page.fill("#id_description", description)
     page.select_option("#id_languages", "eng")
     page.check("#id_access_right_0")
     page.select_option("#id_license", "CC-BY-4.0")
