@@ -54,3 +54,9 @@ def test_nul_bytes_are_ignored_not_fatal(client, one):
     response = client.get(reverse("records:search"), {"q": "speeches\x00"})
     assert response.status_code == 200
     assert f'href="/records/{one.pk}/"' in response.content.decode()
+
+
+@pytest.mark.parametrize("raw", ["q=%00", "page=abc", "year=%00&community=%00&type=%00", "q=" + "x" * 5000])
+def test_odd_input_to_the_api_list_is_never_a_server_error(client, one, raw):
+    response = client.get(reverse("records:api-list") + "?" + raw)
+    assert response.status_code == 200, raw
