@@ -9,6 +9,12 @@
   var status = document.getElementById("rows-status");
 
   function announce(text) { if (status) { status.textContent = text; } }
+  // Announcements are translated in the page: data-added="{item} added", data-licences="{count} licences match"…
+  function phrase(name, values) {
+    var text = (status && status.getAttribute("data-" + name)) || "";
+    Object.keys(values).forEach(function (key) { text = text.split("{" + key + "}").join(values[key]); });
+    return text;
+  }
 
   function nextIndex(list) {
     var max = -1;
@@ -46,7 +52,7 @@
       return el.offsetParent !== null;
     });
     (visible || first).focus();
-    announce(row.querySelector("legend").textContent.trim() + " added");
+    announce(phrase("added", { item: row.querySelector("legend").textContent.trim() }));
   }
 
   function addAffiliation(row) {
@@ -100,7 +106,7 @@
       var legend = row.querySelector("legend").textContent.trim();
       row.remove();
       renumber(list);
-      announce(legend + " removed");
+      announce(phrase("removed", { item: legend }));
       if (addButton) { addButton.focus(); }
     } else if (button.hasAttribute("data-move")) {
       event.preventDefault();
@@ -156,7 +162,7 @@
         option.hidden = !match && option.value !== "";
         if (match && option.value) { shown += 1; if (!firstShown) { firstShown = option; } }
       });
-      announce(shown + " licences");
+      announce(phrase("licences", { count: String(shown) }));
     });
     search.addEventListener("keydown", function (event) {
       if (event.key === "Enter") {

@@ -31,6 +31,7 @@ def test_deposit_publish_edit_discard_and_republish(login_page, live_server, dep
     # the first creator comes from the profile; add a second one with an affiliation and an ORCID
     expect(page.locator("#id_creators-0-family_name")).to_have_value("Depositor")
     page.click("[data-add-row=creators]")
+    expect(page.locator("#rows-status")).to_have_text("Creator 2 added")  # for screen readers
     second = page.locator("[data-rows=creators] > [data-row]").nth(1)
     second.locator("input[name$='-family_name']").fill("Öberg")
     second.locator("input[name$='-given_name']").fill("Linnéa")
