@@ -34,6 +34,10 @@ def test_seed_demo_creates_records_idempotently(db, django_capture_on_commit_cal
     assert published.count() == 45
     assert Record.objects.filter(state=RecordState.WITHDRAWN).count() == 1
     assert not Record.objects.filter(state=RecordState.DRAFT).exists()
+    from curation.models import InclusionRequest
+
+    pending = InclusionRequest.objects.get()
+    assert pending.state == "submitted" and pending.community.slug == "stockholm-ai"
     # bulk-made records look like deposited ones: DOI, revision, facets, audit trail, searchable
     bulk = published.order_by("-id").exclude(metadata__title__contains="withdrawn").first()
     first = published.order_by("id").first()
@@ -52,6 +56,7 @@ def test_seed_demo_creates_records_idempotently(db, django_capture_on_commit_cal
         call_command("seed_demo", records=45, stdout=io.StringIO())
     assert Record.objects.filter(state=RecordState.PUBLISHED).count() == 45
     assert Record.objects.filter(state=RecordState.WITHDRAWN).count() == 1
+    assert InclusionRequest.objects.count() == 1  # idempotent
 
 
 def assert_like_deposited(deposited, seeded) -> None:
