@@ -34,7 +34,8 @@ PEOPLE = ("creators", "contributors")
 
 
 class TextField(forms.CharField):
-    """A plain text input whose value is kept exactly as typed (the schema validates it)."""
+    """A plain text input whose value is kept exactly as typed (the schema validates it, lengths
+    too: a form-level limit would drop the value from the draft instead of keeping it)."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("required", False)
@@ -64,7 +65,7 @@ class RecordForm(forms.Form):
     resource_type = TextField(label=_("Resource type"), widget=forms.Select)
     publication_type = TextField(label=_("Publication type"), widget=forms.Select)
     image_type = TextField(label=_("Image type"), widget=forms.Select)
-    title = TextField(label=_("Title"), max_length=2000)
+    title = TextField(label=_("Title"))
     publication_date = TextField(
         label=_("Publication date"),
         help_text=_("YYYY-MM-DD, or YYYY-MM or YYYY when only the month or year is known."),
@@ -98,8 +99,8 @@ class RecordForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     license = TextField(label=_("Licence"), widget=forms.Select)
-    version = TextField(label=_("Version"), max_length=200)
-    publisher = TextField(label=_("Publisher"), max_length=1000)
+    version = TextField(label=_("Version"))
+    publisher = TextField(label=_("Publisher"))
     references = TextField(
         label=_("References"),
         help_text=_("One reference per line."),

@@ -78,6 +78,13 @@ CASES = {
         ("languages",),
         ["eng", "xx1"],
     ),
+    "title_too_long": (
+        {"title": "Lång titel " * 300 + "slut"},
+        "id_title",
+        "at most 1000",
+        ("title",),
+        "Lång titel " * 300 + "slut",
+    ),
     "invalid_contact_email": (
         {"contact_email": "not-an-address"},
         "id_contact_email",
