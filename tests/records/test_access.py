@@ -77,7 +77,9 @@ def test_embargoed_files_open_when_the_beat_task_lifts_the_embargo(viewers, depo
     from oaipmh.models import RenderedPayload
 
     with django_capture_on_commit_callbacks(execute=True):
-        record = deposit(depositor, {**valid_metadata, "access_right": "embargoed", "embargo_date": future(10)})
+        record = deposit(
+            depositor, {**valid_metadata, "access_right": "embargoed", "embargo_date": future(10)}
+        )
     payload = RenderedPayload.objects.get(record=record, prefix="oai_dc")
     assert "embargoedAccess" in payload.xml
     status, body = fetch(viewers["anonymous"], file_url(record))
