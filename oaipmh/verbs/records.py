@@ -214,7 +214,8 @@ def _community_id(spec: str | None) -> int | None:
 
 def _with_payload(queryset, prefix: str):
     """Annotate the stored payload of ``prefix`` and when the record's community links last changed
-    (payloads name the record's communities, and curation does not change the record's datestamp)."""
+    (payloads name the record's communities; curation also moves the record's datestamp, but a link
+    written by other means would not)."""
     from communities.models import CommunityRecord
 
     links_changed = (

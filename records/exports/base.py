@@ -136,6 +136,7 @@ def html_to_text(html: str) -> str:
     """Plain text of a (sanitised) HTML fragment: tags dropped, entities decoded, one line per block."""
     if not html or not html.strip():
         return ""
+    html = XML_ILLEGAL_RE.sub("", html)  # lxml refuses them (ValueError) before it parses anything
     from lxml import etree
     from lxml import html as lxml_html
 

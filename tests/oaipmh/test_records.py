@@ -295,3 +295,30 @@ def test_restricted_communities_are_not_sets(oai, publish_record, depositor, cur
     ]
     header = oai(verb="ListIdentifiers", metadataPrefix="oai_dc").find(".//oai:header", NS)
     assert header.find("oai:setSpec", NS) is None
+
+
+@pytest.mark.django_db
+def test_characters_illegal_in_xml_never_reach_a_response(oai, publish_record, depositor, curator, community,
+                                                          django_capture_on_commit_callbacks):  # fmt: skip
+    """Control characters in stored metadata (legacy data, imports) and in a community's title are
+    removed from every response, which stays well-formed and valid."""
+    from communities.models import Community
+    from oaipmh.services import render_record
+    from records.models import Record
+
+    record = publish_record()
+    include(record, community, depositor, curator, django_capture_on_commit_callbacks)
+    record.refresh_from_db()
+    dirty = {**record.metadata, "title": "Bell\x07 and\x0b tab\x1f", "keywords": ["back\x08space"],
+             "description": "<p>Form\x0cfeed</p>"}  # fmt: skip
+    Record.objects.filter(pk=record.pk).update(metadata=dirty)
+    Community.objects.filter(pk=community.pk).update(title="AI\x01 Stockholm", description="<p>x\x02y</p>")
+    render_record(record.pk)
+    for prefix in ("oai_dc", "oai_datacite", "datacite", "marcxml"):
+        root = oai(verb="ListRecords", metadataPrefix=prefix)  # parsed and validated
+        assert error_codes(root) == []
+    root = oai(verb="GetRecord", identifier=ident(record), metadataPrefix="oai_dc")
+    assert root.findtext(".//dc:title", namespaces=NS) == "Bell and tab"
+    assert root.findtext(".//dc:description", namespaces=NS) == "Formfeed"
+    the_set = oai(verb="ListSets").find(".//oai:set", NS)
+    assert the_set.findtext("oai:setName", namespaces=NS) == "AI Stockholm"

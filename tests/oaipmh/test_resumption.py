@@ -311,3 +311,53 @@ def test_list_sets_token_whose_remaining_sets_are_gone(oai, settings, staff):
     assert request_attributes(root) == {"verb": "ListSets", "resumptionToken": token}
     Community.objects.update(visibility="restricted")
     assert error_codes(oai(verb="ListSets", resumptionToken=token)) == ["noSetHierarchy"]
+
+
+@pytest.mark.django_db
+def test_set_harvest_of_13_pages_misses_no_member_while_curators_and_depositors_act(
+    oai, settings, publish_record, depositor, curator, community, django_capture_on_commit_callbacks
+):
+    """Between the pages of a set harvest, members are edited, removed and withdrawn and records are
+    accepted (each moves the record's datestamp): every member of the start is harvested, and the
+    last copy of each says what it is now (removed or withdrawn: deleted in the set)."""
+    from tests.oaipmh.conftest import remove_from
+
+    capture = django_capture_on_commit_callbacks
+    settings.OAI_PAGE_SIZE = 5
+    members = [publish_record() for _ in range(65)]
+    requests = {r.pk: include(r, community, depositor, curator, capture) for r in members}
+    outsiders = [publish_record() for _ in range(8)]
+    at_start = {ident(r) for r in members}
+    seen: dict[str, list] = {}
+    removed, withdrawn, accepted = set(), set(), set()
+    page = oai(verb="ListIdentifiers", metadataPrefix="oai_dc", set="user-stockholm-ai")
+    pages = 1
+    while True:
+        for header in page.iter(f"{{{OAI}}}header"):
+            seen.setdefault(header.findtext("oai:identifier", namespaces=NS), []).append(header)
+        token = token_of(page)
+        if token is None or not token.text:
+            break
+        pending = [r for r in members if ident(r) not in seen and ident(r) not in removed | withdrawn]
+        kind = pages % 4
+        if kind == 0 and pending:
+            edit_record(pending[-1], depositor, capture, title=f"Edited at page {pages}")
+        elif kind == 1 and pending:
+            remove_from(requests[pending[0].pk], curator, capture)
+            removed.add(ident(pending[0]))
+        elif kind == 2 and outsiders:
+            newcomer = outsiders.pop()
+            include(newcomer, community, depositor, curator, capture)
+            accepted.add(ident(newcomer))
+        elif kind == 3 and pending:
+            withdraw_record(pending[len(pending) // 2], depositor, capture)
+            withdrawn.add(ident(pending[len(pending) // 2]))
+        page = oai(verb="ListIdentifiers", resumptionToken=token.text)
+        pages += 1
+    assert pages >= 13
+    assert removed and withdrawn and accepted
+    assert at_start <= seen.keys(), at_start - seen.keys()
+    assert accepted <= seen.keys()  # an open-ended harvest also returns what joined meanwhile
+    for identifier, copies in seen.items():
+        deleted = copies[-1].get("status") == "deleted"
+        assert deleted == (identifier in removed | withdrawn), identifier
