@@ -248,14 +248,9 @@ def _alpha3(code2: str) -> str:
 
 
 def language_name(code3: str) -> str:
-    import pycountry
-    from django.utils.translation import gettext as gettext_now
+    from records.validation import language_label
 
-    language = pycountry.languages.get(alpha_3=code3)
-    if language is None:
-        return code3
-    names = {"eng": gettext_now("English"), "swe": gettext_now("Swedish")}
-    return names.get(code3, language.name)
+    return language_label(code3)
 
 
 def _names(codes) -> str:

@@ -10,8 +10,15 @@ from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 
 from records.models import Record
-from records.validation import language_name, license_info
-from records.vocabularies import ACCESS_LABELS, SCHEME_LABELS, camel_words, resource_type_label
+from records.validation import language_label, license_info
+from records.vocabularies import (
+    ACCESS_LABELS,
+    RELATION_LABELS,
+    ROLE_LABELS,
+    SCHEME_LABELS,
+    camel_words,
+    resource_type_label,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -147,7 +154,7 @@ def people(persons: list) -> list[dict]:
             continue
         orcid = person.get("orcid", "")
         result.append({**person, "orcid_url": f"https://orcid.org/{orcid}" if orcid else "",
-                       "role_label": camel_words(person.get("role", "")) if person.get("role") else ""})  # fmt: skip
+                       "role_label": str(ROLE_LABELS.get(person.get("role")) or camel_words(person.get("role", ""))) if person.get("role") else ""})  # fmt: skip
     return result
 
 
@@ -157,7 +164,7 @@ def landing_context(record: Record, user, *, metadata: dict | None = None) -> di
     is_owner = record.can_edit(user)
     related = [
         {**item, "url": identifier_url(item.get("scheme", ""), item.get("identifier", "")),
-         "relation_label": camel_words(item.get("relation", "")), "scheme_label": SCHEME_LABELS.get(item.get("scheme"), "")}
+         "relation_label": str(RELATION_LABELS.get(item.get("relation")) or camel_words(item.get("relation", ""))), "scheme_label": SCHEME_LABELS.get(item.get("scheme"), "")}
         for item in meta.get("related_identifiers") or [] if isinstance(item, dict)
     ]  # fmt: skip
     return {
@@ -168,7 +175,7 @@ def landing_context(record: Record, user, *, metadata: dict | None = None) -> di
         "type_label": resource_type_label(rtype.get("type", ""), rtype.get("subtype", "")),
         "access_label": ACCESS_LABELS.get(meta.get("access_right", ""), ""),
         "license": license_info(meta.get("license", "")),
-        "languages": [{"code": c, "name": language_name(c) or c} for c in meta.get("languages") or []],
+        "languages": [{"code": c, "name": language_label(c)} for c in meta.get("languages") or []],
         "related": related,
         "doi_url": doi_url(record.doi),
         "local_doi_url": reverse("records:doi", args=[record.doi])

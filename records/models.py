@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 
@@ -193,7 +194,9 @@ class MetadataRevision(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    summary = models.CharField(max_length=255, blank=True)
+    summary = models.CharField(max_length=255, blank=True)  # stored in English; see summary_display
+
+    SUMMARIES = (gettext_noop("First publication"), gettext_noop("Edit published"), gettext_noop("Embargo lifted"))
 
     class Meta:
         ordering = ["record", "-number"]
@@ -208,6 +211,11 @@ class MetadataRevision(models.Model):
     @property
     def title(self) -> str:
         return self.metadata.get("title") or _("(untitled)")
+
+    @property
+    def summary_display(self) -> str:
+        """The summary in the reader's language (it is stored in English, marked with gettext_noop)."""
+        return gettext(self.summary) if self.summary else ""
 
 
 class RecordFacet(models.Model):

@@ -252,7 +252,7 @@ def _all_facet_counts(matching_ids, user=None) -> dict[str, list[FacetValue]]:
 
 
 def facet_counts(matching_ids, filters: dict[str, list[str]], user=None) -> dict[str, list[FacetValue]]:
-    from records.validation import language_name, license_info
+    from records.validation import language_label, license_info
 
     rows = (
         RecordFacet.objects.filter(record_id__in=matching_ids)
@@ -268,7 +268,7 @@ def facet_counts(matching_ids, filters: dict[str, list[str]], user=None) -> dict
         elif name == "access":
             label = str(ACCESS_LABELS.get(value, value))
         elif name == "language":
-            label = language_name(value) or value
+            label = language_label(value)
         elif name == "license":
             label = (license_info(value) or {}).get("name", value)
         else:

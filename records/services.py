@@ -25,6 +25,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from records.doi import DOI_RE, get_provider
 from records.models import (
@@ -302,7 +303,7 @@ def _publish_draft(record: Record, actor, declaration_accepted: bool) -> None:
         raise InvalidMetadata(
             _("The DOI is already used."), [FieldError(("doi",), _("Another record already has this DOI."))]
         )
-    revision = _add_revision(record, actor, _("First publication"))
+    revision = _add_revision(record, actor, gettext_noop("First publication"))
     _storage_hook("on_publish", record, actor)
     index_record(record)
     _curation_hook(record, actor)
@@ -325,7 +326,7 @@ def _publish_edit(record: Record, actor, declaration_accepted: bool) -> None:
     record.edit_started_at = None
     record.datestamp = timezone.now()
     record.save(update_fields=["metadata", "draft_metadata", "edit_started_at", "datestamp", "updated"])
-    revision = _add_revision(record, actor, _("Edit published"))
+    revision = _add_revision(record, actor, gettext_noop("Edit published"))
     _storage_hook("on_publish", record, actor)
     index_record(record)
     # curation helper: communities added in the edit draft become inclusion requests (issue #5)
@@ -446,7 +447,7 @@ def lift_embargo(record: Record, actor=None, today: dt.date | None = None) -> bo
             fields.append("draft_metadata")
         locked.datestamp = timezone.now()
         locked.save(update_fields=fields)
-        _add_revision(locked, actor, _("Embargo lifted"))
+        _add_revision(locked, actor, gettext_noop("Embargo lifted"))
         index_record(locked)
         audit(actor, "lift_embargo", locked, before={"access_right": "embargoed"},
               after={"access_right": "open", "embargo_date": meta.get("embargo_date")})  # fmt: skip

@@ -8,6 +8,7 @@ paths (``$.creators[1].orcid``) and the web form puts each message beside its fi
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import json
 import re
@@ -178,10 +179,33 @@ def is_spdx_license(value: object) -> bool:
 
 @lru_cache(maxsize=4096)
 def language_name(code: str) -> str:
+    """The English name of an ISO 639-3 language ("" if unknown): for validation and exports."""
     import pycountry
 
     language = pycountry.languages.get(alpha_3=code)
     return language.name if language else ""
+
+
+@functools.lru_cache(maxsize=8)
+def _language_catalog(lang: str):
+    import gettext
+
+    import pycountry
+
+    return gettext.translation("iso639-3", pycountry.LOCALES_DIR, languages=[lang], fallback=True)
+
+
+def language_label(code: str) -> str:
+    """The name of an ISO 639-3 language in the reader's language (pycountry ships the catalogs)."""
+    from django.utils import translation
+
+    name = language_name(code)
+    if not name:
+        return code
+    active = (translation.get_language() or "en").split("-")[0]
+    if active == "en":
+        return name
+    return _language_catalog(active).gettext(name)
 
 
 @format_checker.checks("iso639-3", raises=ValueError)

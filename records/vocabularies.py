@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from records.validation import PREFERRED_LANGUAGES, language_name, licenses, resource_subtypes, schema_enum
+from records.validation import PREFERRED_LANGUAGES, language_label, licenses, resource_subtypes, schema_enum
 
 RESOURCE_TYPE_LABELS = {
     "publication": _("Publication"),
@@ -63,6 +64,70 @@ TITLE_TYPE_LABELS = {
     "translated-title": _("Translated title"),
     "other": _("Other"),
 }
+RELATION_LABELS = {
+    "IsCitedBy": pgettext_lazy("relation type", "Is cited by"),
+    "Cites": pgettext_lazy("relation type", "Cites"),
+    "IsSupplementTo": pgettext_lazy("relation type", "Is supplement to"),
+    "IsSupplementedBy": pgettext_lazy("relation type", "Is supplemented by"),
+    "IsContinuedBy": pgettext_lazy("relation type", "Is continued by"),
+    "Continues": pgettext_lazy("relation type", "Continues"),
+    "IsDescribedBy": pgettext_lazy("relation type", "Is described by"),
+    "Describes": pgettext_lazy("relation type", "Describes"),
+    "HasMetadata": pgettext_lazy("relation type", "Has metadata"),
+    "IsMetadataFor": pgettext_lazy("relation type", "Is metadata for"),
+    "HasVersion": pgettext_lazy("relation type", "Has version"),
+    "IsVersionOf": pgettext_lazy("relation type", "Is version of"),
+    "IsNewVersionOf": pgettext_lazy("relation type", "Is new version of"),
+    "IsPreviousVersionOf": pgettext_lazy("relation type", "Is previous version of"),
+    "IsPartOf": pgettext_lazy("relation type", "Is part of"),
+    "HasPart": pgettext_lazy("relation type", "Has part"),
+    "IsPublishedIn": pgettext_lazy("relation type", "Is published in"),
+    "IsReferencedBy": pgettext_lazy("relation type", "Is referenced by"),
+    "References": pgettext_lazy("relation type", "References"),
+    "IsDocumentedBy": pgettext_lazy("relation type", "Is documented by"),
+    "Documents": pgettext_lazy("relation type", "Documents"),
+    "IsCompiledBy": pgettext_lazy("relation type", "Is compiled by"),
+    "Compiles": pgettext_lazy("relation type", "Compiles"),
+    "IsVariantFormOf": pgettext_lazy("relation type", "Is variant form of"),
+    "IsOriginalFormOf": pgettext_lazy("relation type", "Is original form of"),
+    "IsIdenticalTo": pgettext_lazy("relation type", "Is identical to"),
+    "IsReviewedBy": pgettext_lazy("relation type", "Is reviewed by"),
+    "Reviews": pgettext_lazy("relation type", "Reviews"),
+    "IsDerivedFrom": pgettext_lazy("relation type", "Is derived from"),
+    "IsSourceOf": pgettext_lazy("relation type", "Is source of"),
+    "IsRequiredBy": pgettext_lazy("relation type", "Is required by"),
+    "Requires": pgettext_lazy("relation type", "Requires"),
+    "IsObsoletedBy": pgettext_lazy("relation type", "Is obsoleted by"),
+    "Obsoletes": pgettext_lazy("relation type", "Obsoletes"),
+    "IsCollectedBy": pgettext_lazy("relation type", "Is collected by"),
+    "Collects": pgettext_lazy("relation type", "Collects"),
+    "IsTranslationOf": pgettext_lazy("relation type", "Is translation of"),
+    "HasTranslation": pgettext_lazy("relation type", "Has translation"),
+}
+ROLE_LABELS = {
+    "ContactPerson": _("Contact person"),
+    "DataCollector": _("Data collector"),
+    "DataCurator": _("Data curator"),
+    "DataManager": _("Data manager"),
+    "Distributor": _("Distributor"),
+    "Editor": _("Editor"),
+    "HostingInstitution": _("Hosting institution"),
+    "Producer": _("Producer"),
+    "ProjectLeader": _("Project leader"),
+    "ProjectManager": _("Project manager"),
+    "ProjectMember": _("Project member"),
+    "RegistrationAgency": _("Registration agency"),
+    "RegistrationAuthority": _("Registration authority"),
+    "RelatedPerson": _("Related person"),
+    "Researcher": _("Researcher"),
+    "ResearchGroup": _("Research group"),
+    "RightsHolder": _("Rights holder"),
+    "Sponsor": _("Sponsor"),
+    "Supervisor": _("Supervisor"),
+    "Translator": _("Translator"),
+    "WorkPackageLeader": _("Work package leader"),
+    "Other": _("Other"),
+}
 SCHEME_LABELS = {"doi": "DOI", "url": "URL", "arxiv": "arXiv", "isbn": "ISBN", "issn": "ISSN", "pmid": "PMID",
                  "ark": "ARK", "urn": "URN", "ean13": "EAN-13", "lsid": "LSID", "purl": "PURL", "swh": "SWHID",
                  "ads": "ADS", "w3id": "w3id", "handle": "Handle", "bibcode": "Bibcode", "other": _("Other")}  # fmt: skip
@@ -89,11 +154,11 @@ def subtype_choices(rtype: str):
 
 
 def relation_choices():
-    return [(v, camel_words(v)) for v in schema_enum("$defs", "relation_type")]
+    return [(v, RELATION_LABELS.get(v) or camel_words(v)) for v in schema_enum("$defs", "relation_type")]
 
 
 def role_choices():
-    return [(v, camel_words(v)) for v in schema_enum("$defs", "contributor_role")]
+    return [(v, ROLE_LABELS.get(v) or camel_words(v)) for v in schema_enum("$defs", "contributor_role")]
 
 
 def scheme_choices():
@@ -117,8 +182,8 @@ def common_languages() -> list[tuple[str, str]]:
     import pycountry
 
     major = sorted(
-        ((lang.alpha_3, lang.name) for lang in pycountry.languages if hasattr(lang, "alpha_2")),
-        key=lambda item: item[1],
+        ((lang.alpha_3, language_label(lang.alpha_3)) for lang in pycountry.languages if hasattr(lang, "alpha_2")),
+        key=lambda item: item[1].casefold(),
     )
-    first = [(code, language_name(code)) for code in PREFERRED_LANGUAGES]
+    first = [(code, language_label(code)) for code in PREFERRED_LANGUAGES]
     return first + [item for item in major if item[0] not in PREFERRED_LANGUAGES]
