@@ -196,7 +196,11 @@ class MetadataRevision(models.Model):
     )
     summary = models.CharField(max_length=255, blank=True)  # stored in English; see summary_display
 
-    SUMMARIES = (gettext_noop("First publication"), gettext_noop("Edit published"), gettext_noop("Embargo lifted"))
+    SUMMARIES = (
+        gettext_noop("First publication"),
+        gettext_noop("Edit published"),
+        gettext_noop("Embargo lifted"),
+    )
 
     class Meta:
         ordering = ["record", "-number"]

@@ -182,7 +182,11 @@ def common_languages() -> list[tuple[str, str]]:
     import pycountry
 
     major = sorted(
-        ((lang.alpha_3, language_label(lang.alpha_3)) for lang in pycountry.languages if hasattr(lang, "alpha_2")),
+        (
+            (lang.alpha_3, language_label(lang.alpha_3))
+            for lang in pycountry.languages
+            if hasattr(lang, "alpha_2")
+        ),
         key=lambda item: item[1].casefold(),
     )
     first = [(code, language_label(code)) for code in PREFERRED_LANGUAGES]

@@ -16,7 +16,9 @@ def test_landing_page_labels_in_swedish(client_for, depositor):
         contributors=[{"name": "Redaktör, Rut", "role": "Editor"}],
         related_identifiers=[{"identifier": "10.1234/abc", "scheme": "doi", "relation": "IsCitedBy"}],
     )
-    record = services.publish(services.create_draft(depositor, metadata), depositor, declaration_accepted=True)
+    record = services.publish(
+        services.create_draft(depositor, metadata), depositor, declaration_accepted=True
+    )
     web = in_swedish(client_for(depositor))
     body = web.get(f"/records/{record.pk}/").content.decode()
     assert "Engelska" in body and "Tyska" in body and "German" not in body
