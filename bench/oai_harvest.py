@@ -19,34 +19,18 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from repository.loopback import free_port, wait_for_port
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 EDGE_PAGES = 10  # pages averaged at each end for the ratio
 PHASES: dict[str, float] = {}  # wall seconds of each step, for the summary
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(port: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"gunicorn did not listen on port {port} within {timeout} s")
 
 
 def ensure_database(name: str, host: str, port: int, user: str) -> None:

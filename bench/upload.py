@@ -26,25 +26,10 @@ import threading
 import time
 from pathlib import Path
 
+from repository.loopback import free_port, wait_for_port
+
 ROOT = Path(__file__).resolve().parent.parent
 MIB = 1024 * 1024
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(port: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"gunicorn did not listen on port {port} within {timeout}s")
 
 
 def make_file(path: Path, size: int) -> str:

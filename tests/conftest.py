@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from repository.loopback import free_port, wait_for_port
+
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # ORM calls beside live_server + Playwright
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,36 +43,29 @@ def _require_services() -> None:
     if db["ENGINE"] != "django.db.backends.postgresql":
         pytest.exit("tests run on PostgreSQL: set TEST_DATABASE_URL=postgres://...", returncode=2)
     checks = [
-        ("PostgreSQL", db["HOST"], int(db["PORT"]), "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"),
+        (
+            "PostgreSQL",
+            db["HOST"],
+            int(db["PORT"]),
+            "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
+        ),
     ]
     from urllib.parse import urlsplit
 
     redis = urlsplit(settings.REDIS_URL)
     checks.append(
-        ("Redis", redis.hostname, redis.port or 6379, 'redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no')
+        (
+            "Redis",
+            redis.hostname,
+            redis.port or 6379,
+            'redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no',
+        )
     )
     for name, host, port, how in checks:
         try:
             socket.create_connection((host, port), timeout=2).close()
         except OSError:
             pytest.exit(f"{name} is not reachable at {host}:{port}; start it with: {how}", returncode=2)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(port: int, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
 
 
 # --- The cast -------------------------------------------------------------------------------
@@ -157,7 +152,7 @@ def s3_endpoint():
         stderr=subprocess.DEVNULL,
     )
     try:
-        wait_for_port(port)
+        wait_for_port(port, timeout=20)
         yield f"http://127.0.0.1:{port}"
     finally:
         proc.terminate()
@@ -209,8 +204,23 @@ def celery_worker(transactional_db, settings, tmp_path):
         "VAR_DIR": os.environ["VAR_DIR"],
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "repository", "worker", "-Q", queue, "--pool", "solo",
-         "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info"],
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "repository",
+            "worker",
+            "-Q",
+            queue,
+            "--pool",
+            "solo",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-l",
+            "info",
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -262,7 +272,9 @@ def _wait_for_worker(proc: subprocess.Popen, timeout: float = 60) -> None:
     seen = []
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError("the Celery worker exited at start:\n" + "".join(seen) + (proc.stdout.read() or ""))
+            raise RuntimeError(
+                "the Celery worker exited at start:\n" + "".join(seen) + (proc.stdout.read() or "")
+            )
         if sel.select(timeout=0.5):
             line = proc.stdout.readline()
             seen.append(line)
@@ -307,9 +319,12 @@ def _shipped_registry(request):
     """Transactional tests flush the database, and with it rows that data migrations loaded (the
     Stockholm organisations registry). Put them back for every test that uses the database."""
     names = set(request.fixturenames)
-    if not names & {"db", "transactional_db", "live_server", "django_db_setup"} and not request.node.get_closest_marker(
-        "django_db"
-    ):
+    if not names & {
+        "db",
+        "transactional_db",
+        "live_server",
+        "django_db_setup",
+    } and not request.node.get_closest_marker("django_db"):
         return
     request.getfixturevalue("transactional_db" if names & {"transactional_db", "live_server"} else "db")
     from curation.models import Organisation
