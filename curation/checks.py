@@ -10,6 +10,7 @@ is formatted when shown, in the reader's language.
 
 from __future__ import annotations
 
+import abc
 import html
 import re
 import threading
@@ -288,14 +289,15 @@ def detect_language(text: str, allowed3: list[str]) -> tuple[str | None, bool]:
 # --- Rules ------------------------------------------------------------------------------------
 
 
-class Rule:
+class Rule(abc.ABC):
     key = ""
     label = ""
     help = ""
     defaults: dict = {}
 
-    def run(self, record, community, params: dict) -> CheckResult:  # pragma: no cover - interface
-        raise NotImplementedError
+    @abc.abstractmethod
+    def run(self, record, community, params: dict) -> CheckResult:
+        """Check ``record`` against this rule for ``community`` with the owners' ``params``."""
 
     def result(self, status: str, code: str, **params) -> CheckResult:
         return CheckResult(self.key, status, code, params)

@@ -8,6 +8,7 @@ is what replicas need. ``backend_for(url)`` picks one from a ``STORAGE_LOCATIONS
 
 from __future__ import annotations
 
+import abc
 import errno
 import fcntl
 import os
@@ -28,7 +29,7 @@ class LockBusy(BackendError):
     """Another writer holds the file's lock."""
 
 
-class StorageBackend:
+class StorageBackend(abc.ABC):
     """The operations the storage services use. Paths are relative, '/'-separated."""
 
     supports_partial_writes = False
@@ -41,20 +42,25 @@ class StorageBackend:
         """
         raise BackendError(f"{type(self).__name__} cannot write at an offset")
 
+    @abc.abstractmethod
     def open_read(self, path: str) -> BinaryIO:
-        raise NotImplementedError
+        ...
 
+    @abc.abstractmethod
     def save_stream(self, path: str, stream: BinaryIO, size: int | None = None) -> None:
-        raise NotImplementedError
+        ...
 
+    @abc.abstractmethod
     def delete(self, path: str) -> None:
-        raise NotImplementedError
+        ...
 
+    @abc.abstractmethod
     def exists(self, path: str) -> bool:
-        raise NotImplementedError
+        ...
 
+    @abc.abstractmethod
     def size(self, path: str) -> int:
-        raise NotImplementedError
+        ...
 
     def local_path(self, path: str) -> Path | None:
         """The file's path on this host, if it has one (FileResponse, X-Accel-Redirect)."""
