@@ -5,8 +5,8 @@ from django.template import loader
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import TokenScope, User
-from accounts.orcid import normalize_orcid
-from repository.mail import queue_email
+from identifiers import normalize_orcid
+from mail.services import queue_email
 
 
 class SignupForm(UserCreationForm):

@@ -8,7 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.orcid import validate_orcid
+from identifiers import validate_orcid
 
 
 class User(AbstractUser):

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import PersonalAccessToken, TokenScope, User
-from repository.audit import audit
+from audit.services import audit
 
 
 class TokenError(ValueError):

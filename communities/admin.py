@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from communities import services
 from communities.forms import RESERVED_SLUGS
-from communities.models import Community, CommunityRecord, Membership
+from communities.models import Community, Membership
 
 
 class CommunityAdminForm(forms.ModelForm):
@@ -86,18 +86,3 @@ class CommunityAdmin(admin.ModelAdmin):
             services.remove_member(request.user, community, user)
         except services.CommunityError as exc:
             messages.error(request, exc.message)
-
-
-@admin.register(CommunityRecord)
-class CommunityRecordAdmin(admin.ModelAdmin):
-    """Read-only: memberships change through curation decisions (accept, remove)."""
-
-    list_display = ("community", "record", "added_at", "removed_at")
-    list_filter = ("community",)
-    readonly_fields = ("community", "record", "added_at", "removed_at", "removal_reason")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -115,36 +114,3 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.role}) in {self.community}"
-
-
-class CommunityRecordQuerySet(models.QuerySet):
-    def current(self):
-        return self.filter(removed_at__isnull=True)
-
-
-class CommunityRecord(models.Model):
-    """A record's membership of a community, read live by the community page and the OAI-PMH sets.
-
-    Created by the curation app when a request is accepted; ``removed_at`` is set on removal (the row is
-    kept so OAI-PMH can report the record as deleted within that community's set).
-    """
-
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="record_links")
-    record = models.ForeignKey("records.Record", on_delete=models.CASCADE, related_name="community_links")
-    added_at = models.DateTimeField(default=timezone.now, db_index=True)
-    removed_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    removal_reason = models.TextField(blank=True)
-
-    objects = CommunityRecordQuerySet.as_manager()
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["community", "record"], name="one_link_per_record")]
-        indexes = [models.Index(fields=["community", "removed_at", "record"], name="community_record_live")]
-
-    def __str__(self) -> str:
-        return f"{self.record_id} in {self.community_id}"
-
-    @property
-    def datestamp(self):
-        """When this membership last changed (for OAI-PMH set datestamps)."""
-        return self.removed_at or self.added_at

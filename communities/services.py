@@ -7,8 +7,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from PIL import ImageOps
 
+from audit.services import audit
 from communities.models import Community, MemberRole, Membership
-from repository.audit import audit
 
 
 def create_community(

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from curation.models import Comment, InclusionRequest, Notification, Organisation
+from identifiers import ror_id
 
 
 class LinesField(forms.CharField):
@@ -41,12 +42,11 @@ class OrganisationForm(forms.ModelForm):
         fields = ["key", "name", "name_sv", "variants", "acronyms", "ror", "kind", "city", "active"]
 
     def clean_ror(self):
-        from curation.checks import normalize_ror
 
         value = self.cleaned_data.get("ror", "").strip()
         if not value:
             return ""
-        ror = normalize_ror(value)
+        ror = ror_id(value)
         if not ror:
             raise forms.ValidationError(_("Enter a ROR id such as 026vcq606 or https://ror.org/026vcq606."))
         return ror

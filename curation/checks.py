@@ -17,10 +17,11 @@ import threading
 import unicodedata
 from dataclasses import dataclass, field
 
-from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from curation.models import CheckStatus
+from identifiers import ror_id
+from storage.sizes import format_size
 
 # --- Results ----------------------------------------------------------------------------------
 
@@ -64,21 +65,6 @@ REASONS = {
     "size.too_big": _("The files total %(size)s, more than the limit of %(limit)s."),
     "size.unavailable": _("The files' sizes are not available."),
 }
-
-
-def format_size(size: int | None) -> str:
-    """Bytes in decimal units, as the policy states its limits ("50 GB" is 50 × 10⁹ bytes)."""
-    if size is None:
-        return ""
-    value = float(size)
-    for unit in ("bytes", "kB", "MB", "GB", "TB"):
-        if value < 1000 or unit == "TB":
-            break
-        value /= 1000
-    if unit == "bytes":
-        return f"{int(value)} {unit}"
-    digits = 0 if value >= 100 or value == int(value) else 1
-    return f"{number_format(round(value, digits), digits)} {unit}"
 
 
 @dataclass
@@ -151,14 +137,6 @@ def _segments(affiliation: str) -> set[str]:
     return {normalize_name(p) for p in parts if normalize_name(p)}
 
 
-_ROR_RE = re.compile(r"(?:https?://)?(?:www\.)?(?:ror\.org/)?(0[a-z0-9]{6}[0-9]{2})\s*$", re.IGNORECASE)
-
-
-def normalize_ror(value: str) -> str:
-    match = _ROR_RE.match((value or "").strip())
-    return match.group(1).lower() if match else ""
-
-
 class Registry:
     """A matching index over the active organisations of one city."""
 
@@ -170,7 +148,7 @@ class Registry:
         self.exact: dict[str, object] = {}
         for org in organisations:
             if org.ror:
-                self.by_ror[normalize_ror(org.ror)] = org
+                self.by_ror[ror_id(org.ror)] = org
             for name in org.all_names():
                 norm = normalize_name(name)
                 if not norm:
@@ -195,7 +173,7 @@ class Registry:
     def match(self, affiliation: dict | str):
         """The registered organisation this affiliation names, or None."""
         if isinstance(affiliation, dict):
-            ror = normalize_ror(affiliation.get("ror", ""))
+            ror = ror_id(affiliation.get("ror", ""))
             if ror and ror in self.by_ror:
                 return self.by_ror[ror]
             name = affiliation.get("name", "")
@@ -211,7 +189,7 @@ class Registry:
         return None
 
     def match_ror(self, affiliation: dict):
-        ror = normalize_ror(affiliation.get("ror", "")) if isinstance(affiliation, dict) else ""
+        ror = ror_id(affiliation.get("ror", "")) if isinstance(affiliation, dict) else ""
         return self.by_ror.get(ror) if ror else None
 
 
@@ -328,7 +306,7 @@ class AffiliationRule(Rule):
                     CheckStatus.PASS,
                     "affiliation.ror",
                     creator=creator,
-                    ror=normalize_ror(aff["ror"]),
+                    ror=ror_id(aff["ror"]),
                     organisation=org.name,
                 )
         for creator, aff in given:

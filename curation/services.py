@@ -16,7 +16,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from communities.models import Community, CommunityRecord
+from audit.services import audit
+from communities.models import Community
 from curation.checks import overall_status, run_checks
 from curation.models import (
     Comment,
@@ -28,8 +29,8 @@ from curation.models import (
     RequestState,
 )
 from curation.text import plain_excerpt, sanitize_comment
+from records.models import CommunityRecord
 from records.services import mark_public_view_changed
-from repository.audit import audit
 
 
 class CurationError(Exception):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from audit.services import history
 from communities.models import Community
 from curation import services
 from curation.checks import record_files_size
@@ -29,7 +30,6 @@ from curation.forms import (
     RequestInclusionForm,
 )
 from curation.models import InclusionRequest, Notification, RequestKind, RequestState
-from repository.audit import history
 
 PAGE_SIZE = 20
 

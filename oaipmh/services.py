@@ -196,7 +196,7 @@ def community_slug(spec: str) -> str | None:
 
 def set_specs_for(record_ids: Iterable[int]) -> dict[int, list[str]]:
     """``{record id: [setSpec, …]}`` of the records' current communities, in one query."""
-    from communities.models import CommunityRecord
+    from records.models import CommunityRecord
 
     specs: dict[int, list[str]] = {}
     rows = (

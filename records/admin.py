@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from records import services
-from records.models import CoOwnerInvitation, MetadataRevision, Record
+from records.models import CommunityRecord, CoOwnerInvitation, MetadataRevision, Record
 
 
 class RevisionInline(admin.TabularInline):
@@ -40,3 +40,18 @@ class CoOwnerInvitationAdmin(admin.ModelAdmin):
     list_filter = ("state",)
     raw_id_fields = ("record", "invited_by", "user")
     readonly_fields = ("token",)
+
+
+@admin.register(CommunityRecord)
+class CommunityRecordAdmin(admin.ModelAdmin):
+    """Read-only: memberships change through curation decisions (accept, remove)."""
+
+    list_display = ("community", "record", "added_at", "removed_at")
+    list_filter = ("community",)
+    readonly_fields = ("community", "record", "added_at", "removed_at", "removal_reason")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -21,12 +21,12 @@ from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
+from audit.models import AuditEntry
 from records import services
 from records.doi import doi_stem, get_provider
 from records.models import MetadataRevision, Record, RecordFacet, RecordState
 from records.search import facet_values, search_text, update_vectors
 from records.validation import clean_metadata, validate_metadata
-from repository.models import AuditEntry
 
 FULL_PATH = 100
 BATCH = 2000

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import logging
-import re
 from urllib.parse import urlsplit
 
 import requests
@@ -20,9 +19,6 @@ from django.conf import settings
 from django.utils.text import slugify
 
 logger = logging.getLogger(__name__)
-
-DOI_RE = re.compile(r"^10\.\d{4,9}/[^\s]+$")
-
 
 class DOIError(Exception):
     """The provider refused or could not be reached; the message says which and why."""

@@ -277,3 +277,37 @@ class CoOwnerInvitation(models.Model):
         if self.user_id:
             return self.user_id == user.pk
         return bool(self.email) and self.email.lower() == (user.email or "").lower()
+
+
+class CommunityRecordQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(removed_at__isnull=True)
+
+
+class CommunityRecord(models.Model):
+    """A record's membership of a community, read live by the community page and the OAI-PMH sets.
+
+    Created by ``records.services.add_to_community`` when curation accepts a request; ``removed_at`` is set on removal (the row is
+    kept so OAI-PMH can report the record as deleted within that community's set).
+    """
+
+    community = models.ForeignKey("communities.Community", on_delete=models.CASCADE, related_name="record_links")
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="community_links")
+    added_at = models.DateTimeField(default=timezone.now, db_index=True)
+    removed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    removal_reason = models.TextField(blank=True)
+
+    objects = CommunityRecordQuerySet.as_manager()
+
+    class Meta:
+        db_table = "communities_communityrecord"  # created by the communities app, which first held it
+        constraints = [models.UniqueConstraint(fields=["community", "record"], name="one_link_per_record")]
+        indexes = [models.Index(fields=["community", "removed_at", "record"], name="community_record_live")]
+
+    def __str__(self) -> str:
+        return f"{self.record_id} in {self.community_id}"
+
+    @property
+    def datestamp(self):
+        """When this membership last changed (for OAI-PMH set datestamps)."""
+        return self.removed_at or self.added_at

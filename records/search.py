@@ -200,7 +200,7 @@ def _visible_communities(user):
 
 
 def _apply_filters(qs, filters: dict[str, list[str]], user=None):
-    from communities.models import CommunityRecord
+    from records.models import CommunityRecord
 
     for name, values in filters.items():
         if name == "community":
@@ -280,7 +280,7 @@ def facet_counts(matching_ids, filters: dict[str, list[str]], user=None) -> dict
 
 
 def _community_counts(matching_ids, selected: list[str], user=None) -> list[FacetValue]:
-    from communities.models import CommunityRecord
+    from records.models import CommunityRecord
 
     rows = (
         CommunityRecord.objects.current()

@@ -27,7 +27,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from records.doi import DOI_RE, get_provider
+from audit.services import audit
+from identifiers import DOI_RE
+from mail.services import queue_email
+from records.doi import get_provider
 from records.models import (
     CoOwnerInvitation,
     InvitationState,
@@ -37,8 +40,6 @@ from records.models import (
 )
 from records.search import index_record
 from records.validation import FieldError, clean_metadata, normalize_doi, validate_metadata
-from repository.audit import audit
-from repository.mail import queue_email
 
 
 class RecordError(Exception):

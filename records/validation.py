@@ -24,7 +24,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator, FormatChecker
 
-from accounts.orcid import normalize_orcid
+from identifiers import DOI_RE, normalize_orcid, normalize_ror
+from identifiers import strip_doi_prefix as normalize_doi
 
 SCHEMA_VERSION = "1.0.0"
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / f"record-v{SCHEMA_VERSION}.json"
@@ -32,10 +33,6 @@ LICENSES_PATH = Path(__file__).resolve().parent / "data" / "licenses.json"
 
 PARTIAL_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 FULL_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-ROR_RE = re.compile(r"^(?:https?://ror\.org/)?(0[0-9a-hjkmnp-tv-z]{6}\d{2})$", re.IGNORECASE)
-ROR_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
-DOI_RE = re.compile(r"^10\.\d{4,9}/\S+$")
-DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/", "doi:")
 ARXIV_RE = re.compile(
     r"^(?:arxiv:)?(\d{4}\.\d{4,5}(?:v\d+)?|[a-z\-]+(?:\.[a-z]{2})?/\d{7}(?:v\d+)?)$", re.IGNORECASE
 )
@@ -141,24 +138,6 @@ def is_orcid(value: object) -> bool:
     except ValidationError as exc:
         raise ValueError(exc.messages[0])
     return True
-
-
-def ror_checksum(base: str) -> str:
-    number = 0
-    for char in base:
-        number = number * 32 + ROR_ALPHABET.index(char)
-    return f"{98 - (number * 100) % 97:02d}"
-
-
-def normalize_ror(value: str) -> str:
-    """``https://ror.org/<id>`` from a bare or URL ROR id; raises ValueError naming the problem."""
-    match = ROR_RE.match((value or "").strip())
-    if not match:
-        raise ValueError(_("Enter a ROR id such as 05f0yaq80 or https://ror.org/05f0yaq80."))
-    ror = match.group(1).lower()
-    if ror_checksum(ror[:7]) != ror[7:]:
-        raise ValueError(_("This ROR id's checksum is wrong: please check for a typo."))
-    return f"https://ror.org/{ror}"
 
 
 @format_checker.checks("ror", raises=ValueError)
@@ -413,14 +392,6 @@ def plain_text(value: str) -> str:
     value = value.strip()
     if TAG_RE.search(value):
         value = html.unescape(nh3.clean(value, tags=set())).strip()
-    return value
-
-
-def normalize_doi(value: str) -> str:
-    value = value.strip()
-    for prefix in DOI_PREFIXES:
-        if value.lower().startswith(prefix):
-            return value[len(prefix) :].strip()
     return value
 
 

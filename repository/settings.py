@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "repository",
+    "audit",
+    "mail",
     "accounts",
     "communities",
     "storage",

@@ -26,11 +26,9 @@ from django.db import transaction
 from django.db.models import Max, Prefetch
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
-from repository.audit import audit
+from audit.services import audit
 from storage import streams
 from storage.backends import BackendError, LockBusy
 from storage.models import (
@@ -44,6 +42,7 @@ from storage.models import (
     UploadState,
     VersionState,
 )
+from storage.sizes import format_size
 
 MAX_KEY_BYTES = 1024
 MAX_NAME_BYTES = 255
@@ -115,18 +114,6 @@ class StorageFull(StorageError):
 class FileMissing(StorageError):
     status = 404
     code = "not_found"
-
-
-def format_size(size: int) -> str:
-    """Decimal units, as quotas are stated (50 GB = 50 × 10⁹ bytes)."""
-    if size < 1000:
-        return ngettext("%(count)d byte", "%(count)d bytes", size) % {"count": size}
-    value = float(size)
-    for unit in ("kB", "MB", "GB", "TB", "PB"):
-        value /= 1000
-        if value < 999.95 or unit == "PB":
-            return f"{number_format(value, 1)} {unit}"
-    raise AssertionError("unreachable")
 
 
 # --- File names ---------------------------------------------------------------------------------------
@@ -831,8 +818,8 @@ def seed_files(records, files_per_record: int, actor) -> int:
     """
     import hashlib
 
+    from audit.models import AuditEntry
     from records.demo import demo_file
-    from repository.models import AuditEntry
 
     location = primary_location()
     backend = location.backend()

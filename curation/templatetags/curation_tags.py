@@ -1,6 +1,7 @@
 from django import template
 
 from curation import notifications
+from storage.sizes import format_size
 
 register = template.Library()
 
@@ -8,8 +9,6 @@ register = template.Library()
 @register.filter
 def size(value) -> str:
     """Bytes in decimal units (50 GB = 50 × 10⁹ bytes), as the policies state their limits."""
-    from curation.checks import format_size
-
     try:
         return format_size(int(value))
     except (TypeError, ValueError):

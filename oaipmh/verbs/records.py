@@ -216,7 +216,7 @@ def _with_payload(queryset, prefix: str):
     """Annotate the stored payload of ``prefix`` and when the record's community links last changed
     (payloads name the record's communities; curation also moves the record's datestamp, but a link
     written by other means would not)."""
-    from communities.models import CommunityRecord
+    from records.models import CommunityRecord
 
     links_changed = (
         CommunityRecord.objects.filter(record=OuterRef("pk"))

@@ -23,6 +23,8 @@ from urllib.parse import quote
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 
+from identifiers import bare_doi, doi_url
+
 PRIVATE_FIELDS = frozenset({"contact_email"})
 
 # XML 1.0 Char production, negated: C0 controls except tab/LF/CR, lone surrogates, U+FFFE/U+FFFF.
@@ -32,9 +34,6 @@ XML_ILLEGAL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\ufff
 EMAIL_RE = re.compile(r"[\w.!#$%&'*+=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 EMAIL_REPLACEMENT = "[e-mail address removed]"
 
-ORCID_RE = re.compile(r"(\d{4}-\d{4}-\d{4}-\d{3}[\dX])", re.IGNORECASE)
-ROR_RE = re.compile(r"(0[a-z0-9]{6}\d{2})$", re.IGNORECASE)
-DOI_RE = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)?(10\.\d{4,9}/\S+)$", re.IGNORECASE)
 
 ACCESS_RIGHT_URIS = {
     "open": "info:eu-repo/semantics/openAccess",
@@ -167,33 +166,6 @@ def ascii_slug(value: str) -> str:
 # --- Identifiers ----------------------------------------------------------------------------
 
 
-def doi_url(doi: str) -> str:
-    return f"https://doi.org/{doi}" if doi else ""
-
-
-def normalize_doi(value: str) -> str:
-    """``10.x/y`` from a bare DOI, ``doi:`` or ``https://doi.org/`` form; ``""`` if it is no DOI."""
-    match = DOI_RE.match((value or "").strip())
-    return match.group(1) if match else ""
-
-
-def orcid_id(value: str) -> str:
-    """The bare ORCID iD (``0000-0002-1825-0097``) from a bare id or an orcid.org URL."""
-    match = ORCID_RE.search(value or "")
-    return match.group(1).upper() if match else ""
-
-
-def orcid_url(value: str) -> str:
-    bare = orcid_id(value)
-    return f"https://orcid.org/{bare}" if bare else ""
-
-
-def ror_url(value: str) -> str:
-    """``https://ror.org/<id>`` from a bare ROR id or a ror.org URL."""
-    match = ROR_RE.search((value or "").strip().rstrip("/"))
-    return f"https://ror.org/{match.group(1).lower()}" if match else ""
-
-
 def is_url(value: str) -> bool:
     return bool(re.match(r"^https?://\S+$", value or ""))
 
@@ -202,7 +174,7 @@ def related_identifier_text(rel: dict) -> str:
     """A related identifier as one string: URLs as they are, others as ``scheme:identifier``."""
     scheme, identifier = rel.get("scheme", ""), rel.get("identifier", "")
     if scheme == "doi":
-        identifier = normalize_doi(identifier) or identifier
+        identifier = bare_doi(identifier) or identifier
     if is_url(identifier):
         return identifier
     if not scheme or identifier.lower().startswith(scheme + ":"):
@@ -513,7 +485,8 @@ def _communities_of(records) -> dict[int, list[dict]]:
         return {}
     from django.contrib.auth.models import AnonymousUser
 
-    from communities.models import Community, CommunityRecord
+    from communities.models import Community
+    from records.models import CommunityRecord
 
     visible = Community.objects.all()
     if hasattr(visible, "visible_to"):  # restricted communities stay unnamed in public exports

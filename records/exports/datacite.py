@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.conf import settings
 from lxml import etree
 
+from identifiers import bare_doi, orcid_url, ror_url
+
 from .base import (
     ACCESS_RIGHT_LABELS,
     ACCESS_RIGHT_URIS,
@@ -17,10 +19,7 @@ from .base import (
     as_export_record,
     community_url,
     language_bcp47,
-    normalize_doi,
-    orcid_url,
     resource_type_label,
-    ror_url,
 )
 
 NS = "http://datacite.org/schema/kernel-4"
@@ -252,7 +251,7 @@ def _related(root, rec: ExportRecord) -> None:
         scheme, identifier = rel.get("scheme"), rel.get("identifier", "")
         id_type = RELATED_IDENTIFIER_TYPES.get(scheme)
         if scheme == "doi":
-            identifier = normalize_doi(identifier) or identifier
+            identifier = bare_doi(identifier) or identifier
         if id_type is None:  # "other": DataCite has no such type; a URL still says something
             if not identifier.startswith(("http://", "https://")):
                 continue

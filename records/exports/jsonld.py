@@ -10,15 +10,14 @@ import json
 
 from django.utils.html import json_script
 
+from identifiers import bare_doi, orcid_url, ror_url
+
 from .base import (
     ExportRecord,
     as_export_record,
     community_url,
     is_url,
     language_bcp47,
-    normalize_doi,
-    orcid_url,
-    ror_url,
 )
 
 SCHEMA_TYPES = {
@@ -101,7 +100,7 @@ def _related_url(rel: dict) -> str:
     if is_url(identifier):
         return identifier
     if scheme == "doi":
-        identifier = normalize_doi(identifier) or identifier
+        identifier = bare_doi(identifier) or identifier
     prefix = RELATED_URL_PREFIXES.get(scheme)
     return prefix + identifier if prefix else ""
 

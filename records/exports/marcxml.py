@@ -6,13 +6,14 @@ import re
 
 from lxml import etree
 
+from identifiers import orcid_id
+
 from .base import (
     ACCESS_RIGHT_LABELS,
     ExportRecord,
     as_export_record,
     community_url,
     language_marc,
-    orcid_id,
     related_identifier_text,
 )
 

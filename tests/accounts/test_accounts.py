@@ -3,7 +3,7 @@ import re
 from django.core import mail
 
 from accounts.models import User
-from accounts.orcid import normalize_orcid
+from identifiers import normalize_orcid
 
 
 def test_signup_creates_an_account_and_logs_in(client, db):

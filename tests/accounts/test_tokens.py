@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from accounts.models import PersonalAccessToken
-from repository.models import AuditEntry
+from audit.models import AuditEntry
 
 
 def issue(username, scopes):

@@ -7,9 +7,8 @@ import re
 import pytest
 from django.core import mail
 
-from communities.models import CommunityRecord
 from curation.models import InclusionRequest
-from records.models import Record
+from records.models import CommunityRecord, Record
 
 PASSWORD = "correct-horse-battery-staple"
 

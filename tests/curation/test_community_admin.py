@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from audit.models import AuditEntry
 from communities.models import Community, MemberRole, Membership
-from repository.models import AuditEntry
 
 INLINE = {
     "memberships-TOTAL_FORMS": "0",

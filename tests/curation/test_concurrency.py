@@ -7,10 +7,10 @@ import pytest
 from django.core import mail
 from django.db import connection
 
-from communities.models import CommunityRecord
+from audit.models import AuditEntry
 from curation import services
 from curation.models import InclusionRequest, Notification
-from repository.models import AuditEntry
+from records.models import CommunityRecord
 
 
 @pytest.mark.django_db(transaction=True)

@@ -7,10 +7,10 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
+from audit.models import AuditEntry
 from curation import services
 from curation.models import InclusionRequest, Notification
 from curation.tasks import expire_requests
-from repository.models import AuditEntry
 
 
 def test_beat_schedule_has_the_expiry_task():

@@ -6,10 +6,10 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from communities.models import CommunityRecord
+from audit.models import AuditEntry
 from curation import services
 from curation.models import Comment, InclusionRequest, Notification, RequestState
-from repository.models import AuditEntry
+from records.models import CommunityRecord
 from tests.curation.conftest import OSLO_CREATOR
 
 

@@ -3,9 +3,9 @@
 import pytest
 from django.core import mail
 
-from communities.models import CommunityRecord
 from curation import services
 from curation.models import InclusionRequest, Notification
+from records.models import CommunityRecord
 from tests.curation.conftest import OSLO_CREATOR
 
 

@@ -41,8 +41,7 @@ def repository(live_server, settings, depositor, curator, community, django_capt
 
 def expected(set_spec: str | None = None) -> dict[str, tuple[bool, str]]:
     """{identifier: (deleted, title)} from the database."""
-    from communities.models import CommunityRecord
-    from records.models import Record
+    from records.models import CommunityRecord, Record
 
     rows = {}
     for record in Record.objects.exclude(state="draft"):

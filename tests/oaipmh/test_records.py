@@ -190,7 +190,7 @@ def test_accepted_record_is_in_its_set_at_once(oai, publish_record, depositor, c
 @pytest.mark.django_db
 def test_removed_record_is_deleted_within_the_set_only(oai, publish_record, depositor, curator, community,
                                                        django_capture_on_commit_callbacks):  # fmt: skip
-    from communities.models import CommunityRecord
+    from records.models import CommunityRecord
 
     record = publish_record()
     request = include(record, community, depositor, curator, django_capture_on_commit_callbacks)
@@ -222,8 +222,7 @@ def test_set_datestamp_follows_a_later_acceptance(oai, publish_record, depositor
     """An incremental harvest of a set (from = last harvest) finds records accepted since, also when
     the membership is newer than the record's datestamp (links made before curation decisions
     moved datestamps, or written by other means)."""
-    from communities.models import CommunityRecord
-    from records.models import Record
+    from records.models import CommunityRecord, Record
 
     record = publish_record()
     include(record, community, depositor, curator, django_capture_on_commit_callbacks)

@@ -259,8 +259,7 @@ def test_set_pages_merge_its_three_orderings_exactly(oai, settings, publish_reco
                                                      django_capture_on_commit_callbacks):  # fmt: skip
     """In a set, records edited after joining, joined after their last edit, and removed ones all
     come in one ``(datestamp, id)`` order across pages, each once, with the right status."""
-    from communities.models import CommunityRecord
-    from records.models import Record
+    from records.models import CommunityRecord, Record
     from tests.oaipmh.conftest import remove_from
 
     capture = django_capture_on_commit_callbacks

@@ -10,10 +10,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.models import AuditEntry
 from records import services
 from records.models import Record
 from records.tasks import lift_embargoes
-from repository.models import AuditEntry
 from tests.records.conftest import future
 
 SECRET_BYTES = b"participant-level data: do not leak " * 10

@@ -6,12 +6,12 @@ import io
 
 from django.core.management import call_command
 
+from audit.models import AuditEntry
 from records.demo import demo_metadata
 from records.exports.base import ExportRecord
 from records.models import MetadataRevision, Record, RecordFacet, RecordState
 from records.search import SearchParams, search
 from records.validation import validate_metadata
-from repository.models import AuditEntry
 
 
 def test_demo_metadata_is_valid_and_varied():

@@ -230,7 +230,7 @@ def test_files_give_sizes_and_formats(depositor, monkeypatch):
 
 
 def test_communities_are_related_as_collections(depositor, community):
-    from communities.models import CommunityRecord
+    from records.models import CommunityRecord
 
     record = make_record(depositor)
     CommunityRecord.objects.create(community=community, record=record)

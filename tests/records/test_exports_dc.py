@@ -129,7 +129,7 @@ def test_openaire_publication_types(depositor, resource_type, eu_type):
 
 
 def test_file_formats_and_community_relation(depositor, community, monkeypatch):
-    from communities.models import CommunityRecord
+    from records.models import CommunityRecord
 
     monkeypatch.setattr(
         "storage.services.current_files",

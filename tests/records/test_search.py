@@ -79,7 +79,7 @@ def test_drafts_and_withdrawn_records_are_not_found(depositor, staff):
 
 @pytest.fixture
 def varied(depositor, community):
-    from communities.models import CommunityRecord
+    from records.models import CommunityRecord
 
     records = {
         "dataset_2021_open_eng_ccby": publish(depositor, publication_date="2021-04-01"),

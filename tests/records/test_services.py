@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.http import Http404
 
+from audit.models import AuditEntry
 from records import services
 from records.models import MetadataRevision, Record, RecordState
-from repository.models import AuditEntry
 
 
 def verbs(record):

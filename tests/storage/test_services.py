@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from repository.models import AuditEntry
+from audit.models import AuditEntry
 from storage import services
 from storage.models import FileInstance, FileVersion, RecordFile, Upload, VersionState
 from tests.storage.conftest import md5_hex, sha256_hex, stored_files
@@ -144,7 +144,8 @@ def test_quota_refuses_a_declared_size_before_any_byte_is_stored(draft, deposito
     with pytest.raises(services.QuotaExceeded) as caught:
         services.store_stream(draft, "b.bin", read, depositor, size=500)
     message = caught.value.message
-    assert "quota of 1.0 kB" in message and "600 bytes are already in use" in message
+    # one size format everywhere (this said "1.0 kB" before)
+    assert "quota of 1 kB" in message and "600 bytes are already in use" in message
     assert caught.value.details["limit"] == 1000 and caught.value.details["used"] == 600
     assert read_calls == []
     assert stored_files(primary_root) == before

@@ -35,7 +35,7 @@ def _worker_init() -> None:
 def stale_or_missing():
     """Published records lacking an up-to-date payload in at least one format: missing, rendered
     for an older datestamp, or rendered before the record's communities last changed."""
-    from communities.models import CommunityRecord
+    from records.models import CommunityRecord
 
     links_changed = (
         CommunityRecord.objects.filter(record=OuterRef(OuterRef("pk")))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from mail.tasks import send_email
+
 
 def queue_email(to: list[str], subject: str, body: str, html: str | None = None) -> None:
-    from repository.tasks import send_email
-
     recipients = [address for address in to if address]
     if not recipients:
         return

@@ -21,6 +21,7 @@ class AuditEntry(models.Model):
     class Meta:
         ordering = ["-created", "-id"]
         indexes = [models.Index(fields=["object_type", "object_id", "-created"])]
+        db_table = "repository_auditentry"  # created by the repository app before the audit app existed
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
 
