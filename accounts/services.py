@@ -1,4 +1,4 @@
-"""Account verbs: tokens and profiles."""
+"""Account verbs: sign-up, profiles and tokens."""
 
 from __future__ import annotations
 
@@ -11,6 +11,16 @@ from audit.services import audit
 
 class TokenError(ValueError):
     pass
+
+
+def sign_up(*, username: str, email: str, password: str, full_name: str = "", language: str = "en") -> User:
+    """Create an account (the sign-up form validated the fields); audited as the new user's own act."""
+    with transaction.atomic():
+        user = User.objects.create_user(
+            username=username, email=email, password=password, full_name=full_name, language=language
+        )
+        audit(user, "sign_up", user, after={"username": user.username, "language": user.language})
+    return user
 
 
 def create_token(user: User, name: str, scopes: list[str]) -> tuple[PersonalAccessToken, str]:

@@ -20,9 +20,14 @@ def signup(request):
         return redirect("home")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = form.save(commit=False)
-        user.language = getattr(request, "LANGUAGE_CODE", "en")[:2]
-        user.save()
+        data = form.cleaned_data
+        user = services.sign_up(
+            username=data["username"],
+            email=data["email"],
+            password=data["password1"],
+            full_name=data.get("full_name", ""),
+            language=getattr(request, "LANGUAGE_CODE", "en")[:2],
+        )
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("Welcome! Your account has been created."))
         return redirect("accounts:profile")

@@ -1,7 +1,6 @@
 from django.urls import path
 
 from communities import views
-from curation import views as curation_views
 
 app_name = "communities"
 
@@ -13,6 +12,4 @@ urlpatterns = [
     path("<slug:slug>/edit/", views.community_edit, name="edit"),
     path("<slug:slug>/members/", views.community_members, name="members"),
     path("<slug:slug>/members/<int:user_id>/", views.community_member_change, name="member_change"),
-    path("<slug:slug>/curation/", curation_views.queue, name="curation"),
-    path("<slug:slug>/curation/invite/", curation_views.queue_invite, name="curation_invite"),
 ]

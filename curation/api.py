@@ -7,7 +7,6 @@ Reading needs a signed-in user (session or token); every change needs a token wi
 from __future__ import annotations
 
 from django.db.models import Q
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, generics, permissions, serializers, status
@@ -17,7 +16,9 @@ from rest_framework.views import APIView
 from accounts.authentication import require_scope
 from communities.models import Community
 from curation import services
+from curation.access import get_community_for_curator, get_request_for_user
 from curation.models import CheckStatus, Comment, InclusionRequest, RequestState
+from records.models import Record
 
 WRITE = require_scope("curation:write")
 
@@ -145,22 +146,13 @@ def _requests():
     return InclusionRequest.objects.select_related("record", "community", "created_by", "decided_by")
 
 
-def _community_for_curator(user, slug) -> Community:
-    community = get_object_or_404(Community, slug=slug)
-    if not community.is_curator(user):
-        if not community.is_visible_to(user):
-            raise exceptions.NotFound()
-        raise exceptions.PermissionDenied(_("Only the community's owners and curators see its requests."))
-    return community
-
-
 class CommunityRequestList(_Base, generics.ListAPIView):
     """A community's requests, oldest first (curators only). ``?state=`` (default submitted, or ``all``), ``?checks=``."""
 
     serializer_class = RequestSerializer
 
     def get_queryset(self):
-        community = _community_for_curator(self.request.user, self.kwargs["slug"])
+        community = get_community_for_curator(self.request.user, self.kwargs["slug"])
         qs = _requests().filter(community=community)
         state = self.request.query_params.get("state", RequestState.SUBMITTED)
         if state != "all":
@@ -179,7 +171,7 @@ class CommunityRequestList(_Base, generics.ListAPIView):
     @extend_schema(request=BulkSerializer, responses={200: dict})
     def post(self, request, slug):
         """Bulk decision: ``{"ids": [...], "action": "accept"|"decline", "reason": "..."}``."""
-        community = _community_for_curator(request.user, slug)
+        community = get_community_for_curator(request.user, slug)
         data = BulkSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
@@ -212,20 +204,11 @@ class MyRequestList(_Base, generics.ListAPIView):
         )
 
 
-def _request_for(user, pk) -> InclusionRequest:
-    req = get_object_or_404(_requests(), pk=pk)
-    if not req.can_view(user):
-        raise exceptions.PermissionDenied(
-            _("Only the record's owners, the community's curators and staff see this request.")
-        )
-    return req
-
-
 class RequestDetail(_Base, generics.RetrieveAPIView):
     serializer_class = RequestDetailSerializer
 
     def get_object(self):
-        return _request_for(self.request.user, self.kwargs["pk"])
+        return get_request_for_user(self.request.user, self.kwargs["pk"])
 
 
 class RequestAction(_Base, APIView):
@@ -235,7 +218,7 @@ class RequestAction(_Base, APIView):
 
     @extend_schema(request=ReasonSerializer, responses={200: RequestSerializer})
     def post(self, request, pk):
-        req = _request_for(request.user, pk)
+        req = get_request_for_user(request.user, pk)
         data = ReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         reason = data.validated_data.get("reason", "")
@@ -256,13 +239,13 @@ class RequestAction(_Base, APIView):
 class CommentList(_Base, APIView):
     @extend_schema(responses={200: CommentSerializer(many=True)})
     def get(self, request, pk):
-        req = _request_for(request.user, pk)
+        req = get_request_for_user(request.user, pk)
         comments = req.comments.select_related("author")
         return Response(CommentSerializer(comments, many=True).data)
 
     @extend_schema(request=CommentInputSerializer, responses={201: CommentSerializer})
     def post(self, request, pk):
-        req = _request_for(request.user, pk)
+        req = get_request_for_user(request.user, pk)
         data = CommentInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
@@ -277,8 +260,6 @@ class RecordRequestCreate(_Base, APIView):
 
     @extend_schema(request=RecordRequestSerializer, responses={201: RequestSerializer})
     def post(self, request, pk):
-        from records.models import Record
-
         data = RecordRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         record = Record.objects.filter(pk=pk).first()
@@ -305,9 +286,7 @@ class InvitationCreate(_Base, APIView):
 
     @extend_schema(request=InvitationSerializer, responses={201: RequestSerializer})
     def post(self, request, slug):
-        from records.models import Record
-
-        community = _community_for_curator(request.user, slug)
+        community = get_community_for_curator(request.user, slug)
         data = InvitationSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         record = Record.objects.published().filter(pk=data.validated_data["record"]).first()

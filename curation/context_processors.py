@@ -1,3 +1,6 @@
+from curation.services import queue_count
+
+
 def curation(request):
     """``curation_queue_count``: open requests waiting for the signed-in curator (the header's badge)."""
     user = getattr(request, "user", None)
@@ -5,8 +8,6 @@ def curation(request):
         return {"curation_queue_count": 0}
 
     def count():
-        from curation.services import queue_count
-
         return queue_count(user)
 
     from django.utils.functional import SimpleLazyObject

@@ -7,6 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from communities.models import Community
+
 
 class RequestState(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted")
@@ -34,8 +36,6 @@ class InclusionRequestQuerySet(models.QuerySet):
 
     def for_curator(self, user):
         """Requests of the communities ``user`` owns or curates."""
-        from communities.models import Community
-
         return self.filter(community__in=Community.objects.curated_by(user))
 
     def visible_to(self, user):
@@ -44,8 +44,6 @@ class InclusionRequestQuerySet(models.QuerySet):
             return self.none()
         if user.is_staff:
             return self
-        from communities.models import Community
-
         return self.filter(
             Q(record__owner=user)
             | Q(record__co_owners=user)

@@ -29,8 +29,8 @@ from curation.models import (
     RequestState,
 )
 from curation.text import plain_excerpt, sanitize_comment
+from records import services as records_services
 from records.models import CommunityRecord
-from records.services import mark_public_view_changed
 
 
 class CurationError(Exception):
@@ -341,18 +341,6 @@ def _close(locked: InclusionRequest, actor, state: str, reason: str = "") -> dic
     return before
 
 
-def _add_membership(community: Community, record) -> CommunityRecord:
-    link, created = CommunityRecord.objects.select_for_update().get_or_create(
-        community=community, record=record
-    )
-    if not created:
-        link.added_at = timezone.now()
-        link.removed_at = None
-        link.removal_reason = ""
-        link.save(update_fields=["added_at", "removed_at", "removal_reason"])
-    return link
-
-
 def accept(actor, req: InclusionRequest) -> InclusionRequest:
     """Accept: the record is in the community (page and OAI-PMH set) from this commit on."""
     if not req.can_decide(actor):
@@ -362,8 +350,7 @@ def accept(actor, req: InclusionRequest) -> InclusionRequest:
         if not locked.record.is_published():
             raise CurationError(_("The record is no longer published, so it cannot be accepted."))
         before = _close(locked, actor, RequestState.ACCEPTED)
-        _add_membership(locked.community, locked.record)
-        mark_public_view_changed(locked.record_id)
+        records_services.add_to_community(locked.record, locked.community)
         audit(actor, "accept", locked, before=before, after=_snapshot(locked))
         _notify(
             _decision_recipients(locked), NotificationKind.REQUEST_DECISION, Event.ACCEPTED, locked, actor
@@ -425,11 +412,7 @@ def remove(actor, req: InclusionRequest, reason: str) -> InclusionRequest:
         locked.state = RequestState.REMOVED
         locked.reason = reason
         locked.save(update_fields=["state", "reason"])
-        now = timezone.now()
-        CommunityRecord.objects.filter(
-            community=locked.community, record=locked.record, removed_at__isnull=True
-        ).update(removed_at=now, removal_reason=reason)
-        mark_public_view_changed(locked.record_id)
+        records_services.remove_from_community(locked.record, locked.community, reason)
         audit(actor, "remove", locked, before=before, after=_snapshot(locked), reason=reason)
         _notify(
             _owners(locked.record), NotificationKind.REQUEST_DECISION, Event.REMOVED, locked, actor, reason
@@ -517,11 +500,22 @@ def expire(req: InclusionRequest, now: dt.datetime | None = None) -> bool:
     return True
 
 
-# --- Hooks from the records app ---------------------------------------------------------------------
+# --- Publishing with requested communities ---------------------------------------------------------
 
 
-def on_record_published(record, actor) -> list[InclusionRequest]:
-    """Called by records.services.publish inside its transaction.
+def publish_record(record, actor, *, declaration_accepted: bool = False):
+    """Publish (the records verb) and open the inclusion requests the depositor asked for, atomically.
+
+    The publish faces (deposit form, native API) call this: records knows nothing of curation.
+    """
+    with transaction.atomic():
+        record = records_services.publish(record, actor, declaration_accepted=declaration_accepted)
+        open_requested(record, actor)
+    return record
+
+
+def open_requested(record, actor) -> list[InclusionRequest]:
+    """After a publish, inside its transaction.
 
     Opens a request for each community the depositor chose (``record.requested_communities``),
     unless the record is already in it or waits for it, then empties that list: it is a queue of

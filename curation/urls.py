@@ -5,6 +5,8 @@ from curation import api, views
 app_name = "curation"
 
 urlpatterns = [
+    path("communities/<slug:slug>/curation/", views.queue, name="queue"),
+    path("communities/<slug:slug>/curation/invite/", views.queue_invite, name="queue_invite"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/<int:pk>/", views.inbox_open, name="inbox_open"),
     path("requests/", views.my_requests, name="my_requests"),

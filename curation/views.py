@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from audit.services import history
 from communities.models import Community
 from curation import services
+from curation.access import get_community_for_curator, get_request_for_user
 from curation.checks import record_files_size
 from curation.forms import (
     BulkForm,
@@ -30,31 +31,9 @@ from curation.forms import (
     RequestInclusionForm,
 )
 from curation.models import InclusionRequest, Notification, RequestKind, RequestState
+from records.models import Record
 
 PAGE_SIZE = 20
-
-
-def _community_for_curator(user, slug: str) -> Community:
-    community = get_object_or_404(Community, slug=slug)
-    if not community.is_curator(user):
-        if not community.is_visible_to(user):
-            raise Http404
-        raise PermissionDenied(_("Only the community's owners and curators see its curation queue."))
-    return community
-
-
-def _request_for_user(user, pk: int) -> InclusionRequest:
-    req = get_object_or_404(
-        InclusionRequest.objects.select_related(
-            "record", "record__owner", "community", "created_by", "decided_by"
-        ),
-        pk=pk,
-    )
-    if not req.can_view(user):
-        raise PermissionDenied(
-            _("Only the record's owners, the community's curators and staff see this request.")
-        )
-    return req
 
 
 def record_files(record):
@@ -101,7 +80,7 @@ def _filtered(community: Community, form: QueueFilterForm):
 
 @login_required
 def queue(request, slug: str):
-    community = _community_for_curator(request.user, slug)
+    community = get_community_for_curator(request.user, slug)
     if request.method == "POST":
         return _bulk(request, community)
     form = QueueFilterForm(request.GET or None)
@@ -167,19 +146,19 @@ def _bulk(request, community: Community):
 @login_required
 @require_POST
 def queue_invite(request, slug: str):
-    community = _community_for_curator(request.user, slug)
+    community = get_community_for_curator(request.user, slug)
     form = InviteForm(request.POST)
     if not form.is_valid():
         for error in form.errors.get("record", []):
             messages.error(request, error)
-        return redirect("communities:curation", slug=community.slug)
+        return redirect("curation:queue", slug=community.slug)
     try:
         req = services.invite(
             request.user, form.cleaned_data["record"], community, message=form.cleaned_data["message"]
         )
     except services.CurationError as exc:
         messages.error(request, exc.message)
-        return redirect("communities:curation", slug=community.slug)
+        return redirect("curation:queue", slug=community.slug)
     messages.success(request, _("Invitation sent to the record's owner."))
     return redirect(req)
 
@@ -223,7 +202,7 @@ def _render_detail(request, req, status=200, **forms):
 
 @login_required
 def request_detail(request, pk: int):
-    req = _request_for_user(request.user, pk)
+    req = get_request_for_user(request.user, pk)
     Notification.objects.filter(user=request.user, request=req, read_at__isnull=True).update(
         read_at=timezone.now()
     )
@@ -232,7 +211,7 @@ def request_detail(request, pk: int):
 
 def _act(request, pk: int, action, form_class=None, form_name=None, success=""):
     """Run a verb on a request from a POSTed form; domain errors re-render the page with their status."""
-    req = _request_for_user(request.user, pk)
+    req = get_request_for_user(request.user, pk)
     form = form_class(request.POST) if form_class else None
     if form is not None and not form.is_valid():
         return _render_detail(request, req, status=400, **{form_name: form})
@@ -261,7 +240,7 @@ def request_accept(request, pk: int):
 @login_required
 @require_POST
 def request_decline(request, pk: int):
-    req = _request_for_user(request.user, pk)
+    req = get_request_for_user(request.user, pk)
     form_class, name = (
         (DeclineForm, "decline_form")
         if req.deciders_are_curators()
@@ -327,8 +306,6 @@ def my_requests(request):
 
 
 def _record_for_owner(user, pk: int):
-    from records.models import Record
-
     record = Record.objects.filter(pk=pk).select_related("owner").first()
     if record is None or not record.is_owner(user):
         raise Http404(_("No such record among yours."))
@@ -366,8 +343,6 @@ def record_request(request, pk: int):
 @require_POST
 def record_invite(request, pk: int):
     """From the landing page: a curator invites the record into one of their communities."""
-    from records.models import Record
-
     record = get_object_or_404(Record.objects.published(), pk=pk)
     community = get_object_or_404(Community, slug=request.POST.get("community", ""))
     if not community.is_curator(request.user):

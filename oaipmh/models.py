@@ -21,3 +21,13 @@ class RenderedPayload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.record_id} {self.prefix}"
+
+
+class SweepMark(models.Model):
+    """Where the last sweep for stale payloads started (``oaipmh.services.stale_record_ids``)."""
+
+    name = models.CharField(max_length=32, unique=True)
+    started = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.started:%Y-%m-%d %H:%M:%S}"

@@ -1,10 +1,12 @@
 """The ``render_record`` verb and the payload lookups the endpoint builds on.
 
-Payloads are rendered once per record and format, by the Celery task queued after publish, edit,
-withdrawal and reinstatement (``oaipmh.tasks.render_record``), and stored as text in
-``RenderedPayload``. Responses only stream stored text; a payload that is missing or stale (its
-datestamp is not the record's) is rendered on demand, stored and served, so nothing is ever missing
-and nothing outdated is ever served.
+Payloads are rendered once per record and format and stored as text in ``RenderedPayload``. The
+records app does not push renders: every verb that changes what harvesters see moves the record's
+``datestamp``, and OAI-PMH pulls. A beat job (``oaipmh.tasks.render_stale``, every
+``OAI_RENDER_INTERVAL_SECONDS``) finds the records whose payloads are missing or older than their
+datestamp and renders them in batches. Responses only stream stored text; a payload still missing or
+stale when a harvester asks is rendered on demand, stored and served, so nothing is ever missing and
+nothing outdated is ever served.
 """
 
 from __future__ import annotations
@@ -14,13 +16,16 @@ import re
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from communities.models import Community
 from oaipmh.formats import FORMATS
-from oaipmh.models import RenderedPayload
-from records.models import Record, RecordState
+from oaipmh.models import RenderedPayload, SweepMark
+from records.exports.base import ExportRecord
+from records.models import CommunityRecord, Record, RecordState
 
 # States that OAI-PMH exposes: published records, and withdrawn ones as deleted headers.
 VISIBLE_STATES = (RecordState.PUBLISHED, RecordState.WITHDRAWN)
@@ -57,8 +62,6 @@ def render_many(records: Iterable[Record], prefixes: Iterable[str] | None = None
     The export view of all of them is built at once (``ExportRecord.from_records``: two queries
     for the whole batch, not two per record), so bulk rendering is bound by the serialisers.
     """
-    from records.exports.base import ExportRecord
-
     records = list(records)
     prefixes = list(prefixes or FORMATS)
     now = timezone.now()
@@ -177,13 +180,7 @@ def render_missing(record_ids: Iterable[int], prefix: str) -> dict[int, str]:
 
 def public_communities():
     """The communities that are OAI-PMH sets: those anyone may see (restricted ones are never revealed)."""
-    from django.contrib.auth.models import AnonymousUser
-
-    from communities.models import Community
-
-    communities = Community.objects.all()
-    visible_to = getattr(communities, "visible_to", None)
-    return visible_to(AnonymousUser()) if visible_to else communities
+    return Community.objects.visible_to(AnonymousUser())
 
 
 def set_spec(slug: str) -> str:
@@ -196,8 +193,6 @@ def community_slug(spec: str) -> str | None:
 
 def set_specs_for(record_ids: Iterable[int]) -> dict[int, list[str]]:
     """``{record id: [setSpec, …]}`` of the records' current communities, in one query."""
-    from records.models import CommunityRecord
-
     specs: dict[int, list[str]] = {}
     rows = (
         CommunityRecord.objects.filter(
@@ -209,3 +204,52 @@ def set_specs_for(record_ids: Iterable[int]) -> dict[int, list[str]]:
     for record_id, slug in rows:
         specs.setdefault(record_id, []).append(set_spec(slug))
     return specs
+
+
+# --- Pulling stale payloads -------------------------------------------------------------------------
+
+# A verb sets a record's datestamp inside its transaction and commits a little later: a sweep looks
+# back this far before the previous sweep's start, so no record committed late is ever passed over.
+SWEEP_OVERLAP = dt.timedelta(minutes=5)
+SWEEP = "payloads"
+
+
+def _stale(queryset):
+    """Published records without a payload rendered for their current datestamp, and records that are
+    no longer published but still have payloads (withdrawn)."""
+    first = next(iter(FORMATS))
+    fresh = RenderedPayload.objects.filter(record=OuterRef("pk"), prefix=first, datestamp=OuterRef("datestamp"))
+    any_payload = RenderedPayload.objects.filter(record=OuterRef("pk"))
+    published = Q(state=RecordState.PUBLISHED, datestamp__isnull=False) & ~Q(Exists(fresh))
+    gone = ~Q(state=RecordState.PUBLISHED) & Q(Exists(any_payload))
+    return queryset.filter(published | gone)
+
+
+def stale_record_ids(now: dt.datetime | None = None) -> list[int]:
+    """Ids of the records whose payloads must be rendered or dropped, oldest change first.
+
+    Only records changed since shortly before the previous sweep are looked at (an index range on
+    ``datestamp``), so a sweep costs little however large the repository; the first sweep looks at all.
+    """
+    now = now or timezone.now()
+    mark = SweepMark.objects.filter(name=SWEEP).first()
+    candidates = Record.objects.all()
+    if mark is not None:
+        candidates = candidates.filter(datestamp__gte=mark.started - SWEEP_OVERLAP)
+    ids = list(_stale(candidates).order_by("datestamp", "pk").values_list("pk", flat=True))
+    SweepMark.objects.update_or_create(name=SWEEP, defaults={"started": now})
+    return ids
+
+
+def render_stale_batch(record_ids: Iterable[int]) -> int:
+    """Render the payloads of those of these records that are still stale, drop those of records no
+    longer published; returns how many records were brought up to date. Safe to run twice."""
+    stale = list(_stale(Record.objects.filter(pk__in=list(record_ids))))
+    published = [r for r in stale if r.state == RecordState.PUBLISHED]
+    gone = [r.pk for r in stale if r.state != RecordState.PUBLISHED]
+    with transaction.atomic():
+        if published:
+            store_payloads(render_many(published))
+        if gone:
+            RenderedPayload.objects.filter(record_id__in=gone).delete()
+    return len(stale)

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import require_scope
+from curation import services as curation
 from records import services
 from records.models import Record, public_metadata
 from records.search import SearchParams, search
@@ -226,7 +227,7 @@ class RecordActionView(APIView):
                           "terms) by sending {\"accept_declaration\": true}."),
                         "$.accept_declaration",
                     )  # fmt: skip
-                services.publish(record, request.user, declaration_accepted=True)
+                curation.publish_record(record, request.user, declaration_accepted=True)
             elif action == "edit":
                 services.open_edit(record, request.user)
             elif record.is_draft():

@@ -4,9 +4,9 @@ The first ``FULL_PATH`` records go through the same verbs as a depositor in the 
 (create_draft → store files → publish). The rest use a bulk path that writes the same rows the
 verbs write — record, revision 1, facets, search vector, DOI, stored files with checksums (from
 ``storage.services.seed_files``), audit entries — in one transaction, and queues the same
-after-commit work: OAI-PMH rendering (one task per batch instead of one per record, rendered by the
-worker once the files are there), replication to the other storage locations, and DataCite
-registration. So 100,000 records take minutes and look exactly like deposited ones.
+after-commit work: replication to the other storage locations and DataCite registration. OAI-PMH
+pulls its payloads for them like for any record (``seed_demo`` queues the sweep at its end). So
+100,000 records take minutes and look exactly like deposited ones.
 """
 
 from __future__ import annotations
@@ -146,14 +146,12 @@ def bulk_publish(
     published_at: list[dt.datetime] | None = None,
     check_every: int = 1,
     files_per_record: int = 0,
-    render: bool = True,
 ) -> list[int]:
     """Publish many records at once, writing what ``create_draft`` + ``publish`` write. Returns ids.
 
     The metadata must be complete and valid: every ``check_every``-th one is validated here (the
     demo generator, whose output its tests validate, is sampled to keep 100,000 records fast).
-    ``files_per_record`` demo files are stored and published with the records, before their
-    OAI-PMH payloads are rendered (``render``: queued after the commit, one task for the batch).
+    ``files_per_record`` demo files are stored and published with the records.
     """
     for meta in metadatas[::check_every]:
         errors = validate_metadata(meta)
@@ -211,10 +209,6 @@ def bulk_publish(
         )  # fmt: skip
         if files_per_record:
             _bulk_files(records, files_per_record, owner)
-        if render:
-            from records.tasks import render_oai_payloads
-
-            transaction.on_commit(lambda: render_oai_payloads.delay(ids))
         if get_provider().name != "local":
             from records.tasks import register_doi
 

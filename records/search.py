@@ -4,7 +4,7 @@ PostgreSQL: a weighted ``tsvector`` (title A; creators and keywords B; descripti
 index, queried in English and Swedish (``websearch_to_tsquery``) and ranked with ``ts_rank``.
 SQLite (the embedded default): every word must occur in ``search_text``; title matches rank first.
 Facets come from ``RecordFacet`` rows (resource type, year, access right, language, licence) and
-from ``communities.CommunityRecord`` (live community membership).
+from ``records.CommunityRecord`` (live community membership).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.cache import cache
 from django.core.paginator import Paginator
@@ -22,7 +23,9 @@ from django.db.models import Case, Count, Exists, F, IntegerField, Max, OuterRef
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from records.models import Record, RecordFacet, RecordState
+from communities.models import Community
+from records.models import CommunityRecord, Record, RecordFacet, RecordState
+from records.validation import language_label, license_info
 from records.vocabularies import ACCESS_LABELS, RESOURCE_TYPE_LABELS
 
 PAGE_SIZE = 20
@@ -192,16 +195,10 @@ def _text_filter(qs, q: str):
 
 
 def _visible_communities(user):
-    from django.contrib.auth.models import AnonymousUser
-
-    from communities.models import Community
-
     return Community.objects.visible_to(user or AnonymousUser())
 
 
 def _apply_filters(qs, filters: dict[str, list[str]], user=None):
-    from records.models import CommunityRecord
-
     for name, values in filters.items():
         if name == "community":
             links = CommunityRecord.objects.current().filter(
@@ -252,8 +249,6 @@ def _all_facet_counts(matching_ids, user=None) -> dict[str, list[FacetValue]]:
 
 
 def facet_counts(matching_ids, filters: dict[str, list[str]], user=None) -> dict[str, list[FacetValue]]:
-    from records.validation import language_label, license_info
-
     rows = (
         RecordFacet.objects.filter(record_id__in=matching_ids)
         .values("name", "value")
@@ -280,8 +275,6 @@ def facet_counts(matching_ids, filters: dict[str, list[str]], user=None) -> dict
 
 
 def _community_counts(matching_ids, selected: list[str], user=None) -> list[FacetValue]:
-    from records.models import CommunityRecord
-
     rows = (
         CommunityRecord.objects.current()
         .filter(record_id__in=matching_ids, community__in=_visible_communities(user).values("pk"))

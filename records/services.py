@@ -1,13 +1,12 @@
 """Record verbs (INTERFACES.md): every state change of a record happens here.
 
-Each verb is atomic, writes an audit entry, and queues its follow-up work (DOI registration,
-OAI-PMH rendering, e-mail) with ``transaction.on_commit``. Views, APIs, commands and tasks call
-these; none of them saves a Record itself.
+Each verb is atomic, writes an audit entry, and queues its own follow-up work (DOI registration,
+e-mail) with ``transaction.on_commit``. Views, APIs, commands and tasks call these; none of them
+saves a Record itself. The record's files are its storage bucket, driven through storage's verbs.
 
-Hooks into other apps, called inside the transaction: ``storage.services.on_publish`` /
-``on_discard`` (staged file versions), ``curation.services.on_record_published`` if the curation
-app defines it (it reads ``record.requested_communities``). After the commit:
-``oaipmh.tasks.render_record.delay(record_id)`` if the OAI-PMH app provides it.
+Nothing here calls up into curation or OAI-PMH: a verb that changes what harvesters see moves the
+record's ``datestamp``, and OAI-PMH finds stale payloads by it; the publish faces ask curation to
+open the inclusion requests the depositor chose (``curation.services.publish_record``).
 """
 
 from __future__ import annotations
@@ -17,21 +16,24 @@ import datetime as dt
 import secrets
 from collections.abc import Iterable
 
+from celery import Task
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
-from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from audit.services import audit
+from communities.models import Community
 from identifiers import DOI_RE
 from mail.services import queue_email
+from records import tasks
+from records.access import get_record_for_user  # noqa: F401  (re-exported for callers of the verbs)
 from records.doi import get_provider
 from records.models import (
+    CommunityRecord,
     CoOwnerInvitation,
     InvitationState,
     MetadataRevision,
@@ -61,19 +63,6 @@ class InvalidState(RecordError):
     status = 409
 
 
-def get_record_for_user(user, pk, *, write: bool = False) -> Record:
-    """The record ``pk`` if ``user`` may see it (write: edit it); 404 otherwise, also for drafts.
-
-    Someone else's draft or edit draft is indistinguishable from a record that does not exist.
-    """
-    record = get_object_or_404(Record.objects.select_related("owner"), pk=pk)
-    if not record.can_view(user):
-        raise Http404
-    if write and not record.can_edit(user):
-        raise Http404
-    return record
-
-
 def _lock(record: Record) -> Record:
     return Record.objects.select_for_update().get(pk=record.pk)
 
@@ -85,27 +74,15 @@ def _sync(target: Record, source: Record) -> Record:
     return target
 
 
-def _after_commit_render(record_id: int) -> None:
-    try:
-        from oaipmh.tasks import render_record
-    except ImportError:
-        return
-    transaction.on_commit(lambda: render_record.delay(record_id))
-
-
-def mark_public_view_changed(record_id: int) -> None:
+def _mark_public_view_changed(record_id: int) -> None:
     """Something outside the metadata that harvesters see changed (a community membership, so the
-    record's OAI-PMH setSpecs): give it a new datestamp and re-render its payloads after commit."""
+    record's OAI-PMH setSpecs): a new datestamp, by which OAI-PMH finds its payloads stale."""
     Record.objects.filter(pk=record_id).exclude(state=RecordState.DRAFT).update(datestamp=timezone.now())
-    _after_commit_render(record_id)
 
 
-def _after_commit_doi(record: Record, task_name: str) -> None:
+def _after_commit_doi(record: Record, task: Task) -> None:
     if record.doi_is_external or not record.doi:
         return
-    from records import tasks
-
-    task = getattr(tasks, task_name)
     record_id = record.pk
     transaction.on_commit(lambda: task.delay(record_id))
 
@@ -120,16 +97,6 @@ def _storage_hook(name: str, record: Record, actor) -> None:
         hook(record, actor)
     except storage_services.StorageError as exc:
         raise RecordError(exc.message)
-
-
-def _curation_hook(record: Record, actor) -> None:
-    try:
-        from curation import services as curation_services
-    except ImportError:
-        return
-    hook = getattr(curation_services, "on_record_published", None)
-    if hook is not None:
-        hook(record, actor)
 
 
 def _check_external_doi(record: Record, value: str) -> str:
@@ -148,8 +115,6 @@ def _check_external_doi(record: Record, value: str) -> str:
 
 
 def _clean_communities(slugs: Iterable[str] | None) -> list[str]:
-    from communities.models import Community
-
     wanted = [s for s in dict.fromkeys(slugs or []) if s]
     known = set(Community.objects.filter(slug__in=wanted).values_list("slug", flat=True))
     unknown = [s for s in wanted if s not in known]
@@ -277,7 +242,6 @@ def publish(record: Record, actor, *, declaration_accepted: bool = False) -> Rec
             raise InvalidState(_("This record is already published and has no edit draft to publish."))
         else:
             raise InvalidState(_("This record has been withdrawn and cannot be published."))
-        _after_commit_render(locked.pk)
     return _sync(record, locked)
 
 
@@ -307,7 +271,6 @@ def _publish_draft(record: Record, actor, declaration_accepted: bool) -> None:
     revision = _add_revision(record, actor, gettext_noop("First publication"))
     _storage_hook("on_publish", record, actor)
     index_record(record)
-    _curation_hook(record, actor)
     audit(
         actor,
         "publish",
@@ -316,7 +279,7 @@ def _publish_draft(record: Record, actor, declaration_accepted: bool) -> None:
         after={"state": RecordState.PUBLISHED, "doi": record.doi, "revision": revision.number,
                "declaration_accepted": declaration_accepted},
     )  # fmt: skip
-    _after_commit_doi(record, "register_doi")
+    _after_commit_doi(record, tasks.register_doi)
 
 
 def _publish_edit(record: Record, actor, declaration_accepted: bool) -> None:
@@ -330,8 +293,6 @@ def _publish_edit(record: Record, actor, declaration_accepted: bool) -> None:
     revision = _add_revision(record, actor, gettext_noop("Edit published"))
     _storage_hook("on_publish", record, actor)
     index_record(record)
-    # curation helper: communities added in the edit draft become inclusion requests (issue #5)
-    _curation_hook(record, actor)
     audit(
         actor,
         "publish",
@@ -343,7 +304,7 @@ def _publish_edit(record: Record, actor, declaration_accepted: bool) -> None:
             "declaration_accepted": declaration_accepted,
         },
     )
-    _after_commit_doi(record, "update_doi")
+    _after_commit_doi(record, tasks.update_doi)
 
 
 def open_edit(record: Record, actor) -> Record:
@@ -395,8 +356,7 @@ def withdraw(record: Record, actor, reason: str) -> Record:
         index_record(locked)
         audit(actor, "withdraw", locked, before={"state": RecordState.PUBLISHED},
               after={"state": RecordState.WITHDRAWN}, reason=reason)  # fmt: skip
-        _after_commit_doi(locked, "update_doi")
-        _after_commit_render(locked.pk)
+        _after_commit_doi(locked, tasks.update_doi)
     return _sync(record, locked)
 
 
@@ -414,8 +374,7 @@ def reinstate(record: Record, actor, reason: str = "") -> Record:
         index_record(locked)
         audit(actor, "reinstate", locked, before={"state": RecordState.WITHDRAWN, "reason": previous_reason},
               after={"state": RecordState.PUBLISHED}, reason=reason)  # fmt: skip
-        _after_commit_doi(locked, "update_doi")
-        _after_commit_render(locked.pk)
+        _after_commit_doi(locked, tasks.update_doi)
     return _sync(record, locked)
 
 
@@ -452,8 +411,7 @@ def lift_embargo(record: Record, actor=None, today: dt.date | None = None) -> bo
         index_record(locked)
         audit(actor, "lift_embargo", locked, before={"access_right": "embargoed"},
               after={"access_right": "open", "embargo_date": meta.get("embargo_date")})  # fmt: skip
-        _after_commit_doi(locked, "update_doi")
-        _after_commit_render(locked.pk)
+        _after_commit_doi(locked, tasks.update_doi)
     _sync(record, locked)
     return True
 
@@ -537,3 +495,30 @@ def remove_co_owner(record: Record, actor, user) -> None:
     with transaction.atomic():
         record.co_owners.remove(user)
         audit(actor, "remove_co_owner", record, before={"co_owner": user.username})
+
+
+# --- Community memberships (decided by curation) --------------------------------------------------------
+
+
+def add_to_community(record: Record, community: Community) -> CommunityRecord:
+    """The record is in ``community`` (its page and OAI-PMH set) from this commit on.
+
+    Called inside the deciding verb's transaction (curation's ``accept``), which writes the audit entry.
+    """
+    link, created = CommunityRecord.objects.select_for_update().get_or_create(community=community, record=record)
+    if not created:
+        link.added_at = timezone.now()
+        link.removed_at = None
+        link.removal_reason = ""
+        link.save(update_fields=["added_at", "removed_at", "removal_reason"])
+    _mark_public_view_changed(record.pk)
+    return link
+
+
+def remove_from_community(record: Record, community: Community, reason: str) -> int:
+    """Take the record out of ``community``; the row stays so OAI-PMH reports it deleted in that set."""
+    removed = CommunityRecord.objects.filter(community=community, record=record, removed_at__isnull=True).update(
+        removed_at=timezone.now(), removal_reason=reason
+    )
+    _mark_public_view_changed(record.pk)
+    return removed

@@ -6,11 +6,11 @@ import logging
 
 from celery import shared_task
 
+from records import services
 from records.doi import DOIError, get_provider
 from records.models import Record
 
 logger = logging.getLogger(__name__)
-RENDER_BATCH = 500
 
 
 @shared_task(bind=True, acks_late=True, autoretry_for=(DOIError,), retry_backoff=60, retry_backoff_max=3600,
@@ -33,28 +33,10 @@ def update_doi(self, record_id: int) -> None:
     get_provider().update(record)
 
 
-@shared_task(acks_late=True)
-def render_oai_payloads(record_ids: list[int]) -> int:
-    """OAI-PMH payloads of many records at once (bulk-seeded ones), in batches; returns how many.
-
-    The same rendering as ``oaipmh.tasks.render_record`` after a deposit, as one task per batch.
-    """
-    try:
-        from oaipmh.services import rerender_records
-    except ImportError:
-        return 0
-    done = 0
-    for start in range(0, len(record_ids), RENDER_BATCH):
-        done += rerender_records(record_ids[start : start + RENDER_BATCH])[0]
-    return done
-
-
 @shared_task
 def lift_embargoes() -> int:
     """Beat job: fan out one task per record whose embargo has ended."""
-    from records.services import embargoes_due
-
-    ids = list(embargoes_due().values_list("pk", flat=True))
+    ids = list(services.embargoes_due().values_list("pk", flat=True))
     for record_id in ids:
         lift_embargo.delay(record_id)
     return len(ids)
@@ -62,12 +44,10 @@ def lift_embargoes() -> int:
 
 @shared_task(acks_late=True)
 def lift_embargo(record_id: int) -> bool:
-    from records.services import lift_embargo as lift
-
     record = Record.objects.filter(pk=record_id).first()
     if record is None:
         return False
-    lifted = lift(record, actor=None)
+    lifted = services.lift_embargo(record, actor=None)
     if lifted:
         logger.info("embargo lifted on record %s", record_id)
     return lifted

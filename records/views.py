@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST, require_safe
 
+from curation import services as curation
 from records import services
 from records import vocabularies as vocab
 from records.forms import (
@@ -29,7 +31,7 @@ from records.forms import (
 )
 from records.landing import landing_context
 from records.models import CoOwnerInvitation, InvitationState, Record, RecordState
-from records.search import SearchParams, search
+from records.search import FACET_LABELS, SearchParams, search
 from records.validation import validate_metadata
 
 ROW_LEGENDS = {
@@ -42,18 +44,14 @@ ROW_LEGENDS = {
 
 def _community_choices(user, record: Record | None = None):
     """Communities the user can see and ask to include the record in (not those it is in or waits for)."""
-    from curation.services import requestable_communities
-
-    return [(c.slug, c.title) for c in requestable_communities(user, record)]
+    return [(c.slug, c.title) for c in curation.requestable_communities(user, record)]
 
 
 def _community_note(form: RecordForm, record: Record | None) -> RecordForm:
     """On an edit of a published record, say where it already is: those communities are not choices."""
     if record is None or record.is_draft():
         return form
-    from curation.services import record_community_status
-
-    member, waiting = record_community_status(record)
+    member, waiting = curation.record_community_status(record)
     notes = []
     if member:
         notes.append(_("Already in: %(names)s.") % {"names": ", ".join(c.title for c in member)})
@@ -63,8 +61,6 @@ def _community_note(form: RecordForm, record: Record | None) -> RecordForm:
         return form
     field = form.fields.get("communities")
     if field is None:  # no community left to ask: the section still says where the record is
-        from django import forms
-
         field = form.fields["communities"] = forms.MultipleChoiceField(
             label=_("Communities"), required=False, choices=(), widget=forms.CheckboxSelectMultiple
         )
@@ -213,7 +209,7 @@ def publish(request, pk: int):
     declaration = DeclarationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and declaration.is_valid():
         try:
-            services.publish(record, request.user, declaration_accepted=True)
+            curation.publish_record(record, request.user, declaration_accepted=True)
         except services.RecordError as exc:
             messages.error(request, exc.message)
             return redirect("records:edit", record.pk)
@@ -353,8 +349,6 @@ def search_page(request):
 
 
 def _facet_label(name: str) -> str:
-    from records.search import FACET_LABELS
-
     return str(FACET_LABELS[name])
 
 

@@ -1,4 +1,3 @@
-import importlib
 import os
 from pathlib import Path
 
@@ -11,21 +10,6 @@ app = Celery("repository")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# Each app may declare its periodic jobs as ``BEAT = {name: {"task": ..., "schedule": ...}}``
-# in ``<app>/schedule.py``; they are merged here so no app edits another's file.
-SCHEDULE_APPS = ("accounts", "records", "storage", "communities", "curation", "oaipmh")
-
-
-@app.on_after_configure.connect
-def _merge_beat_schedules(sender, **kwargs):
-    schedule = dict(sender.conf.beat_schedule or {})
-    for name in SCHEDULE_APPS:
-        try:
-            module = importlib.import_module(f"{name}.schedule")
-        except ModuleNotFoundError:
-            continue
-        schedule.update(getattr(module, "BEAT", {}))
-    sender.conf.beat_schedule = schedule
 
 
 def ensure_broker_folders() -> None:

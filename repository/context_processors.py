@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 
+from communities.models import Community
+
 
 def _url(name: str, *args) -> str | None:
     """The URL of a page, or None while that page does not exist yet (its link is then hidden)."""
@@ -14,8 +16,6 @@ def site(request):
     user = getattr(request, "user", None)
     curated = []
     if user is not None and user.is_authenticated:
-        from communities.models import Community
-
         curated = list(Community.objects.curated_by(user).values("slug", "title"))
     nav = {
         "communities": _url("communities:list"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -170,7 +171,20 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = 5
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}  # apps add their periodic jobs in repository/celery.py
+# Periodic jobs (Celery beat). Tasks are named as the broker names them; each fans out small tasks.
+CELERY_BEAT_SCHEDULE: dict = {
+    # hourly, so an embargo ends within the hour after midnight (UTC) of its end date
+    "records-lift-embargoes": {"task": "records.tasks.lift_embargoes", "schedule": crontab(minute=7)},
+    # hourly: an upload untouched for 24 hours is gone within 25
+    "storage-remove-stale-uploads": {"task": "storage.tasks.remove_stale_uploads", "schedule": crontab(minute=17)},
+    # hourly: a request expires within the hour it is due
+    "curation-expire-requests": {"task": "curation.tasks.expire_requests", "schedule": crontab(minute=17)},
+    # OAI-PMH pulls: records whose payloads are missing or older than their datestamp are rendered
+    "oaipmh-render-stale": {
+        "task": "oaipmh.tasks.render_stale",
+        "schedule": float(env_int("OAI_RENDER_INTERVAL_SECONDS", 15, minimum=1)),
+    },
+}
 
 # --- Storage ------------------------------------------------------------------------------
 STORAGE_LOCATIONS = parse_storage_locations(

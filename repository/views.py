@@ -7,19 +7,16 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from communities.models import Community
+from records.models import Record
+from repository.services import broker_reachable
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 
 
 def home(request):
     communities = Community.objects.order_by("title")[:12]
-    context = {"communities": communities}
-    try:
-        from records.models import Record
-
-        context["latest_records"] = Record.objects.published().order_by("-published_at")[:10]
-    except (ImportError, AttributeError):
-        context["latest_records"] = []
+    latest = Record.objects.published().order_by("-published_at")[:10]
+    context = {"communities": communities, "latest_records": latest}
     return render(request, "repository/home.html", context)
 
 
@@ -74,8 +71,6 @@ def _check_database() -> str:
 
 
 def _check_broker() -> str:
-    from repository.services import broker_reachable
-
     ok, reason = broker_reachable(timeout=2)
     return "ok" if ok else f"error: {reason}"
 

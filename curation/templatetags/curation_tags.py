@@ -1,6 +1,11 @@
 from django import template
 
+from communities.models import Community
 from curation import notifications
+from curation.forms import RequestInclusionForm
+from curation.models import InclusionRequest, RequestState
+from curation.services import accepted_communities
+from records.vocabularies import ACCESS_LABELS, resource_type_label
 from storage.sizes import format_size
 
 register = template.Library()
@@ -47,10 +52,6 @@ def notification_detail_label(notification) -> str:
 @register.inclusion_tag("curation/record_communities_panel.html", takes_context=True)
 def record_communities_panel(context, record):
     """The landing page's Communities section: where the record is, and (for its owners and curators) the forms."""
-    from communities.models import Community
-    from curation.forms import RequestInclusionForm
-    from curation.models import InclusionRequest, RequestState
-    from curation.services import accepted_communities
 
     request = context.get("request")
     user = getattr(request, "user", None)
@@ -83,13 +84,9 @@ def record_communities_panel(context, record):
 @register.filter
 def type_label(record) -> str:
     """The record's resource type (and subtype) in words, in the reader's language."""
-    from records.vocabularies import resource_type_label
-
     return resource_type_label(record.resource_type, record.resource_subtype) if record.resource_type else ""
 
 
 @register.filter
 def access_label(record) -> str:
-    from records.vocabularies import ACCESS_LABELS
-
     return str(ACCESS_LABELS.get(record.access_right, record.access_right))

@@ -47,7 +47,7 @@ from oaipmh.services import (
     visible_records,
 )
 from oaipmh.verbs import OAIError
-from records.models import RecordState
+from records.models import CommunityRecord, RecordState
 
 CHUNK = 100  # records per streamed chunk
 PAYLOAD_FIELDS = ("id", "state", "datestamp", "payload__xml", "payload__datestamp", "payload__rendered_at",
@@ -216,8 +216,6 @@ def _with_payload(queryset, prefix: str):
     """Annotate the stored payload of ``prefix`` and when the record's community links last changed
     (payloads name the record's communities; curation also moves the record's datestamp, but a link
     written by other means would not)."""
-    from records.models import CommunityRecord
-
     links_changed = (
         CommunityRecord.objects.filter(record=OuterRef("pk"))
         .order_by()

@@ -12,11 +12,10 @@ from oaipmh import envelope, tokens
 from oaipmh.envelope import text
 from oaipmh.services import public_communities, set_spec
 from oaipmh.verbs import OAIError
+from records.exports.base import clean_text, html_to_text
 
 
 def _dc_description(community: Community) -> str:
-    from records.exports.base import clean_text, html_to_text
-
     return envelope.oai_dc(
         [
             ("title", clean_text(community.title)),

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 
-from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from lxml import etree
 
-from records.models import Record
+from records.access import get_record_for_user
 
 from .base import ExportRecord
 from .bibtex import to_bibtex
@@ -55,9 +54,7 @@ def export_record(request, pk: int, fmt: str):
             % {"format": fmt, "formats": ", ".join(FORMATS)},
             404,
         )
-    record = get_object_or_404(Record.objects.select_related("owner"), pk=pk)
-    if not record.can_view(request.user):
-        raise Http404(_("No such record."))
+    record = get_record_for_user(request.user, pk)
     if record.is_withdrawn():
         return _plain(_("This record has been withdrawn; its metadata is no longer exported."), 410)
     serialise, content_type, extension = FORMATS[fmt]

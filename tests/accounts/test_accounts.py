@@ -3,6 +3,7 @@ import re
 from django.core import mail
 
 from accounts.models import User
+from audit.models import AuditEntry
 from identifiers import normalize_orcid
 
 
@@ -21,6 +22,18 @@ def test_signup_creates_an_account_and_logs_in(client, db):
     user = User.objects.get(username="newbie")
     assert user.email == "newbie@example.org"
     assert client.get("/accounts/profile/").status_code == 200
+
+
+def test_signup_goes_through_the_verb_and_is_audited(client, db):
+    client.post(
+        "/accounts/signup/",
+        {"username": "audited", "email": "audited@example.org", "password1": "a-long-enough-passphrase",
+         "password2": "a-long-enough-passphrase"},
+    )  # fmt: skip
+    user = User.objects.get(username="audited")
+    entry = AuditEntry.objects.get(verb="sign_up", object_id=str(user.pk))
+    assert entry.actor == user and entry.object_type == "accounts.user"
+    assert user.check_password("a-long-enough-passphrase")
 
 
 def test_signup_errors_are_shown_beside_the_fields(client, depositor):

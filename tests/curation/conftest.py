@@ -27,13 +27,15 @@ def metadata(**overrides) -> dict:
 
 
 def publish_record(owner, *, communities=None, files=None, **overrides):
+    """Deposit and publish as the deposit form does (curation opens the requested inclusions)."""
+    from curation.services import publish_record as publish
     from records import services
     from storage.services import store_bytes
 
     record = services.create_draft(owner, metadata(**overrides), communities=communities)
     for key, data in (files or {}).items():
         store_bytes(record, key, data, owner)
-    return services.publish(record, owner, declaration_accepted=True)
+    return publish(record, owner, declaration_accepted=True)
 
 
 @pytest.fixture

@@ -24,13 +24,13 @@ def test_two_simultaneous_accepts_make_one_transition(
     mail.outbox.clear()
 
     # Hold the row lock a little longer inside the winning transaction so the two really overlap.
-    original = services._add_membership
+    original = services.records_services.add_to_community
 
     def slow_membership(*args, **kwargs):
         time.sleep(0.3)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(services, "_add_membership", slow_membership)
+    monkeypatch.setattr(services.records_services, "add_to_community", slow_membership)
 
     barrier = threading.Barrier(2)
     results: dict[str, object] = {}

@@ -17,7 +17,7 @@ def test_beat_schedule_has_the_expiry_task():
     from repository.celery import app
 
     app.loader.import_default_modules()
-    from curation.schedule import BEAT
+    BEAT = app.conf.beat_schedule  # one schedule, in settings (CELERY_BEAT_SCHEDULE)
 
     assert BEAT["curation-expire-requests"]["task"] == "curation.tasks.expire_requests"
     assert expire_requests.name == "curation.tasks.expire_requests"

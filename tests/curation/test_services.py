@@ -357,7 +357,7 @@ def test_edit_publish_reruns_checks_and_adds_communities(
         creators=[{"name": "Nordmann, Ola", "affiliations": [{"name": "Stockholms universitet"}]}],
     )
     records.update_metadata(record, depositor, meta, communities=[other_community.slug])
-    records.publish(record, depositor, declaration_accepted=True)
+    services.publish_record(record, depositor, declaration_accepted=True)
     req.refresh_from_db()
     assert req.checks_status == "pass"
     assert InclusionRequest.objects.filter(
@@ -405,7 +405,7 @@ def test_publish_by_staff_opens_the_request_in_the_owners_name(depositor, staff,
     from tests.curation.conftest import metadata
 
     draft = records.create_draft(depositor, metadata(), communities=[community.slug])
-    records.publish(draft, staff, declaration_accepted=True)
+    services.publish_record(draft, staff, declaration_accepted=True)
     req = InclusionRequest.objects.get(record=draft)
     assert req.created_by == depositor
 
@@ -417,7 +417,7 @@ def test_restricted_community_the_owner_cannot_see_is_not_requested(depositor, s
 
     hidden = create_community(staff, slug="hidden-lab", title="Hidden Lab", visibility="restricted")
     draft = records.create_draft(depositor, metadata(), communities=[hidden.slug])
-    records.publish(draft, depositor, declaration_accepted=True)
+    services.publish_record(draft, depositor, declaration_accepted=True)
     assert not InclusionRequest.objects.filter(record=draft).exists()
     draft.refresh_from_db()
     assert draft.requested_communities == [hidden.slug]

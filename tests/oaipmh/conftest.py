@@ -48,6 +48,14 @@ def metadata(**overrides) -> dict:
     return data
 
 
+def sweep() -> int:
+    """What beat does every ``OAI_RENDER_INTERVAL_SECONDS``: render the payloads that are missing or stale
+    (tasks run eagerly in tests)."""
+    from oaipmh.tasks import render_stale
+
+    return render_stale()
+
+
 @pytest.fixture
 def publish_record(depositor, django_capture_on_commit_callbacks):
     """``publish_record(**metadata)`` → a record published through records.services (payload rendered)."""
@@ -56,7 +64,9 @@ def publish_record(depositor, django_capture_on_commit_callbacks):
     def make(owner=None, **overrides):
         with django_capture_on_commit_callbacks(execute=True):
             draft = services.create_draft(owner or depositor, metadata(**overrides))
-            return services.publish(draft, owner or depositor, declaration_accepted=True)
+            record = services.publish(draft, owner or depositor, declaration_accepted=True)
+        sweep()
+        return record
 
     return make
 
@@ -68,14 +78,18 @@ def edit_record(record, actor, capture, **changes):
         services.open_edit(record, actor)
         record.refresh_from_db()
         services.update_metadata(record, actor, {**record.draft_metadata, **changes})
-        return services.publish(record, actor, declaration_accepted=True)
+        record = services.publish(record, actor, declaration_accepted=True)
+    sweep()
+    return record
 
 
 def withdraw_record(record, actor, capture, reason="Out of scope."):
     from records import services
 
     with capture(execute=True):
-        return services.withdraw(record, actor, reason)
+        record = services.withdraw(record, actor, reason)
+    sweep()
+    return record
 
 
 def parse_and_validate(content: bytes) -> etree._Element:
@@ -141,11 +155,15 @@ def include(record, community, owner, curator, capture):
 
     with capture(execute=True):
         request = services.request_inclusion(owner, record, community)
-        return services.accept(curator, request)
+        request = services.accept(curator, request)
+    sweep()
+    return request
 
 
 def remove_from(request, curator, capture, reason="Not about AI after all."):
     from curation import services
 
     with capture(execute=True):
-        return services.remove(curator, request, reason)
+        request = services.remove(curator, request, reason)
+    sweep()
+    return request

@@ -155,21 +155,20 @@ def test_requested_communities_are_stored_and_checked(depositor, community, vali
         services.create_draft(depositor, valid_metadata, communities=["no-such-community"])
 
 
-def test_publish_calls_the_oai_render_hook_after_commit(depositor, valid_metadata, monkeypatch,
-                                                       django_capture_on_commit_callbacks):  # fmt: skip
-    rendered = []
-    try:
-        from oaipmh import tasks as oai_tasks
-    except ImportError:
-        pytest.fail("oaipmh.tasks should exist")
-    monkeypatch.setattr(oai_tasks.render_record, "delay", lambda pk: rendered.append(pk))
+def test_publish_leaves_the_oai_payloads_to_the_sweep(depositor, valid_metadata,
+                                                      django_capture_on_commit_callbacks):  # fmt: skip
+    """Records never call up into OAI-PMH: publishing gives a datestamp, and OAI-PMH's sweep pulls."""
+    from oaipmh.models import RenderedPayload
+    from oaipmh.services import stale_record_ids
+    from oaipmh.tasks import render_stale
+
     record = services.create_draft(depositor, valid_metadata)
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+    with django_capture_on_commit_callbacks(execute=True):
         services.publish(record, depositor)
-    assert rendered == []  # nothing before the commit
-    for callback in callbacks:
-        callback()
-    assert rendered == [record.pk]
+    assert not RenderedPayload.objects.filter(record=record).exists()
+    assert render_stale() == 1
+    assert RenderedPayload.objects.filter(record=record).exists()
+    assert record.pk not in stale_record_ids()
 
 
 def test_revisions_are_numbered(published, depositor, valid_metadata):

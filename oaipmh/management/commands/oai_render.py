@@ -20,7 +20,7 @@ from django.db.models.functions import Coalesce
 from oaipmh.formats import FORMATS
 from oaipmh.models import RenderedPayload
 from oaipmh.services import rerender_records
-from records.models import Record, RecordState
+from records.models import CommunityRecord, Record, RecordState
 
 
 def render_batch(record_ids: list[int]) -> tuple[int, int]:
@@ -35,8 +35,6 @@ def _worker_init() -> None:
 def stale_or_missing():
     """Published records lacking an up-to-date payload in at least one format: missing, rendered
     for an older datestamp, or rendered before the record's communities last changed."""
-    from records.models import CommunityRecord
-
     links_changed = (
         CommunityRecord.objects.filter(record=OuterRef(OuterRef("pk")))
         .order_by()
