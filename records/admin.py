@@ -1,4 +1,8 @@
-"""Admin views of records: read-mostly; state changes go through records.services (actions below)."""
+"""Admin views of records: read-only but for the owner, whose change goes through ``change_owner``.
+
+Records are created by depositing and never deleted here (withdrawal keeps a tombstone); their
+lifecycle fields change only through the records verbs.
+"""
 
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
@@ -14,19 +18,32 @@ class RevisionInline(admin.TabularInline):
     fields = ("number", "created", "created_by", "summary")
     readonly_fields = fields
 
+    def has_add_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(Record)
 class RecordAdmin(admin.ModelAdmin):
     list_display = ("id", "title", "state", "owner", "doi", "published_at", "datestamp")
     list_filter = ("state", "doi_is_external")
     search_fields = ("=id", "doi", "owner__username", "search_text")
-    raw_id_fields = ("owner", "co_owners")
+    raw_id_fields = ("owner",)
     readonly_fields = ("state", "doi", "doi_is_external", "published_at", "withdrawn_at", "withdrawal_reason",
                        "datestamp", "created", "updated", "metadata", "draft_metadata", "edit_started_at",
-                       "requested_communities", "schema_version")  # fmt: skip
+                       "requested_communities", "schema_version", "co_owners")  # fmt: skip
     exclude = ("search_text", "search_vector")
     inlines = [RevisionInline]
     actions = ["lift_embargoes"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if change and "owner" in form.changed_data:
+            services.change_owner(Record.objects.get(pk=obj.pk), request.user, form.cleaned_data["owner"])
 
     @admin.action(description=_("Lift due embargoes now"))
     def lift_embargoes(self, request, queryset):
@@ -36,10 +53,21 @@ class RecordAdmin(admin.ModelAdmin):
 
 @admin.register(CoOwnerInvitation)
 class CoOwnerInvitationAdmin(admin.ModelAdmin):
+    """Read-only: invitations are sent, accepted and declined through the records verbs."""
+
     list_display = ("record", "user", "email", "state", "created")
     list_filter = ("state",)
-    raw_id_fields = ("record", "invited_by", "user")
-    readonly_fields = ("token",)
+    readonly_fields = ("record", "invited_by", "user", "email", "state", "created", "answered_at")
+    exclude = ("token",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(CommunityRecord)

@@ -487,6 +487,22 @@ def decline_invitation(invitation: CoOwnerInvitation, user) -> None:
         audit(user, "decline_co_owner", invitation.record, after={"declined": user.username})
 
 
+def change_owner(record: Record, actor, new_owner) -> Record:
+    """Staff hand a record to another account (the uploader left, say); the previous owner keeps nothing."""
+    if not getattr(actor, "is_staff", False):
+        raise RecordError(_("Only staff can change a record's owner."))
+    with transaction.atomic():
+        locked = _lock(record)
+        previous = locked.owner
+        if previous.pk == new_owner.pk:
+            return _sync(record, locked)
+        locked.owner = new_owner
+        locked.save(update_fields=["owner", "updated"])
+        locked.co_owners.remove(new_owner)
+        audit(actor, "change_owner", locked, before={"owner": previous.username}, after={"owner": new_owner.username})
+    return _sync(record, locked)
+
+
 def remove_co_owner(record: Record, actor, user) -> None:
     if not (record.is_owner(actor) or actor.is_staff):
         raise RecordError(_("Only the record's owners can remove co-owners."))
