@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from audit.services import audit
 from communities.models import Community
+from curation import tasks
 from curation.checks import overall_status, run_checks
 from curation.models import (
     Comment,
@@ -88,15 +89,6 @@ def record_community_status(record) -> tuple[list[Community], list[Community]]:
     return accepted_communities(record), list(waiting)
 
 
-def open_queue(community: Community):
-    return (
-        InclusionRequest.objects.open()
-        .filter(community=community)
-        .select_related("record", "record__owner", "created_by")
-        .order_by("created", "id")
-    )
-
-
 def queue_count(user) -> int:
     """Open requests (not invitations) waiting for ``user`` as a curator, over all their communities."""
     if not user.is_authenticated:
@@ -145,9 +137,7 @@ def _notify(
     created = Notification.objects.bulk_create(rows)
     ids = [n.pk for n in created]
     if ids:
-        from curation.tasks import send_notification_email
-
-        transaction.on_commit(lambda: [send_notification_email.delay(pk) for pk in ids])
+        transaction.on_commit(lambda: [tasks.send_notification_email.delay(pk) for pk in ids])
     return created
 
 

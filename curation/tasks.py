@@ -7,6 +7,9 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.utils import timezone, translation
 
+from curation import notifications, services
+from curation.models import InclusionRequest, Notification
+
 
 @shared_task(bind=True, max_retries=5, default_retry_delay=60, acks_late=True)
 def send_notification_email(self, notification_id: int) -> bool:
@@ -14,9 +17,6 @@ def send_notification_email(self, notification_id: int) -> bool:
 
     The row is claimed first (``emailed_at``), so a duplicate delivery of the task sends nothing.
     """
-    from curation import notifications
-    from curation.models import Notification
-
     claimed = Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(
         emailed_at=timezone.now()
     )
@@ -43,9 +43,7 @@ def send_notification_email(self, notification_id: int) -> bool:
 @shared_task
 def expire_requests() -> int:
     """Beat: fan out one task per open request past its expiry date."""
-    from curation.services import requests_due
-
-    ids = list(requests_due().values_list("pk", flat=True))
+    ids = list(services.requests_due().values_list("pk", flat=True))
     for pk in ids:
         expire_request.delay(pk)
     return len(ids)
@@ -53,8 +51,5 @@ def expire_requests() -> int:
 
 @shared_task(acks_late=True)
 def expire_request(request_id: int) -> bool:
-    from curation.models import InclusionRequest
-    from curation.services import expire
-
     req = InclusionRequest.objects.filter(pk=request_id).first()
-    return bool(req) and expire(req)
+    return bool(req) and services.expire(req)

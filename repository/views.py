@@ -1,6 +1,5 @@
 from pathlib import Path
 
-from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -90,6 +89,3 @@ def error_403(request, exception=None):
 def error_400(request, exception=None):
     return render(request, "400.html", status=400)
 
-
-def settings_summary() -> dict:
-    return {"site_url": settings.SITE_URL}
