@@ -3,7 +3,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, AnonymousUser
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -33,6 +33,10 @@ class User(AbstractUser):
 
     def wants_notification(self, kind: str) -> bool:
         return bool(self.notification_settings.get(kind, True))
+
+
+# Who does something in a service verb: a signed-in user, an anonymous visitor, or None (system jobs).
+Actor = User | AnonymousUser | None
 
 
 class TokenScope(models.TextChoices):

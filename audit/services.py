@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
 
 from audit.models import AuditEntry
@@ -34,7 +35,7 @@ def object_id(obj: models.Model | Subject) -> str:
 
 
 def audit(
-    actor: Any,
+    actor: AbstractBaseUser | AnonymousUser | None,
     verb: str,
     obj: models.Model | Subject,
     *,
@@ -43,10 +44,9 @@ def audit(
     reason: str = "",
 ) -> AuditEntry:
     """Write one audit row. ``actor`` may be None (system jobs) or an anonymous user."""
-    if actor is not None and not getattr(actor, "is_authenticated", False):
-        actor = None
+    actor_id = actor.pk if actor is not None and actor.is_authenticated else None
     return AuditEntry.objects.create(
-        actor=actor,
+        actor_id=actor_id,
         verb=verb,
         object_type=object_label(obj),
         object_id=object_id(obj),
@@ -57,5 +57,5 @@ def audit(
     )
 
 
-def history(obj: models.Model | Subject):
+def history(obj: models.Model | Subject) -> models.QuerySet[AuditEntry]:
     return AuditEntry.objects.filter(object_type=object_label(obj), object_id=object_id(obj)).select_related("actor")

@@ -9,13 +9,16 @@ gets ``AlreadyDecided``.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import Actor, User
 from audit.services import audit
 from communities.models import Community
 from curation import tasks
@@ -31,7 +34,7 @@ from curation.models import (
 )
 from curation.text import plain_excerpt, sanitize_comment
 from records import services as records_services
-from records.models import CommunityRecord
+from records.models import CommunityRecord, Record
 
 
 class CurationError(Exception):
@@ -39,7 +42,7 @@ class CurationError(Exception):
 
     status = 400
 
-    def __init__(self, message: str):
+    def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
 
@@ -59,7 +62,7 @@ class AlreadyDecided(CurationError):
 # --- Lookups --------------------------------------------------------------------------------------
 
 
-def accepted_communities(record) -> list[Community]:
+def accepted_communities(record: Record) -> list[Community]:
     """The communities ``record`` is currently in (live memberships), by title."""
     return list(
         Community.objects.filter(record_links__record=record, record_links__removed_at__isnull=True).order_by(
@@ -68,7 +71,7 @@ def accepted_communities(record) -> list[Community]:
     )
 
 
-def requestable_communities(user, record=None):
+def requestable_communities(user: Actor, record: Record | None = None) -> list[Community]:
     """Communities ``user`` may ask to include ``record`` in (the deposit and edit forms' choices).
 
     Those the user can see, minus those the record is already in or waiting for.
@@ -81,7 +84,7 @@ def requestable_communities(user, record=None):
     return qs
 
 
-def record_community_status(record) -> tuple[list[Community], list[Community]]:
+def record_community_status(record: Record) -> tuple[list[Community], list[Community]]:
     """(communities the record is in, communities it waits for), by title."""
     waiting = Community.objects.filter(
         inclusion_requests__record=record, inclusion_requests__state=RequestState.SUBMITTED
@@ -89,9 +92,9 @@ def record_community_status(record) -> tuple[list[Community], list[Community]]:
     return accepted_communities(record), list(waiting)
 
 
-def queue_count(user) -> int:
+def queue_count(user: Actor) -> int:
     """Open requests (not invitations) waiting for ``user`` as a curator, over all their communities."""
-    if not user.is_authenticated:
+    if not isinstance(user, User):
         return 0
     return InclusionRequest.objects.open().filter(kind=RequestKind.REQUEST).for_curator(user).count()
 
@@ -100,11 +103,11 @@ def _curators(community: Community) -> list:
     return [m.user for m in community.curators()]
 
 
-def _owners(record) -> list:
+def _owners(record: Record) -> list:
     return [record.owner, *record.co_owners.all()]
 
 
-def _is_member(record, community) -> bool:
+def _is_member(record: Record, community: Community) -> bool:
     return CommunityRecord.objects.current().filter(record=record, community=community).exists()
 
 
@@ -120,7 +123,7 @@ def _snapshot(req: InclusionRequest) -> dict:
 
 
 def _notify(
-    users, kind: str, event: str, req: InclusionRequest, actor, detail: str = ""
+    users: Iterable[User], kind: str, event: str, req: InclusionRequest, actor: Actor, detail: str = ""
 ) -> list[Notification]:
     """Inbox entries for ``users`` (never the actor), and their e-mails queued after the commit."""
     actor_id = getattr(actor, "pk", None) if getattr(actor, "is_authenticated", False) else None
@@ -151,7 +154,7 @@ def _apply_checks(req: InclusionRequest) -> None:
     req.checks_run_at = timezone.now()
 
 
-def refresh_checks(actor, req: InclusionRequest) -> InclusionRequest:
+def refresh_checks(actor: Actor, req: InclusionRequest) -> InclusionRequest:
     """Run the community's checks again on the record as it is now (after an edit, or a rule change)."""
     if not (req.is_curator(actor) or req.is_record_owner(actor)):
         raise NotAllowed(_("Only the community's curators and the record's owners can run the checks again."))
@@ -169,16 +172,16 @@ def refresh_checks(actor, req: InclusionRequest) -> InclusionRequest:
 # --- Opening requests ------------------------------------------------------------------------------
 
 
-def _require_published(record) -> None:
+def _require_published(record: Record) -> None:
     if not record.is_published():
         raise CurationError(_("Only a published record can be included in a community."))
 
 
-def _open_request(record, community) -> InclusionRequest | None:
+def _open_request(record: Record, community: Community) -> InclusionRequest | None:
     return InclusionRequest.objects.open().filter(record=record, community=community).first()
 
 
-def _create(actor, record, community, kind: str) -> InclusionRequest:
+def _create(actor: User, record: Record, community: Community, kind: str) -> InclusionRequest:
     req = InclusionRequest(
         record=record, community=community, kind=kind, created_by=actor, expires_at=_expiry()
     )
@@ -195,7 +198,7 @@ def _create(actor, record, community, kind: str) -> InclusionRequest:
     return req
 
 
-def request_inclusion(actor, record, community: Community, *, message: str = "") -> InclusionRequest:
+def request_inclusion(actor: User, record: Record, community: Community, *, message: str = "") -> InclusionRequest:
     """The record's owner asks ``community`` to include ``record``; its curators are told.
 
     Someone else's record (or a community the actor cannot see) raises NotFound: to them it does not exist.
@@ -231,7 +234,7 @@ def request_inclusion(actor, record, community: Community, *, message: str = "")
     return req
 
 
-def invite(actor, record, community: Community, *, message: str = "") -> InclusionRequest:
+def invite(actor: User, record: Record, community: Community, *, message: str = "") -> InclusionRequest:
     """A curator invites an existing published record; its owners accept or decline."""
     if not community.is_curator(actor):
         raise NotAllowed(_("Only the community's owners and curators can invite records."))
@@ -263,14 +266,14 @@ def invite(actor, record, community: Community, *, message: str = "") -> Inclusi
 # --- Conversation --------------------------------------------------------------------------------
 
 
-def _add_comment(actor, req: InclusionRequest, body: str) -> Comment:
+def _add_comment(actor: User, req: InclusionRequest, body: str) -> Comment:
     clean = sanitize_comment(body)
     if not plain_excerpt(clean):
         raise CurationError(_("Write a message first."))
     return Comment.objects.create(request=req, author=actor, body=clean)
 
 
-def comment(actor, req: InclusionRequest, body: str) -> Comment:
+def comment(actor: User, req: InclusionRequest, body: str) -> Comment:
     """Add to the conversation; the other side (and fellow curators or co-owners) are told."""
     curator, owner = req.is_curator(actor), req.is_record_owner(actor)
     if not (curator or owner):
@@ -296,7 +299,7 @@ def comment(actor, req: InclusionRequest, body: str) -> Comment:
 
 
 def _already_message(state: str) -> str:
-    messages = {
+    messages: dict[str, str] = {
         RequestState.ACCEPTED: _("This request has already been decided: it was accepted."),
         RequestState.DECLINED: _("This request has already been decided: it was declined."),
         RequestState.CANCELLED: _("This request has already been decided: it was cancelled."),
@@ -321,17 +324,17 @@ def _decision_recipients(req: InclusionRequest) -> list:
     return _owners(req.record) if req.deciders_are_curators() else _curators(req.community)
 
 
-def _close(locked: InclusionRequest, actor, state: str, reason: str = "") -> dict:
+def _close(locked: InclusionRequest, actor: Actor, state: str, reason: str = "") -> dict:
     before = _snapshot(locked)
     locked.state = state
     locked.decided_at = timezone.now()
-    locked.decided_by = actor if getattr(actor, "is_authenticated", False) else None
+    locked.decided_by = actor if isinstance(actor, User) else None
     locked.reason = reason
     locked.save(update_fields=["state", "decided_at", "decided_by", "reason"])
     return before
 
 
-def accept(actor, req: InclusionRequest) -> InclusionRequest:
+def accept(actor: Actor, req: InclusionRequest) -> InclusionRequest:
     """Accept: the record is in the community (page and OAI-PMH set) from this commit on."""
     if not req.can_decide(actor):
         raise NotAllowed(_("You cannot decide on this request."))
@@ -348,7 +351,7 @@ def accept(actor, req: InclusionRequest) -> InclusionRequest:
     return locked
 
 
-def decline(actor, req: InclusionRequest, reason: str = "") -> InclusionRequest:
+def decline(actor: Actor, req: InclusionRequest, reason: str = "") -> InclusionRequest:
     """Decline with a reason (required from curators; it is shown to the owner). The record stays public."""
     if not req.can_decide(actor):
         raise NotAllowed(_("You cannot decide on this request."))
@@ -370,7 +373,7 @@ def decline(actor, req: InclusionRequest, reason: str = "") -> InclusionRequest:
     return locked
 
 
-def cancel(actor, req: InclusionRequest, reason: str = "") -> InclusionRequest:
+def cancel(actor: Actor, req: InclusionRequest, reason: str = "") -> InclusionRequest:
     """The side that opened the request takes it back (the owner a request, a curator an invitation)."""
     if not req.can_cancel(actor):
         raise NotAllowed(_("Only the side that opened this request can cancel it."))
@@ -384,7 +387,7 @@ def cancel(actor, req: InclusionRequest, reason: str = "") -> InclusionRequest:
     return locked
 
 
-def remove(actor, req: InclusionRequest, reason: str) -> InclusionRequest:
+def remove(actor: Actor, req: InclusionRequest, reason: str) -> InclusionRequest:
     """Take an accepted record out of the community again (revocation); the reason is shown to its owner."""
     if not req.is_curator(actor):
         raise NotAllowed(_("Only the community's owners and curators can remove records."))
@@ -419,7 +422,7 @@ class BulkOutcome:
     skipped: list[tuple[int, str]] = field(default_factory=list)
 
 
-def bulk_decide(actor, community: Community, ids, action: str, reason: str = "") -> BulkOutcome:
+def bulk_decide(actor: Actor, community: Community, ids: Iterable[int], action: str, reason: str = "") -> BulkOutcome:
     """Accept or decline several requests of ``community``; each is its own transaction.
 
     Requests already decided (or not of this community) are reported in ``skipped``, with the reason.
@@ -460,7 +463,7 @@ def bulk_decide(actor, community: Community, ids, action: str, reason: str = "")
 # --- Expiry ----------------------------------------------------------------------------------------
 
 
-def requests_due(now: dt.datetime | None = None):
+def requests_due(now: dt.datetime | None = None) -> QuerySet[InclusionRequest]:
     return InclusionRequest.objects.open().filter(expires_at__lte=now or timezone.now())
 
 
@@ -493,7 +496,7 @@ def expire(req: InclusionRequest, now: dt.datetime | None = None) -> bool:
 # --- Publishing with requested communities ---------------------------------------------------------
 
 
-def publish_record(record, actor, *, declaration_accepted: bool = False):
+def publish_record(record: Record, actor: Actor, *, declaration_accepted: bool = False) -> Record:
     """Publish (the records verb) and open the inclusion requests the depositor asked for, atomically.
 
     The publish faces (deposit form, native API) call this: records knows nothing of curation.
@@ -504,7 +507,7 @@ def publish_record(record, actor, *, declaration_accepted: bool = False):
     return record
 
 
-def open_requested(record, actor) -> list[InclusionRequest]:
+def open_requested(record: Record, actor: Actor) -> list[InclusionRequest]:
     """After a publish, inside its transaction.
 
     Opens a request for each community the depositor chose (``record.requested_communities``),
@@ -515,7 +518,7 @@ def open_requested(record, actor) -> list[InclusionRequest]:
     created, kept = [], []
     slugs = list(record.requested_communities or [])
     # The wish is the owner's (made in the deposit form), also when staff press publish.
-    requester = actor if record.is_owner(actor) else record.owner
+    requester = actor if isinstance(actor, User) and record.is_owner(actor) else record.owner
     for community in Community.objects.filter(slug__in=slugs):
         if _is_member(record, community) or _open_request(record, community) is not None:
             continue

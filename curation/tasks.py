@@ -52,4 +52,4 @@ def expire_requests() -> int:
 @shared_task(acks_late=True)
 def expire_request(request_id: int) -> bool:
     req = InclusionRequest.objects.filter(pk=request_id).first()
-    return bool(req) and services.expire(req)
+    return req is not None and services.expire(req)

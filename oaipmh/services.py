@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from communities.models import Community
@@ -46,7 +46,7 @@ def record_id_from(identifier: str) -> int | None:
     return int(local)
 
 
-def visible_records():
+def visible_records() -> QuerySet[Record]:
     """Records OAI-PMH shows (drafts never): published ones, and withdrawn ones as deleted."""
     return Record.objects.filter(state__in=VISIBLE_STATES, datestamp__isnull=False)
 
@@ -67,7 +67,7 @@ def render_many(records: Iterable[Record], prefixes: Iterable[str] | None = None
     now = timezone.now()
     return [
         RenderedPayload(
-            record_id=record.pk, prefix=prefix, xml=FORMATS[prefix].render(export), datestamp=record.datestamp,
+            record_id=record.pk, prefix=prefix, xml=FORMATS[prefix].render(export), datestamp=record.datestamp or now,
             rendered_at=now,
         )
         for record, export in zip(records, ExportRecord.from_records(records), strict=True)
@@ -156,10 +156,8 @@ def _move_datestamps(records: list[Record]) -> dict[int, dt.datetime]:
         for record in records[start : start + 200]:
             unchanged |= Q(pk=record.pk, datestamp=record.datestamp)
         Record.objects.filter(unchanged).update(datestamp=now)
-    moved = Record.objects.filter(pk__in=[r.pk for r in records], datestamp=now).values_list(
-        "pk", "datestamp"
-    )
-    return dict(moved)
+    moved = Record.objects.filter(pk__in=[r.pk for r in records], datestamp=now).values_list("pk", flat=True)
+    return dict.fromkeys(moved, now)
 
 
 def render_missing(record_ids: Iterable[int], prefix: str) -> dict[int, str]:
@@ -178,7 +176,7 @@ def render_missing(record_ids: Iterable[int], prefix: str) -> dict[int, str]:
     return {p.record_id: p.xml for p in payloads if p.prefix == prefix}
 
 
-def public_communities():
+def public_communities() -> QuerySet[Community]:
     """The communities that are OAI-PMH sets: those anyone may see (restricted ones are never revealed)."""
     return Community.objects.visible_to(AnonymousUser())
 
@@ -214,7 +212,7 @@ SWEEP_OVERLAP = dt.timedelta(minutes=5)
 SWEEP = "payloads"
 
 
-def _stale(queryset):
+def _stale(queryset: QuerySet[Record]) -> QuerySet[Record]:
     """Published records without a payload rendered for their current datestamp, and records that are
     no longer published but still have payloads (withdrawn)."""
     first = next(iter(FORMATS))

@@ -8,7 +8,7 @@ Errors name the problem: ``{"message": …, "errors": [{"field": "$.creators[0].
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import Max
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -84,20 +84,20 @@ def _page_links(request, page) -> dict:
     }
 
 
-def _body(request) -> tuple[dict | None, Response | None]:
+def _body(request) -> tuple[dict, Response | None]:
     if not isinstance(request.data, dict):
-        return None, bad_request(_("The request body must be a JSON object."))
+        return {}, bad_request(_("The request body must be a JSON object."))
     metadata = request.data.get("metadata", {})
     if not isinstance(metadata, dict):
-        return None, bad_request(_("“metadata” must be a JSON object."), "$.metadata")
+        return {}, bad_request(_("“metadata” must be a JSON object."), "$.metadata")
     communities = request.data.get("communities")
     if communities is not None and not (
         isinstance(communities, list) and all(isinstance(c, str) for c in communities)
     ):
-        return None, bad_request(_("“communities” must be a list of community identifiers."), "$.communities")
+        return {}, bad_request(_("“communities” must be a list of community identifiers."), "$.communities")
     doi = request.data.get("doi")
     if doi is not None and not isinstance(doi, str):
-        return None, bad_request(_("“doi” must be a string."), "$.doi")
+        return {}, bad_request(_("“doi” must be a string."), "$.doi")
     return {"metadata": metadata, "communities": communities, "doi": doi}, None
 
 
@@ -128,7 +128,7 @@ class RecordListView(APIView):
             if not request.user.is_authenticated:
                 return Response({"message": _("Sign in or send a token to list your records.")}, status=401)
             records = Record.objects.owned_by(request.user).order_by("-updated")
-            page = Paginator(records, settings.REST_FRAMEWORK["PAGE_SIZE"]).get_page(
+            page: Page = Paginator(records, settings.API_PAGE_SIZE).get_page(
                 request.query_params.get("page")
             )
             results = [serialize(r, owner=True) for r in page.object_list]

@@ -120,8 +120,9 @@ def datacite_xml(record) -> bytes:
     return etree.tostring(datacite.to_datacite(record), xml_declaration=True, encoding="UTF-8")
 
 
-
 def get_provider() -> DOIProvider:
     if settings.DOI_PROVIDER == "datacite":
-        return DataCiteProvider(settings.DATACITE_URL, settings.DATACITE_USERNAME, settings.DATACITE_PASSWORD)
+        return DataCiteProvider(
+            settings.DATACITE_URL or "", settings.DATACITE_USERNAME or "", settings.DATACITE_PASSWORD or ""
+        )
     return LocalProvider()

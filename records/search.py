@@ -17,9 +17,10 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.cache import cache
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Case, Count, Exists, F, IntegerField, Max, OuterRef, Value, When
+from django.db.models.expressions import CombinedExpression
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -169,7 +170,7 @@ class FacetValue:
 
 @dataclass
 class SearchResult:
-    page: object
+    page: Page
     facets: dict[str, list[FacetValue]]
     params: SearchParams
     total: int
@@ -182,7 +183,7 @@ def _text_filter(qs, q: str):
         )
         return qs.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
     words = [w.lower() for w in q.split() if w.strip('"-')]
-    rank = Value(1, output_field=IntegerField())
+    rank: Value | CombinedExpression = Value(1, output_field=IntegerField())
     for word in words:
         word = word.strip('"')
         qs = qs.filter(search_text__contains=word)

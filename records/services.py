@@ -20,11 +20,12 @@ from celery import Task
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from accounts.models import Actor, User
 from audit.services import audit
 from communities.models import Community
 from identifiers import DOI_RE
@@ -49,7 +50,7 @@ class RecordError(Exception):
 
     status = 400
 
-    def __init__(self, message: str, errors: list[FieldError] | None = None):
+    def __init__(self, message: str, errors: list[FieldError] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.errors = errors or []
@@ -87,7 +88,7 @@ def _after_commit_doi(record: Record, task: Task) -> None:
     transaction.on_commit(lambda: task.delay(record_id))
 
 
-def _storage_hook(name: str, record: Record, actor) -> None:
+def _storage_hook(name: str, record: Record, actor: Actor) -> None:
     from storage import services as storage_services
 
     hook = getattr(storage_services, name, None)
@@ -134,7 +135,7 @@ def _clean_communities(slugs: Iterable[str] | None) -> list[str]:
 
 
 def create_draft(
-    actor,
+    actor: User,
     metadata: dict | None = None,
     *,
     communities: Iterable[str] | None = None,
@@ -160,7 +161,7 @@ def create_draft(
 
 def update_metadata(
     record: Record,
-    actor,
+    actor: Actor,
     metadata: dict,
     *,
     communities: Iterable[str] | None = None,
@@ -201,7 +202,7 @@ def update_metadata(
     return errors
 
 
-def delete_draft(record: Record, actor) -> None:
+def delete_draft(record: Record, actor: Actor) -> None:
     """Remove a never-published draft (published records are kept for good)."""
     with transaction.atomic():
         locked = _lock(record)
@@ -215,7 +216,7 @@ def delete_draft(record: Record, actor) -> None:
 # --- Publishing and edit drafts ----------------------------------------------------------------------
 
 
-def _add_revision(record: Record, actor, summary: str) -> MetadataRevision:
+def _add_revision(record: Record, actor: Actor, summary: str) -> MetadataRevision:
     last = record.revisions.aggregate(n=Max("number"))["n"] or 0
     return MetadataRevision.objects.create(
         record=record,
@@ -226,11 +227,11 @@ def _add_revision(record: Record, actor, summary: str) -> MetadataRevision:
     )
 
 
-def _user_or_none(actor):
-    return actor if getattr(actor, "is_authenticated", False) else None
+def _user_or_none(actor: Actor) -> User | None:
+    return actor if isinstance(actor, User) else None
 
 
-def publish(record: Record, actor, *, declaration_accepted: bool = False) -> Record:
+def publish(record: Record, actor: Actor, *, declaration_accepted: bool = False) -> Record:
     """Publish a draft (mints its DOI) or apply an open edit draft as a new metadata revision."""
     with transaction.atomic():
         locked = _lock(record)
@@ -251,7 +252,7 @@ def _require_complete(metadata: dict) -> None:
         raise InvalidMetadata(_("Fix the errors below before publishing."), errors)
 
 
-def _publish_draft(record: Record, actor, declaration_accepted: bool) -> None:
+def _publish_draft(record: Record, actor: Actor, declaration_accepted: bool) -> None:
     _require_complete(record.metadata)
     now = timezone.now()
     if not record.doi:
@@ -282,8 +283,8 @@ def _publish_draft(record: Record, actor, declaration_accepted: bool) -> None:
     _after_commit_doi(record, tasks.register_doi)
 
 
-def _publish_edit(record: Record, actor, declaration_accepted: bool) -> None:
-    _require_complete(record.draft_metadata)
+def _publish_edit(record: Record, actor: Actor, declaration_accepted: bool) -> None:
+    _require_complete(record.draft_metadata or {})
     before = record.metadata
     record.metadata = record.draft_metadata
     record.draft_metadata = None
@@ -307,7 +308,7 @@ def _publish_edit(record: Record, actor, declaration_accepted: bool) -> None:
     _after_commit_doi(record, tasks.update_doi)
 
 
-def open_edit(record: Record, actor) -> Record:
+def open_edit(record: Record, actor: Actor) -> Record:
     """Open (or return the already open) edit draft of a published record."""
     with transaction.atomic():
         locked = _lock(record)
@@ -321,7 +322,7 @@ def open_edit(record: Record, actor) -> Record:
     return _sync(record, locked)
 
 
-def discard_edit(record: Record, actor) -> Record:
+def discard_edit(record: Record, actor: Actor) -> Record:
     """Drop the edit draft: staged metadata and (via storage) staged file changes."""
     with transaction.atomic():
         locked = _lock(record)
@@ -339,7 +340,7 @@ def discard_edit(record: Record, actor) -> Record:
 # --- Withdrawal -------------------------------------------------------------------------------------
 
 
-def withdraw(record: Record, actor, reason: str) -> Record:
+def withdraw(record: Record, actor: Actor, reason: str) -> Record:
     """Replace the landing page by a tombstone showing ``reason``; record, files, id and DOI are kept."""
     reason = (reason or "").strip()
     if not reason:
@@ -360,7 +361,7 @@ def withdraw(record: Record, actor, reason: str) -> Record:
     return _sync(record, locked)
 
 
-def reinstate(record: Record, actor, reason: str = "") -> Record:
+def reinstate(record: Record, actor: Actor, reason: str = "") -> Record:
     with transaction.atomic():
         locked = _lock(record)
         if locked.state != RecordState.WITHDRAWN:
@@ -381,14 +382,14 @@ def reinstate(record: Record, actor, reason: str = "") -> Record:
 # --- Embargoes --------------------------------------------------------------------------------------
 
 
-def embargoes_due(today: dt.date | None = None):
+def embargoes_due(today: dt.date | None = None) -> QuerySet[Record]:
     today = today or timezone.localdate()
     return Record.objects.published().filter(
         metadata__access_right="embargoed", metadata__embargo_date__lte=today.isoformat()
     )
 
 
-def lift_embargo(record: Record, actor=None, today: dt.date | None = None) -> bool:
+def lift_embargo(record: Record, actor: Actor = None, today: dt.date | None = None) -> bool:
     """Open an embargoed record's files once its end date has come (a new revision). False if not due."""
     today = today or timezone.localdate()
     with transaction.atomic():
@@ -419,7 +420,7 @@ def lift_embargo(record: Record, actor=None, today: dt.date | None = None) -> bo
 # --- Co-owners ----------------------------------------------------------------------------------------
 
 
-def invite_co_owner(record: Record, actor, who: str) -> CoOwnerInvitation:
+def invite_co_owner(record: Record, actor: User, who: str) -> CoOwnerInvitation:
     """Invite a user (by username or e-mail address) to co-own ``record``; they accept by a link."""
     who = (who or "").strip()
     if not who:
@@ -456,7 +457,7 @@ def invite_co_owner(record: Record, actor, who: str) -> CoOwnerInvitation:
     return invitation
 
 
-def accept_invitation(invitation: CoOwnerInvitation, user) -> Record:
+def accept_invitation(invitation: CoOwnerInvitation, user: User) -> Record:
     with transaction.atomic():
         invitation = CoOwnerInvitation.objects.select_for_update().get(pk=invitation.pk)
         if invitation.state != InvitationState.PENDING:
@@ -474,7 +475,7 @@ def accept_invitation(invitation: CoOwnerInvitation, user) -> Record:
     return record
 
 
-def decline_invitation(invitation: CoOwnerInvitation, user) -> None:
+def decline_invitation(invitation: CoOwnerInvitation, user: User) -> None:
     with transaction.atomic():
         invitation = CoOwnerInvitation.objects.select_for_update().get(pk=invitation.pk)
         if invitation.state != InvitationState.PENDING:
@@ -487,9 +488,9 @@ def decline_invitation(invitation: CoOwnerInvitation, user) -> None:
         audit(user, "decline_co_owner", invitation.record, after={"declined": user.username})
 
 
-def change_owner(record: Record, actor, new_owner) -> Record:
+def change_owner(record: Record, actor: Actor, new_owner: User) -> Record:
     """Staff hand a record to another account (the uploader left, say); the previous owner keeps nothing."""
-    if not getattr(actor, "is_staff", False):
+    if actor is None or not actor.is_staff:
         raise RecordError(_("Only staff can change a record's owner."))
     with transaction.atomic():
         locked = _lock(record)
@@ -503,8 +504,8 @@ def change_owner(record: Record, actor, new_owner) -> Record:
     return _sync(record, locked)
 
 
-def remove_co_owner(record: Record, actor, user) -> None:
-    if not (record.is_owner(actor) or actor.is_staff):
+def remove_co_owner(record: Record, actor: Actor, user: User) -> None:
+    if not (record.is_owner(actor) or (actor is not None and actor.is_staff)):
         raise RecordError(_("Only the record's owners can remove co-owners."))
     if user.pk == record.owner_id:
         raise RecordError(_("The uploader cannot be removed."))

@@ -243,6 +243,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # --- REST API -----------------------------------------------------------------------------
+API_PAGE_SIZE = 25
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.PersonalTokenAuthentication",
@@ -251,7 +252,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
-    "PAGE_SIZE": 25,
+    "PAGE_SIZE": API_PAGE_SIZE,
     "EXCEPTION_HANDLER": "repository.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
