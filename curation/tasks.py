@@ -57,4 +57,4 @@ def expire_request(request_id: int) -> bool:
     from curation.services import expire
 
     req = InclusionRequest.objects.filter(pk=request_id).first()
-    return bool(req) and expire(req)
+    return req is not None and expire(req)

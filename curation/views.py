@@ -141,7 +141,7 @@ def _bulk(request, community: Community):
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect(back)
     try:
         outcome = services.bulk_decide(
@@ -171,7 +171,7 @@ def queue_invite(request, slug: str):
     form = InviteForm(request.POST)
     if not form.is_valid():
         for error in form.errors.get("record", []):
-            messages.error(request, error)
+            messages.error(request, str(error))
         return redirect("communities:curation", slug=community.slug)
     try:
         req = services.invite(
@@ -344,7 +344,7 @@ def record_request(request, pk: int):
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect(record)
     try:
         req = services.request_inclusion(

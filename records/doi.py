@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.text import slugify
 
 logger = logging.getLogger(__name__)
@@ -177,5 +178,8 @@ def datacite_attributes(record) -> dict:
 
 def get_provider() -> DOIProvider:
     if settings.DOI_PROVIDER == "datacite":
-        return DataCiteProvider(settings.DATACITE_URL, settings.DATACITE_USERNAME, settings.DATACITE_PASSWORD)
+        username, password = settings.DATACITE_USERNAME, settings.DATACITE_PASSWORD
+        if username is None or password is None:  # the settings refuse to start without them
+            raise ImproperlyConfigured("DOI_PROVIDER=datacite needs DATACITE_USERNAME and DATACITE_PASSWORD.")
+        return DataCiteProvider(settings.DATACITE_URL, username, password)
     return LocalProvider()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -44,7 +44,8 @@ class TextField(forms.CharField):
 
     def to_python(self, value):
         # NUL cannot be stored; drop it rather than refuse the value (the rest is kept as typed)
-        return super().to_python(value).replace("\x00", "")
+        text = super().to_python(value)
+        return text.replace("\x00", "") if text is not None else text
 
 
 class ListField(forms.Field):
@@ -134,7 +135,7 @@ class RecordForm(forms.Form):
         self.fields["languages"].widget.choices = vocab.common_languages()
         self.fields["access_right"].widget.choices = list(vocab.ACCESS_LABELS.items())
         self.fields["license"].widget.choices = vocab.license_choices()
-        self.fields["communities"].choices = list(community_choices)
+        cast(forms.MultipleChoiceField, self.fields["communities"]).choices = list(community_choices)
         if not community_choices:
             del self.fields["communities"]
         if locked_doi:

@@ -79,7 +79,7 @@ class Record(models.Model):
 
     @property
     def title(self) -> str:
-        return self.metadata.get("title") or _("(untitled)")
+        return self.metadata.get("title") or gettext("(untitled)")
 
     @property
     def creators_display(self) -> str:
@@ -214,7 +214,7 @@ class MetadataRevision(models.Model):
 
     @property
     def title(self) -> str:
-        return self.metadata.get("title") or _("(untitled)")
+        return self.metadata.get("title") or gettext("(untitled)")
 
     @property
     def summary_display(self) -> str:

@@ -1,4 +1,5 @@
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -13,7 +14,7 @@ CONTENT_DIR = Path(__file__).resolve().parent / "content"
 
 def home(request):
     communities = Community.objects.order_by("title")[:12]
-    context = {"communities": communities}
+    context: dict[str, Any] = {"communities": communities}
     try:
         from records.models import Record
 
@@ -29,10 +30,10 @@ def policies(request):
     return render(request, "repository/policies.html", {"sections": sections})
 
 
-def parse_policy(text: str) -> list[dict]:
+def parse_policy(text: str) -> list[dict[str, Any]]:
     """Split the plain-text policy into titled sections of (term, text) items for display."""
-    sections: list[dict] = []
-    current = None
+    sections: list[dict[str, Any]] = []
+    current: dict[str, Any] | None = None
     for raw in text.splitlines():
         line = raw.strip()
         if not line:
