@@ -21,6 +21,7 @@ from django.utils.text import slugify
 
 logger = logging.getLogger(__name__)
 
+
 class DOIError(Exception):
     """The provider refused or could not be reached; the message says which and why."""
 

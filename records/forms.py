@@ -228,7 +228,7 @@ def _person(row: dict[str, str], with_role: bool) -> dict:
 
 
 def rows_to_metadata(data) -> dict:
-    items = [(key, value) for key in data.keys() for value in data.getlist(key)[:1]]
+    items = [(key, value) for key in data for value in data.getlist(key)[:1]]
     meta: dict[str, Any] = {}
     for group in GROUPS:
         rows = [r for r in _group_rows(items, group) if any(v for k, v in r.items() if k != "type")]
@@ -431,7 +431,7 @@ def initial_from_metadata(metadata: dict, communities: list[str], doi: str = "")
             "publisher",
             "notes",
             "contact_email",
-        )  # fmt: skip
+        )
     }
     initial["resource_type"] = rtype.get("type", "")
     initial["publication_type"] = rtype.get("subtype", "") if rtype.get("type") == "publication" else ""

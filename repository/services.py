@@ -36,4 +36,7 @@ def database_reachable() -> tuple[bool, str]:
         connection.ensure_connection()
         return True, ""
     except Exception as exc:
-        return False, f"{exc.__class__.__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
+        return (
+            False,
+            f"{exc.__class__.__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}",
+        )

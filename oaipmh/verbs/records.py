@@ -159,7 +159,7 @@ def _list(request):
                 total,
                 expires,
                 lead,
-            )  # fmt: skip
+            )
         )
         resumption = envelope.resumption_token(next_token, cursor, total, expires)
     elif state:

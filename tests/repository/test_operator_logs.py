@@ -28,9 +28,11 @@ def test_a_failed_task_is_logged_with_name_id_and_exception(caplog):
 
 def test_a_mail_send_to_retry_is_logged_at_warning(caplog):
     caplog.set_level(logging.WARNING)
-    with mock.patch("django.core.mail.EmailMultiAlternatives.send", side_effect=OSError("SMTP down")):
-        with pytest.raises(Retry):
-            send_email.apply(args=[["someone@example.org"], "Subject", "Body"])
+    with (
+        mock.patch("django.core.mail.EmailMultiAlternatives.send", side_effect=OSError("SMTP down")),
+        pytest.raises(Retry),
+    ):
+        send_email.apply(args=[["someone@example.org"], "Subject", "Body"])
     [record] = [r for r in caplog.records if r.name == "mail.tasks"]
     assert record.levelno == logging.WARNING
     assert "SMTP down" in record.getMessage()
