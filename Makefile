@@ -37,8 +37,13 @@ test: install-test
 bench: install-test
 	@bash bench/run.sh
 
+## make lint: the house style, as CI (.ci/run) and pre-commit run it.
 lint: install-test
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+	$(VENV)/bin/lint-imports
+	$(PY) manage.py makemigrations --check --dry-run
 
 format: install-test
 	$(VENV)/bin/ruff format .

@@ -6,7 +6,10 @@ from accounts.models import PersonalAccessToken, User
 
 @admin.register(User)
 class RepositoryUserAdmin(UserAdmin):
-    fieldsets = UserAdmin.fieldsets + (("Profile", {"fields": ("full_name", "orcid", "affiliations", "language")}),)
+    fieldsets = (
+        *(UserAdmin.fieldsets or ()),
+        ("Profile", {"fields": ("full_name", "orcid", "affiliations", "language")}),
+    )
     list_display = ("username", "email", "full_name", "is_staff", "is_active")
 
 

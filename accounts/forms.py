@@ -10,7 +10,9 @@ from mail.services import queue_email
 
 
 class SignupForm(UserCreationForm):
-    email = forms.EmailField(label=_("E-mail address"), help_text=_("Used for notifications; never shown publicly."))
+    email = forms.EmailField(
+        label=_("E-mail address"), help_text=_("Used for notifications; never shown publicly.")
+    )
     full_name = forms.CharField(label=_("Full name"), max_length=200, required=False)
 
     class Meta(UserCreationForm.Meta):
@@ -28,7 +30,13 @@ class QueuedPasswordResetForm(PasswordResetForm):
     """Django's reset form, but the message is delivered by the Celery worker."""
 
     def send_mail(
-        self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
     ):
         subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
         body = loader.render_to_string(email_template_name, context)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -53,7 +55,7 @@ def revoke_token(user: User, token: PersonalAccessToken) -> None:
             audit(user, "revoke_token", token, before={"active": True}, after={"active": False})
 
 
-def update_profile(user: User, **fields) -> User:
+def update_profile(user: User, **fields: Any) -> User:
     allowed = {"full_name", "orcid", "affiliations", "language", "email", "notification_settings"}
     before = {key: getattr(user, key) for key in fields if key in allowed}
     for key, value in fields.items():

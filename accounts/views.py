@@ -60,7 +60,9 @@ def tokens(request):
     form = TokenForm(request.POST or None)
     new_key = None
     if request.method == "POST" and form.is_valid():
-        _token, new_key = services.create_token(request.user, form.cleaned_data["name"], form.cleaned_data["scopes"])
+        _token, new_key = services.create_token(
+            request.user, form.cleaned_data["name"], form.cleaned_data["scopes"]
+        )
         form = TokenForm()
     user_tokens = PersonalAccessToken.objects.filter(user=request.user)
     return render(

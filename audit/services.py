@@ -58,4 +58,6 @@ def audit(
 
 
 def history(obj: models.Model | Subject) -> models.QuerySet[AuditEntry]:
-    return AuditEntry.objects.filter(object_type=object_label(obj), object_id=object_id(obj)).select_related("actor")
+    return AuditEntry.objects.filter(object_type=object_label(obj), object_id=object_id(obj)).select_related(
+        "actor"
+    )

@@ -174,7 +174,7 @@ def main() -> int:
             "120",
             "--log-level",
             "warning",
-        ],  # fmt: skip
+        ],
         cwd=ROOT,
         env=env,
     )

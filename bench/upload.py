@@ -12,6 +12,7 @@ Targets: streaming ratio <= 1.0 and RSS growth < 100 MiB.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import http.client
 import json
@@ -169,10 +170,8 @@ class RssWatch:
     def _poll(self):
         while not self._stop.wait(0.05):
             for pid in self.pids:
-                try:
+                with contextlib.suppress(FileNotFoundError):
                     self.peak[pid] = max(self.peak[pid], proc_kib(pid, "VmRSS"))
-                except FileNotFoundError:
-                    pass
 
     def __exit__(self, *exc):
         self._stop.set()

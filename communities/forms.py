@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import cast
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -162,4 +163,4 @@ class RecordFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["type"].choices = [("", _("Any type")), *self.TYPES]
+        cast(forms.ChoiceField, self.fields["type"]).choices = [("", _("Any type")), *self.TYPES]

@@ -28,10 +28,6 @@ class Visibility(models.TextChoices):
     RESTRICTED = "restricted", _("Restricted: only members and staff see the page")
 
 
-def logo_path(instance, filename: str) -> str:
-    return f"communities/logos/{filename}"
-
-
 DEFAULT_SIZE_LIMIT = 50 * 10**9  # the seed policy's "Total files size limit per record is 50GB"
 
 
@@ -41,7 +37,7 @@ class Community(models.Model):
     description = models.TextField(_("description"), blank=True)
     curation_policy = models.TextField(_("curation policy"), blank=True)
     created = models.DateTimeField(_("created"), auto_now_add=True)
-    logo = models.ImageField(_("logo"), upload_to=logo_path, blank=True)
+    logo = models.ImageField(_("logo"), upload_to="communities/logos/", blank=True)
     website = models.URLField(_("website"), blank=True)
     # Rich text (HTML), always stored sanitised (communities.services.sanitize_page_content).
     page_content = models.TextField(_("page content"), blank=True)

@@ -1,26 +1,31 @@
+from __future__ import annotations
+
 import io
 import uuid
+from typing import IO, Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext as _
 from PIL import ImageOps
 
+from accounts.models import User
 from audit.services import audit
 from communities.models import Community, MemberRole, Membership
 
 
 def create_community(
-    actor,
+    actor: User | AnonymousUser | None,
     *,
     slug: str,
     title: str,
     description: str = "",
     curation_policy: str = "",
-    owner=None,
-    logo=None,
-    **settings,
+    owner: User | None = None,
+    logo: IO[bytes] | None = None,
+    **settings: Any,
 ) -> Community:
     """A new community (staff create them). ``settings``: any of EDITABLE; ``owner`` gets the owner role."""
     unknown = set(settings) - set(EDITABLE) - {"check_rules"}
@@ -40,7 +45,9 @@ def create_community(
     return community
 
 
-def set_member(actor, community: Community, user, role: str = MemberRole.CURATOR) -> Membership:
+def set_member(
+    actor: User | AnonymousUser | None, community: Community, user: User, role: str = MemberRole.CURATOR
+) -> Membership:
     with transaction.atomic():
         membership, created = Membership.objects.get_or_create(
             community=community, user=user, defaults={"role": role}
@@ -64,7 +71,7 @@ LOGO_SIZE = (300, 300)
 
 
 class CommunityError(Exception):
-    def __init__(self, message: str):
+    def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
 
@@ -82,7 +89,7 @@ def sanitize_page_content(value: str) -> str:
     ).strip()
 
 
-def resize_logo(uploaded) -> ContentFile:
+def resize_logo(uploaded: IO[bytes]) -> ContentFile:
     """The uploaded image as a PNG of at most 300×300 pixels; raises CommunityError for anything else."""
     from PIL import Image, UnidentifiedImageError
 
@@ -94,11 +101,10 @@ def resize_logo(uploaded) -> ContentFile:
         with Image.open(uploaded) as image:
             if image.width * image.height > 40_000_000:
                 raise CommunityError(_("The image is too large (more than 40 megapixels)."))
-            image = ImageOps.exif_transpose(image)
-            image = image.convert("RGBA")
-            image.thumbnail(LOGO_SIZE, Image.Resampling.LANCZOS)
+            logo = ImageOps.exif_transpose(image).convert("RGBA")
+            logo.thumbnail(LOGO_SIZE, Image.Resampling.LANCZOS)
             out = io.BytesIO()
-            image.save(out, format="PNG", optimize=True)
+            logo.save(out, format="PNG", optimize=True)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         raise CommunityError(_("The logo must be an image (PNG, JPEG, GIF or WebP)."))
     return ContentFile(out.getvalue())
@@ -116,7 +122,12 @@ EDITABLE = (
 
 
 def update_community(
-    actor, community: Community, *, logo=None, remove_logo: bool = False, **fields
+    actor: User | AnonymousUser | None,
+    community: Community,
+    *,
+    logo: IO[bytes] | None = None,
+    remove_logo: bool = False,
+    **fields: Any,
 ) -> Community:
     """Change the community's page and settings; ``page_content`` is sanitised, ``logo`` resized."""
     unknown = set(fields) - set(EDITABLE) - {"check_rules"}
@@ -151,7 +162,7 @@ def update_community(
     return community
 
 
-def remove_member(actor, community: Community, user) -> None:
+def remove_member(actor: User | AnonymousUser | None, community: Community, user: User) -> None:
     """Take a user's role away; the last owner cannot be removed (someone must manage the community)."""
     with transaction.atomic():
         membership = Membership.objects.select_for_update().filter(community=community, user=user).first()
@@ -163,7 +174,9 @@ def remove_member(actor, community: Community, user) -> None:
         audit(actor, "remove_member", community, before={"user": user.username, "role": membership.role})
 
 
-def change_role(actor, community: Community, user, role: str) -> Membership:
+def change_role(
+    actor: User | AnonymousUser | None, community: Community, user: User, role: str
+) -> Membership:
     if role not in MemberRole.values:
         raise CommunityError(_("Unknown role."))
     membership = Membership.objects.filter(community=community, user=user).first()

@@ -113,9 +113,10 @@ def community_detail(request, slug: str):
 
 def community_logo(request, slug: str):
     community = _visible_community(request.user, slug)
-    if not community.logo or not default_storage.exists(community.logo.name):
+    name = community.logo.name  # empty when there is no logo
+    if not name or not default_storage.exists(name):
         raise Http404
-    response = FileResponse(default_storage.open(community.logo.name, "rb"), content_type="image/png")
+    response = FileResponse(default_storage.open(name, "rb"), content_type="image/png")
     response["Cache-Control"] = "public, max-age=3600"
     return response
 

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import require_scope
+from accounts.models import User
 from communities.models import Community
 from curation import services
 from curation.access import get_community_for_curator, get_request_for_user
@@ -42,7 +43,8 @@ def _raise(exc: services.CurationError):
 
 class CheckSerializer(serializers.Serializer):
     key = serializers.CharField()
-    label = serializers.CharField()
+    # a declared field, not Field.label: DRF's serializer metaclass moves it into _declared_fields
+    label = serializers.CharField()  # type: ignore[assignment]
     status = serializers.ChoiceField(choices=CheckStatus.choices)
     reason = serializers.CharField()
 
@@ -73,9 +75,15 @@ class CommentSerializer(serializers.ModelSerializer):
 
 class RequestSerializer(serializers.ModelSerializer):
     record = RecordSummarySerializer()
-    community = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    community: serializers.SlugRelatedField[Community] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
+    created_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    decided_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
     checks = serializers.SerializerMethodField()
     links = serializers.SerializerMethodField()
 
@@ -135,7 +143,7 @@ class InvitationSerializer(serializers.Serializer):
 # --- Views ------------------------------------------------------------------------------------------
 
 
-class _Base:
+class _Base(APIView):
     def get_permissions(self):
         if self.request.method in permissions.SAFE_METHODS:
             return [permissions.IsAuthenticated()]

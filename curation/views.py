@@ -120,7 +120,7 @@ def _bulk(request, community: Community):
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect(back)
     try:
         outcome = services.bulk_decide(
@@ -150,7 +150,7 @@ def queue_invite(request, slug: str):
     form = InviteForm(request.POST)
     if not form.is_valid():
         for error in form.errors.get("record", []):
-            messages.error(request, error)
+            messages.error(request, str(error))
         return redirect("curation:queue", slug=community.slug)
     try:
         req = services.invite(
@@ -321,7 +321,7 @@ def record_request(request, pk: int):
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect(record)
     try:
         req = services.request_inclusion(

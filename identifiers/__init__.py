@@ -56,11 +56,14 @@ def normalize_orcid(value: str) -> str:
     match = ORCID_RE.match((value or "").strip())
     if not match:
         raise ValidationError(
-            _("Enter an ORCID iD as 0000-0000-0000-0000 (16 characters, the last may be X)."), code="orcid_format"
+            _("Enter an ORCID iD as 0000-0000-0000-0000 (16 characters, the last may be X)."),
+            code="orcid_format",
         )
     digits = "".join(match.groups()).upper()
     if orcid_check_digit(digits[:15]) != digits[15]:
-        raise ValidationError(_("This ORCID iD's check digit is wrong: please check for a typo."), code="orcid_check")
+        raise ValidationError(
+            _("This ORCID iD's check digit is wrong: please check for a typo."), code="orcid_check"
+        )
     return "-".join(digits[i : i + 4] for i in range(0, 16, 4))
 
 
@@ -83,7 +86,9 @@ def orcid_url(value: str) -> str:
 
 ROR_RE = re.compile(r"^(?:https?://ror\.org/)?(0[0-9a-hjkmnp-tv-z]{6}\d{2})$", re.IGNORECASE)
 ROR_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
-_ROR_LENIENT_RE = re.compile(r"(?:https?://)?(?:www\.)?(?:ror\.org/)?(0[a-z0-9]{6}[0-9]{2})\s*$", re.IGNORECASE)
+_ROR_LENIENT_RE = re.compile(
+    r"(?:https?://)?(?:www\.)?(?:ror\.org/)?(0[a-z0-9]{6}[0-9]{2})\s*$", re.IGNORECASE
+)
 
 
 def ror_checksum(base: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core import signing
@@ -42,12 +43,19 @@ def _micros(value: dt.datetime | None) -> int | None:
     return None if value is None else (value - EPOCH) // dt.timedelta(microseconds=1)
 
 
-def _from_micros(value) -> dt.datetime | None:
+def _from_micros(value: object) -> dt.datetime | None:
     if value is None:
         return None
     if type(value) is not int:
         raise BadToken("not a timestamp")
     return EPOCH + dt.timedelta(microseconds=value)
+
+
+def _required_from_micros(value: object) -> dt.datetime:
+    moment = _from_micros(value)
+    if moment is None:  # every token is issued with its start and expiry
+        raise BadToken("missing timestamp")
+    return moment
 
 
 def expiry(now: dt.datetime | None = None) -> dt.datetime:
@@ -84,6 +92,7 @@ def read(token: str, now: dt.datetime | None = None) -> Resumption:
     try:
         verb = payload["v"]
         after = payload["a"]
+        position: tuple[Any, ...]
         if verb == "ListSets":
             if not (isinstance(after, list) and len(after) == 1 and isinstance(after[0], str)):
                 raise BadToken("bad position")
@@ -98,11 +107,11 @@ def read(token: str, now: dt.datetime | None = None) -> Resumption:
             from_=_from_micros(payload["f"]),
             until=_from_micros(payload["u"]),
             set_spec=payload["s"],
-            started=_from_micros(payload["t"]),
+            started=_required_from_micros(payload["t"]),
             after=position,
             cursor=int(payload["c"]),
             total=int(payload["n"]),
-            expires=_from_micros(payload["x"]),
+            expires=_required_from_micros(payload["x"]),
             lead=int(payload.get("l", 0)),
         )
     except (KeyError, TypeError, ValueError, OverflowError, AttributeError) as exc:

@@ -16,12 +16,14 @@ from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.text import slugify
 from lxml import etree
 
 from records.exports import datacite
 
 logger = logging.getLogger(__name__)
+
 
 class DOIError(Exception):
     """The provider refused or could not be reached; the message says which and why."""
@@ -122,7 +124,8 @@ def datacite_xml(record) -> bytes:
 
 def get_provider() -> DOIProvider:
     if settings.DOI_PROVIDER == "datacite":
-        return DataCiteProvider(
-            settings.DATACITE_URL or "", settings.DATACITE_USERNAME or "", settings.DATACITE_PASSWORD or ""
-        )
+        username, password = settings.DATACITE_USERNAME, settings.DATACITE_PASSWORD
+        if username is None or password is None:  # the settings refuse to start without them
+            raise ImproperlyConfigured("DOI_PROVIDER=datacite needs DATACITE_USERNAME and DATACITE_PASSWORD.")
+        return DataCiteProvider(settings.DATACITE_URL, username, password)
     return LocalProvider()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -44,7 +44,8 @@ class TextField(forms.CharField):
 
     def to_python(self, value):
         # NUL cannot be stored; drop it rather than refuse the value (the rest is kept as typed)
-        return super().to_python(value).replace("\x00", "")
+        text = super().to_python(value)
+        return text.replace("\x00", "") if text is not None else text
 
 
 class ListField(forms.Field):
@@ -134,7 +135,7 @@ class RecordForm(forms.Form):
         self.fields["languages"].widget.choices = vocab.common_languages()
         self.fields["access_right"].widget.choices = list(vocab.ACCESS_LABELS.items())
         self.fields["license"].widget.choices = vocab.license_choices()
-        self.fields["communities"].choices = list(community_choices)
+        cast(forms.MultipleChoiceField, self.fields["communities"]).choices = list(community_choices)
         if not community_choices:
             del self.fields["communities"]
         if locked_doi:
@@ -227,7 +228,7 @@ def _person(row: dict[str, str], with_role: bool) -> dict:
 
 
 def rows_to_metadata(data) -> dict:
-    items = [(key, value) for key in data.keys() for value in data.getlist(key)[:1]]
+    items = [(key, value) for key in data for value in data.getlist(key)[:1]]
     meta: dict[str, Any] = {}
     for group in GROUPS:
         rows = [r for r in _group_rows(items, group) if any(v for k, v in r.items() if k != "type")]
@@ -430,7 +431,7 @@ def initial_from_metadata(metadata: dict, communities: list[str], doi: str = "")
             "publisher",
             "notes",
             "contact_email",
-        )  # fmt: skip
+        )
     }
     initial["resource_type"] = rtype.get("type", "")
     initial["publication_type"] = rtype.get("subtype", "") if rtype.get("type") == "publication" else ""

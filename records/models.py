@@ -79,7 +79,7 @@ class Record(models.Model):
 
     @property
     def title(self) -> str:
-        return self.metadata.get("title") or _("(untitled)")
+        return self.metadata.get("title") or gettext("(untitled)")
 
     @property
     def creators_display(self) -> str:
@@ -214,7 +214,7 @@ class MetadataRevision(models.Model):
 
     @property
     def title(self) -> str:
-        return self.metadata.get("title") or _("(untitled)")
+        return self.metadata.get("title") or gettext("(untitled)")
 
     @property
     def summary_display(self) -> str:
@@ -291,7 +291,9 @@ class CommunityRecord(models.Model):
     kept so OAI-PMH can report the record as deleted within that community's set).
     """
 
-    community = models.ForeignKey("communities.Community", on_delete=models.CASCADE, related_name="record_links")
+    community = models.ForeignKey(
+        "communities.Community", on_delete=models.CASCADE, related_name="record_links"
+    )
     record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="community_links")
     added_at = models.DateTimeField(default=timezone.now, db_index=True)
     removed_at = models.DateTimeField(null=True, blank=True, db_index=True)

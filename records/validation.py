@@ -7,6 +7,7 @@ paths (``$.creators[1].orcid``) and the web form puts each message beside its fi
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import html
@@ -262,7 +263,7 @@ def _required_errors(error) -> list[FieldError]:
     for name in error.validator_value:
         if name not in instance:
             message = REQUIRED_MESSAGES.get(name, lambda: _("This field is required."))()
-            found.append(FieldError(tuple(error.absolute_path) + (name,), message, "required"))
+            found.append(FieldError((*error.absolute_path, name), message, "required"))
     return found
 
 
@@ -415,16 +416,12 @@ def _clean_person(person: Any) -> Any:
     if not person.get("name") and isinstance(family, str) and family:
         person["name"] = f"{family}, {given}" if isinstance(given, str) and given else family
     if isinstance(person.get("orcid"), str):
-        try:
+        with contextlib.suppress(ValidationError):  # else kept as typed; the format check reports it
             person["orcid"] = normalize_orcid(person["orcid"])
-        except ValidationError:
-            pass  # kept as typed; the format check reports it
     for affiliation in person.get("affiliations") or []:
         if isinstance(affiliation, dict) and isinstance(affiliation.get("ror"), str):
-            try:
+            with contextlib.suppress(ValueError):
                 affiliation["ror"] = normalize_ror(affiliation["ror"])
-            except ValueError:
-                pass
     return person
 
 
@@ -456,10 +453,8 @@ def clean_metadata(metadata: Any) -> Any:
     for item in data.get("funding") or []:
         funder = item.get("funder") if isinstance(item, dict) else None
         if isinstance(funder, dict) and isinstance(funder.get("ror"), str):
-            try:
+            with contextlib.suppress(ValueError):
                 funder["ror"] = normalize_ror(funder["ror"])
-            except ValueError:
-                pass
     if data.get("access_right") not in ("embargoed", None):
         data.pop("embargo_date", None)
     return data

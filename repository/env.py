@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import overload
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
 
+@overload
+def env_str(name: str, default: str, *, required: bool = False) -> str: ...
+@overload
+def env_str(name: str, default: str | None = None, *, required: bool = False) -> str | None: ...
 def env_str(name: str, default: str | None = None, *, required: bool = False) -> str | None:
     value = os.environ.get(name)
     if value is None or value == "":
@@ -94,7 +99,9 @@ def parse_database_url(url: str, base_dir: Path, *, name: str = "DATABASE_URL") 
     if scheme == "sqlite":
         raw = url[len("sqlite://") :]
         if raw in {"", "/"}:
-            raise ImproperlyConfigured(f"{name} is malformed: expected sqlite:///relative/or/absolute/path.db.")
+            raise ImproperlyConfigured(
+                f"{name} is malformed: expected sqlite:///relative/or/absolute/path.db."
+            )
         path = raw[1:] if raw.startswith("/") and not raw.startswith("//") else raw
         # sqlite:////abs/path → "//abs/path" → "/abs/path"; sqlite:///rel → "rel"
         if raw.startswith("//"):
@@ -156,7 +163,9 @@ def parse_email_url(url: str) -> dict:
         }
     if scheme in {"smtp", "smtps", "submission"}:
         if not parts.hostname:
-            raise ImproperlyConfigured(f"EMAIL_URL is malformed: expected smtp://user:pass@host:port, got {url!r}.")
+            raise ImproperlyConfigured(
+                f"EMAIL_URL is malformed: expected smtp://user:pass@host:port, got {url!r}."
+            )
         query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
         return {
             "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
@@ -167,4 +176,6 @@ def parse_email_url(url: str) -> dict:
             "EMAIL_USE_SSL": scheme == "smtps",
             "EMAIL_USE_TLS": scheme != "smtps" and query.get("tls", "1") not in {"0", "false"},
         }
-    raise ImproperlyConfigured(f"EMAIL_URL has an unsupported scheme {scheme!r}: use smtp, smtps, console, file.")
+    raise ImproperlyConfigured(
+        f"EMAIL_URL has an unsupported scheme {scheme!r}: use smtp, smtps, console, file."
+    )

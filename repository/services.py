@@ -22,7 +22,8 @@ def broker_reachable(timeout: float = 3) -> tuple[bool, str]:
 
     try:
         with Connection(url, connect_timeout=timeout) as conn:
-            conn.ensure_connection(max_retries=1, timeout=timeout)
+            # kombu's stubs say int, kombu itself takes any number of seconds
+            conn.ensure_connection(max_retries=1, timeout=timeout)  # type: ignore[arg-type]
         return True, ""
     except Exception as exc:  # kombu wraps many transport errors
         return False, f"{exc.__class__.__name__}: {exc}"
@@ -35,4 +36,7 @@ def database_reachable() -> tuple[bool, str]:
         connection.ensure_connection()
         return True, ""
     except Exception as exc:
-        return False, f"{exc.__class__.__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
+        return (
+            False,
+            f"{exc.__class__.__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}",
+        )

@@ -1,4 +1,5 @@
 from pathlib import Path
+from typing import Any
 
 from django.db import connection
 from django.http import JsonResponse
@@ -25,10 +26,10 @@ def policies(request):
     return render(request, "repository/policies.html", {"sections": sections})
 
 
-def parse_policy(text: str) -> list[dict]:
+def parse_policy(text: str) -> list[dict[str, Any]]:
     """Split the plain-text policy into titled sections of (term, text) items for display."""
-    sections: list[dict] = []
-    current = None
+    sections: list[dict[str, Any]] = []
+    current: dict[str, Any] | None = None
     for raw in text.splitlines():
         line = raw.strip()
         if not line:

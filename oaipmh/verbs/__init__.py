@@ -108,6 +108,25 @@ def handle(params: dict[str, list[str]], base_url: str) -> Iterable[str]:
 
 
 def parse(name: str, verb: Verb, params: dict[str, list[str]], base_url: str) -> Request:
+    args = _arguments(name, verb, params)
+    if verb.exclusive and verb.exclusive in args:
+        if len(args) > 1:
+            raise OAIError("badArgument", _("The resumptionToken argument is exclusive: send it alone."))
+        if not args[verb.exclusive]:
+            raise OAIError("badArgument", _("The resumptionToken argument is empty."))
+        return Request(name, args, base_url)
+    missing = sorted(verb.required - args.keys())
+    if missing:
+        raise OAIError("badArgument", _("%(verb)s requires the argument(s) %(arguments)s.")
+                       % {"verb": name, "arguments": ", ".join(missing)})  # fmt: skip
+    _check_values(args)
+    request = Request(name, args, base_url)
+    request.from_, request.until = parse_range(args.get("from"), args.get("until"))
+    return request
+
+
+def _arguments(name: str, verb: Verb, params: dict[str, list[str]]) -> dict[str, str]:
+    """The verb's arguments, each given once and free of XML-illegal characters."""
     args: dict[str, str] = {}
     for key, values in params.items():
         if key == "verb":
@@ -122,16 +141,11 @@ def parse(name: str, verb: Verb, params: dict[str, list[str]], base_url: str) ->
             raise OAIError("badArgument", _("The argument %(argument)s contains control characters.")
                            % {"argument": key})  # fmt: skip
         args[key] = value
-    if verb.exclusive and verb.exclusive in args:
-        if len(args) > 1:
-            raise OAIError("badArgument", _("The resumptionToken argument is exclusive: send it alone."))
-        if not args[verb.exclusive]:
-            raise OAIError("badArgument", _("The resumptionToken argument is empty."))
-        return Request(name, args, base_url)
-    missing = sorted(verb.required - args.keys())
-    if missing:
-        raise OAIError("badArgument", _("%(verb)s requires the argument(s) %(arguments)s.")
-                       % {"verb": name, "arguments": ", ".join(missing)})  # fmt: skip
+    return args
+
+
+def _check_values(args: dict[str, str]) -> None:
+    """No empty argument, and metadataPrefix and set in their syntax."""
     for key, value in args.items():
         if not value:
             raise OAIError("badArgument", _("The argument %(argument)s is empty.") % {"argument": key})
@@ -139,9 +153,6 @@ def parse(name: str, verb: Verb, params: dict[str, list[str]], base_url: str) ->
         raise OAIError("badArgument", _("The metadataPrefix has characters a prefix cannot have."))
     if "set" in args and not SET_SPEC_RE.fullmatch(args["set"]):
         raise OAIError("badArgument", _("The set argument is not a valid setSpec."))
-    request = Request(name, args, base_url)
-    request.from_, request.until = parse_range(args.get("from"), args.get("until"))
-    return request
 
 
 def _clip(value: str, length: int = 60) -> str:

@@ -89,7 +89,7 @@ def get_record(request) -> list[str]:
         problems.append(
             ("cannotDisseminateFormat", _("This repository does not disseminate this metadataPrefix."))
         )
-    if problems:
+    if problems or row is None:  # row is None only with a problem named
         raise OAIError.many(problems)
     item = _item(row, row["datestamp"], deleted=row["state"] != RecordState.PUBLISHED)
     _fill_missing([item], prefix)
@@ -116,6 +116,8 @@ def _list(request):
     state = None
     if token:
         state = _resume(request.verb, token, now)
+        if state.prefix is None:  # every ListIdentifiers/ListRecords token is issued with one
+            raise OAIError("badResumptionToken", _("This resumption token is invalid or has expired."))
         community_id = _community_id(state.set_spec)
         if state.set_spec is not None and community_id is None:
             raise OAIError("noRecordsMatch", _("The set of this harvest no longer exists."))
@@ -157,7 +159,7 @@ def _list(request):
                 total,
                 expires,
                 lead,
-            )  # fmt: skip
+            )
         )
         resumption = envelope.resumption_token(next_token, cursor, total, expires)
     elif state:
@@ -318,7 +320,8 @@ def _fetch(query: Query, after: tuple | None, limit: int, lead: int = 0) -> tupl
     for interval, upper in _intervals(query):
         if after is not None and upper is not None and after[0] > upper:
             continue  # the position is already past this range
-        wanted, bound, found = limit - len(rows), None, []
+        found: list[tuple[int, dict]] = []
+        wanted, bound = limit - len(rows), None
         for index in order:
             stream = streams[index].filter(interval)
             if bound is not None:

@@ -65,7 +65,7 @@ def list_sets(request) -> list[str]:
         next_token = tokens.issue(
             tokens.Resumption(
                 "ListSets", None, None, None, None, now, (page[-1].slug,), cursor + len(page), total, expires
-            )  # fmt: skip
+            )
         )
         resumption = envelope.resumption_token(next_token, cursor, total, expires)
     elif token:

@@ -10,7 +10,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         ok, reason = database_reachable()
         if not ok:
-            raise CommandError(f"database unreachable ({reason}): check DATABASE_URL and that the server runs.")
+            raise CommandError(
+                f"database unreachable ({reason}): check DATABASE_URL and that the server runs."
+            )
         ok, reason = broker_reachable(timeout=3)
         if not ok:
             raise CommandError(
