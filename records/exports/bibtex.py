@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from .base import ExportRecord, as_export_record, ascii_slug, date_parts, language_name
+from .registry import TEXT, ExportFormat, register
 
 ENTRY_TYPES = {
     "publication-article": "article",
@@ -136,3 +137,11 @@ def to_bibtex(record) -> str:
     lines[-1] = lines[-1].rstrip(",")
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+register(
+    ExportFormat(
+        name="bibtex", label="BibTeX", media_type="application/x-bibtex", extension="bib",
+        serialise=lambda record: to_bibtex(record), kind=TEXT, order=50,
+    )
+)  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .base import as_export_record, date_parts, language_bcp47
+from .registry import JSON, ExportFormat, register
 
 CSL_TYPES = {
     "publication-article": "article-journal",
@@ -82,3 +83,11 @@ def to_csl(record) -> dict:
     if md.get("notes"):
         item["note"] = md["notes"]
     return item
+
+
+register(
+    ExportFormat(
+        name="csl", label="CSL-JSON", media_type="application/vnd.citationstyles.csl+json", extension="json",
+        serialise=lambda record: to_csl(record), kind=JSON, order=60,
+    )
+)  # fmt: skip

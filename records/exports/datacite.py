@@ -21,6 +21,7 @@ from .base import (
     language_bcp47,
     resource_type_label,
 )
+from .registry import XML, ExportFormat, OaiMetadata, register
 
 NS = "http://datacite.org/schema/kernel-4"
 SCHEMA_LOCATION = "http://datacite.org/schema/kernel-4 http://schema.datacite.org/meta/kernel-4/metadata.xsd"
@@ -329,3 +330,19 @@ def _funding(root, rec: ExportRecord) -> None:
             _sub(el, "awardNumber", grant.get("award_number", ""), awardURI=grant.get("award_uri"))
         if grant.get("award_title"):
             _sub(el, "awardTitle", grant["award_title"])
+
+
+register(
+    ExportFormat(
+        name="datacite", label="DataCite XML", media_type="application/xml", extension="xml",
+        serialise=lambda record: to_datacite(record), kind=XML, order=20,
+        oai=OaiMetadata("datacite", "http://schema.datacite.org/meta/kernel-4/metadata.xsd", NS, order=30),
+    )
+)  # fmt: skip
+register(
+    ExportFormat(
+        name="oai_datacite", label="DataCite XML (OAI-PMH wrapper)", media_type="application/xml",
+        extension="xml", serialise=lambda record: to_oai_datacite(record), kind=XML, listed=False,
+        oai=OaiMetadata("oai_datacite", "http://schema.datacite.org/oai/oai-1.1/oai.xsd", OAI_NS, order=20),
+    )
+)  # fmt: skip

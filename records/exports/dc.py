@@ -10,6 +10,7 @@ from __future__ import annotations
 from lxml import etree
 
 from .base import ACCESS_RIGHT_URIS, as_export_record, community_url, related_identifier_text
+from .registry import XML, ExportFormat, OaiMetadata, register
 
 OAI_DC_NS = "http://www.openarchives.org/OAI/2.0/oai_dc/"
 DC_NS = "http://purl.org/dc/elements/1.1/"
@@ -92,3 +93,12 @@ def to_oai_dc(record) -> etree._Element:
     if rec.access_right == "restricted":
         dc("rights", md.get("access_conditions", ""))
     return root
+
+
+register(
+    ExportFormat(
+        name="dc", label="Dublin Core", media_type="application/xml", extension="xml",
+        serialise=lambda record: to_oai_dc(record), kind=XML, order=30,
+        oai=OaiMetadata("oai_dc", "http://www.openarchives.org/OAI/2.0/oai_dc.xsd", OAI_DC_NS, order=10),
+    )
+)  # fmt: skip

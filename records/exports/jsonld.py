@@ -19,6 +19,7 @@ from .base import (
     is_url,
     language_bcp47,
 )
+from .registry import JSON, ExportFormat, register
 
 SCHEMA_TYPES = {
     "publication-article": "ScholarlyArticle",
@@ -240,3 +241,11 @@ def _distribution(doc: dict, rec: ExportRecord) -> None:
         }
         for f in rec.files
     ]
+
+
+register(
+    ExportFormat(
+        name="jsonld", label="JSON-LD", media_type="application/ld+json", extension="jsonld",
+        serialise=lambda record: to_jsonld(record), kind=JSON, order=70,
+    )
+)  # fmt: skip

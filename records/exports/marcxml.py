@@ -16,6 +16,7 @@ from .base import (
     language_marc,
     related_identifier_text,
 )
+from .registry import XML, ExportFormat, OaiMetadata, register
 
 NS = "http://www.loc.gov/MARC21/slim"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -251,3 +252,12 @@ def _link_fields(rec: ExportRecord) -> list[tuple]:
             )
         )
     return fields
+
+
+register(
+    ExportFormat(
+        name="marcxml", label="MARCXML", media_type="application/xml", extension="xml",
+        serialise=lambda record: to_marcxml(record), kind=XML, order=40,
+        oai=OaiMetadata("marcxml", "http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd", NS, order=40),
+    )
+)  # fmt: skip
