@@ -17,6 +17,9 @@ from urllib.parse import urlsplit
 import requests
 from django.conf import settings
 from django.utils.text import slugify
+from lxml import etree
+
+from records.exports.datacite import to_datacite
 
 logger = logging.getLogger(__name__)
 
@@ -84,11 +87,7 @@ class DataCiteProvider(DOIProvider):
 
     def payload(self, record, *, event: str) -> dict:
         attributes = {"doi": record.doi, "event": event, "url": landing_url(record)}
-        xml = datacite_xml(record)
-        if xml is not None:
-            attributes["xml"] = base64.b64encode(xml).decode("ascii")
-        else:
-            attributes.update(datacite_attributes(record))
+        attributes["xml"] = base64.b64encode(datacite_xml(record)).decode("ascii")
         return {"data": {"id": record.doi, "type": "dois", "attributes": attributes}}
 
     def _send(self, method: str, url: str, payload: dict) -> requests.Response:
@@ -116,63 +115,9 @@ class DataCiteProvider(DOIProvider):
         logger.info("DataCite %s: %s", record.doi, response.status_code)
 
 
-def datacite_xml(record) -> bytes | None:
-    """The DataCite XML export (records/exports/datacite.py) as bytes, if that module is installed."""
-    try:
-        from records.exports import datacite
-    except ImportError:
-        return None
-    from lxml import etree
-
-    for name in ("to_datacite", "to_xml"):
-        function = getattr(datacite, name, None)
-        if function is not None:
-            result = function(record)
-            if isinstance(result, bytes):
-                return result
-            if isinstance(result, str):
-                return result.encode("utf-8")
-            return etree.tostring(result, xml_declaration=True, encoding="UTF-8")
-    return None
-
-
-RESOURCE_TYPE_GENERAL = {
-    "publication": "Text",
-    "poster": "Text",
-    "presentation": "Text",
-    "dataset": "Dataset",
-    "image": "Image",
-    "video": "Audiovisual",
-    "software": "Software",
-    "lesson": "InteractiveResource",
-    "other": "Other",
-}
-
-
-def datacite_attributes(record) -> dict:
-    """DataCite's JSON attributes: used only while the XML export is not available."""
-    meta = record.metadata
-    creators = []
-    for person in meta.get("creators", []):
-        entry = {"name": person.get("name", ""), "nameType": "Personal"}
-        if person.get("type") == "organizational":
-            entry["nameType"] = "Organizational"
-        if person.get("given_name"):
-            entry["givenName"] = person["given_name"]
-        if person.get("family_name"):
-            entry["familyName"] = person["family_name"]
-        creators.append(entry)
-    rtype = meta.get("resource_type", {})
-    return {
-        "creators": creators,
-        "titles": [{"title": meta.get("title", "")}],
-        "publisher": meta.get("publisher") or settings.SITE_NAME,
-        "publicationYear": int((meta.get("publication_date") or "0")[:4] or 0),
-        "types": {
-            "resourceTypeGeneral": RESOURCE_TYPE_GENERAL.get(rtype.get("type"), "Other"),
-            "resourceType": rtype.get("subtype", ""),
-        },
-    }
+def datacite_xml(record) -> bytes:
+    """The DataCite XML export (``records.exports.datacite``) as bytes."""
+    return etree.tostring(to_datacite(record), xml_declaration=True, encoding="UTF-8")
 
 
 def get_provider() -> DOIProvider:

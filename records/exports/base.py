@@ -20,10 +20,19 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import quote
 
+import pycountry
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.urls import NoReverseMatch, reverse
+from lxml import etree
+from lxml import html as lxml_html
 
+from communities.models import Community
 from identifiers import bare_doi, doi_url
+from records.models import CommunityRecord
+from records.validation import license_info as shipped_license
+from storage import services as storage_services
+from storage.models import FileVersion, VersionState
 
 PRIVATE_FIELDS = frozenset({"contact_email"})
 
@@ -136,9 +145,6 @@ def html_to_text(html: str) -> str:
     if not html or not html.strip():
         return ""
     html = XML_ILLEGAL_RE.sub("", html)  # lxml refuses them (ValueError) before it parses anything
-    from lxml import etree
-    from lxml import html as lxml_html
-
     try:
         root = lxml_html.fragment_fromstring(html, create_parent="div")
     except (etree.ParserError, ValueError):
@@ -198,8 +204,6 @@ def date_parts(value: str) -> list[int]:
 
 
 def _language(code: str):
-    import pycountry
-
     return pycountry.languages.get(alpha_3=(code or "").lower()) if code else None
 
 
@@ -229,12 +233,7 @@ def license_info(spdx_id: str) -> dict:
     if not spdx_id:
         return {}
     info = {"id": spdx_id, "title": spdx_id, "url": _fallback_license_url(spdx_id)}
-    try:
-        from records.validation import license_info as shipped_license
-    except ImportError:
-        entry = None
-    else:
-        entry = shipped_license(spdx_id)
+    entry = shipped_license(spdx_id)
     if entry:
         info["title"] = entry.get("name") or spdx_id
         info["url"] = entry.get("url") or info["url"]
@@ -414,16 +413,10 @@ def _field(obj, *names, default=None):
 
 def _public_files(record) -> list[dict]:
     """The current files, only where anonymous visitors may download them (never restricted/closed)."""
-    from django.contrib.auth.models import AnonymousUser
-
     if record.pk is None or not record.can_access_files(AnonymousUser()):
         return []
-    try:
-        from storage.services import current_files
-    except ImportError:
-        return []
     files = []
-    for item in current_files(record):
+    for item in storage_services.current_files(record):
         md5 = str(_field(item, "md5", "checksum", default=""))
         files.append(
             clean(
@@ -443,14 +436,8 @@ def _public_files(record) -> list[dict]:
 def _public_files_of(records) -> dict[int, list[dict]]:
     """``{record id: _public_files(record)}`` for many records, in one query (none if no record
     has public files): the latest published version of every key not removed, ordered by key."""
-    from django.contrib.auth.models import AnonymousUser
-
     public = [r.pk for r in records if r.pk is not None and r.can_access_files(AnonymousUser())]
     if not public:
-        return {}
-    try:
-        from storage.models import FileVersion, VersionState
-    except ImportError:
         return {}
     versions = (
         FileVersion.objects.filter(
@@ -483,11 +470,6 @@ def _communities_of(records) -> dict[int, list[dict]]:
     ids = [r.pk for r in records if r.pk is not None]
     if not ids:
         return {}
-    from django.contrib.auth.models import AnonymousUser
-
-    from communities.models import Community
-    from records.models import CommunityRecord
-
     visible = Community.objects.all()
     if hasattr(visible, "visible_to"):  # restricted communities stay unnamed in public exports
         visible = visible.visible_to(AnonymousUser())
@@ -506,10 +488,6 @@ def _communities(record) -> list[dict]:
     """The communities the record is currently in (live membership), as anonymous visitors see them."""
     if record.pk is None:
         return []
-    from django.contrib.auth.models import AnonymousUser
-
-    from communities.models import Community
-
     communities = Community.objects.filter(record_links__record=record, record_links__removed_at__isnull=True)
     if hasattr(communities, "visible_to"):  # restricted communities stay unnamed in public exports
         communities = communities.visible_to(AnonymousUser())
