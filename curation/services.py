@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 
 from audit.services import audit
 from communities.models import Community
-from curation.checks import overall_status, run_checks
 from curation.models import (
     Comment,
     Event,
@@ -28,6 +27,7 @@ from curation.models import (
     RequestKind,
     RequestState,
 )
+from curation.rules import overall_status, run_checks
 from curation.text import plain_excerpt, sanitize_comment
 from records.models import CommunityRecord
 from records.services import mark_public_view_changed

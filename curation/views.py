@@ -18,7 +18,6 @@ from django.views.decorators.http import require_POST
 from audit.services import history
 from communities.models import Community
 from curation import services
-from curation.checks import record_files_size
 from curation.forms import (
     BulkForm,
     CommentForm,
@@ -30,6 +29,7 @@ from curation.forms import (
     RequestInclusionForm,
 )
 from curation.models import InclusionRequest, Notification, RequestKind, RequestState
+from curation.rules.size import record_files_size
 
 PAGE_SIZE = 20
 
