@@ -30,6 +30,7 @@ from lxml import html as lxml_html
 from communities.models import Community
 from identifiers import bare_doi, doi_url
 from records.models import CommunityRecord
+from records.resource_types import ResourceType, by_id
 from records.validation import license_info as shipped_license
 from storage import services as storage_services
 from storage.models import FileVersion, VersionState
@@ -57,43 +58,6 @@ ACCESS_RIGHT_LABELS = {
     "closed": "Closed Access",
 }
 
-# Human labels of resource types (exports are in English; the site translates its own labels).
-RESOURCE_TYPE_LABELS = {
-    "publication": "Publication",
-    "publication-article": "Journal article",
-    "publication-preprint": "Preprint",
-    "publication-conferencepaper": "Conference paper",
-    "publication-report": "Report",
-    "publication-thesis": "Thesis",
-    "publication-book": "Book",
-    "publication-section": "Book section",
-    "publication-technicalnote": "Technical note",
-    "publication-workingpaper": "Working paper",
-    "publication-proposal": "Proposal",
-    "publication-deliverable": "Project deliverable",
-    "publication-milestone": "Project milestone",
-    "publication-softwaredocumentation": "Software documentation",
-    "publication-datamanagementplan": "Data management plan",
-    "publication-patent": "Patent",
-    "publication-taxonomictreatment": "Taxonomic treatment",
-    "publication-annotationcollection": "Annotation collection",
-    "publication-peerreview": "Peer review",
-    "publication-other": "Other publication",
-    "poster": "Poster",
-    "presentation": "Presentation",
-    "dataset": "Dataset",
-    "image": "Image",
-    "image-figure": "Figure",
-    "image-plot": "Plot",
-    "image-drawing": "Drawing",
-    "image-diagram": "Diagram",
-    "image-photo": "Photo",
-    "image-other": "Other image",
-    "video": "Video/Audio",
-    "software": "Software",
-    "lesson": "Lesson",
-    "other": "Other",
-}
 
 
 # --- Cleaning ---------------------------------------------------------------------------------
@@ -256,9 +220,14 @@ def resource_type_id(metadata: dict) -> str:
     return f"{kind}-{rt['subtype']}" if rt.get("subtype") else kind
 
 
+def resource_type(metadata: dict) -> ResourceType:
+    """The row of ``records.resource_types`` (labels and every format's crosswalk) of the record's type."""
+    return by_id(resource_type_id(metadata))
+
+
 def resource_type_label(metadata: dict) -> str:
-    rid = resource_type_id(metadata)
-    return RESOURCE_TYPE_LABELS.get(rid) or RESOURCE_TYPE_LABELS.get(rid.split("-")[0], "Other")
+    """The type's label in English (exports are in English; the site translates its own labels)."""
+    return resource_type(metadata).label
 
 
 # --- The record as exported -------------------------------------------------------------------
@@ -364,6 +333,10 @@ class ExportRecord:
     @property
     def resource_type_id(self) -> str:
         return resource_type_id(self.metadata)
+
+    @property
+    def resource_type(self) -> ResourceType:
+        return resource_type(self.metadata)
 
     @property
     def resource_type_label(self) -> str:

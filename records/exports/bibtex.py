@@ -7,21 +7,6 @@ import re
 from .base import ExportRecord, as_export_record, ascii_slug, date_parts, language_name
 from .registry import TEXT, ExportFormat, register
 
-ENTRY_TYPES = {
-    "publication-article": "article",
-    "publication-conferencepaper": "inproceedings",
-    "publication-report": "techreport",
-    "publication-technicalnote": "techreport",
-    "publication-workingpaper": "techreport",
-    "publication-deliverable": "techreport",
-    "publication-milestone": "techreport",
-    "publication-thesis": "phdthesis",
-    "publication-book": "book",
-    "publication-section": "inbook",
-    "dataset": "dataset",
-    "software": "software",
-}
-
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
 _SPECIAL = {
@@ -69,7 +54,7 @@ def _balance_braces(text: str) -> str:
 
 
 def entry_type(rec: ExportRecord) -> str:
-    return ENTRY_TYPES.get(rec.resource_type_id, "misc")
+    return rec.resource_type.bibtex
 
 
 def citation_key(rec: ExportRecord) -> str:

@@ -11,6 +11,7 @@ import json
 from django.utils.html import json_script
 
 from identifiers import bare_doi, orcid_url, ror_url
+from records.resource_types import by_id
 
 from .base import (
     ExportRecord,
@@ -20,29 +21,6 @@ from .base import (
     language_bcp47,
 )
 from .registry import JSON, ExportFormat, register
-
-SCHEMA_TYPES = {
-    "publication-article": "ScholarlyArticle",
-    "publication-preprint": "ScholarlyArticle",
-    "publication-conferencepaper": "ScholarlyArticle",
-    "publication-report": "Report",
-    "publication-technicalnote": "Report",
-    "publication-deliverable": "Report",
-    "publication-milestone": "Report",
-    "publication-thesis": "Thesis",
-    "publication-book": "Book",
-    "publication-section": "Chapter",
-    "publication-peerreview": "Review",
-    "publication": "CreativeWork",
-    "poster": "Poster",
-    "presentation": "PresentationDigitalDocument",
-    "dataset": "Dataset",
-    "image": "ImageObject",
-    "video": "VideoObject",
-    "software": "SoftwareSourceCode",
-    "lesson": "LearningResource",
-    "other": "CreativeWork",
-}
 
 # schema.org properties for the relation types that have a close one.
 RELATION_PROPERTIES = {
@@ -68,7 +46,7 @@ RELATED_URL_PREFIXES = {
 
 
 def schema_type(type_id: str) -> str:
-    return SCHEMA_TYPES.get(type_id) or SCHEMA_TYPES.get(type_id.split("-")[0], "CreativeWork")
+    return by_id(type_id).schema_org
 
 
 def _person(person: dict) -> dict:
