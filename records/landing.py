@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 
+from communities.models import Community
 from records.exports import bibtex, citation
 from records.exports.jsonld import to_jsonld_script
 from records.exports.registry import export_formats
@@ -22,8 +23,10 @@ from records.vocabularies import (
     camel_words,
     resource_type_label,
 )
+from storage import services as storage_services
 
 logger = logging.getLogger(__name__)
+
 
 def doi_url(doi: str) -> str:
     return f"https://doi.org/{doi}" if doi else ""
@@ -105,17 +108,12 @@ def _pdf_urls(record: Record) -> list[str]:
     """Public PDF files (for Google Scholar), from the storage app's list of current files."""
     if not record.files_are_public():
         return []
-    try:
-        from storage.services import current_files
-    except ImportError:
-        return []
-    return [settings.SITE_URL + f["url"] for f in current_files(record) if f["key"].lower().endswith(".pdf")]
+    files = storage_services.current_files(record)
+    return [settings.SITE_URL + f["url"] for f in files if f["key"].lower().endswith(".pdf")]
 
 
 def communities(record: Record, user) -> list:
     """The communities the record is in, as ``user`` may see them (restricted ones: members and staff)."""
-    from communities.models import Community
-
     return list(
         Community.objects.visible_to(user)
         .filter(record_links__record=record, record_links__removed_at__isnull=True)
