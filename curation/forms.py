@@ -6,8 +6,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from communities.models import Community
 from curation.models import CheckStatus, RequestKind, RequestState
 from curation.rules import RULES, rule_config
+from records.models import Record
 
 
 class CommentForm(forms.Form):
@@ -111,8 +113,6 @@ class InviteForm(forms.Form):
     )
 
     def clean_record(self):
-        from records.models import Record
-
         value = self.cleaned_data["record"].strip()
         match = re.search(r"/records/(\d+)", value) or re.fullmatch(r"#?(\d+)", value)
         record = None
@@ -137,8 +137,6 @@ class RequestInclusionForm(forms.Form):
 
     def __init__(self, *args, communities=None, **kwargs):
         super().__init__(*args, **kwargs)
-        from communities.models import Community
-
         self.fields["community"].queryset = (
             communities if communities is not None else Community.objects.all()
         )
