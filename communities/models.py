@@ -48,7 +48,7 @@ class Community(models.Model):
         _("size limit per record (bytes)"), null=True, blank=True, default=DEFAULT_SIZE_LIMIT
     )
     # Per-community configuration of the automated policy checks: {rule key: {"enabled": bool, …params}}.
-    # Missing keys take the rule's defaults (curation/checks.py).
+    # Missing keys take the rule's defaults (curation/rules/).
     check_rules = models.JSONField(_("policy check rules"), default=dict, blank=True)
 
     objects = CommunityQuerySet.as_manager()

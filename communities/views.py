@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from communities import services
+from communities.extensions import edit_forms
 from communities.forms import CommunityForm, MemberForm, NewCommunityForm, RecordFilterForm
 from communities.models import Community, MemberRole
 
@@ -146,19 +147,18 @@ def community_new(request):
 
 @login_required
 def community_edit(request, slug: str):
-    from curation.forms import CheckRulesForm
-
     community = _managed_community(request.user, slug)
     form = CommunityForm(request.POST or None, request.FILES or None, instance=community, prefix="c")
-    rules_form = CheckRulesForm(request.POST or None, community=community, prefix="rules")
-    if request.method == "POST" and form.is_valid() and rules_form.is_valid():
+    extra_forms = edit_forms(request.POST or None, community)  # e.g. curation's policy check rules
+    if request.method == "POST" and form.is_valid() and all([f.is_valid() for f in extra_forms]):
+        extra_settings = {key: value for f in extra_forms for key, value in f.settings().items()}
         try:
             services.update_community(
                 request.user,
                 community,
                 logo=form.cleaned_data.get("logo_upload"),
                 remove_logo=form.cleaned_data.get("remove_logo", False),
-                check_rules=rules_form.rules(),
+                **extra_settings,
                 **form.settings(),
             )
         except services.CommunityError as exc:
@@ -171,7 +171,7 @@ def community_edit(request, slug: str):
     return render(
         request,
         "communities/form.html",
-        {"form": form, "rules_form": rules_form, "community": community, "is_new": False},
+        {"form": form, "extra_forms": extra_forms, "community": community, "is_new": False},
         status=status,
     )
 

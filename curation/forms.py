@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from communities.models import Community
-from curation.checks import ACCESS_LABELS, RULES, rule_config
-from curation.models import CheckStatus, Organisation, RequestKind, RequestState
+from curation.models import CheckStatus, RequestKind, RequestState
+from curation.rules import RULES, rule_config
 from records.models import Record
 
 
@@ -143,81 +143,61 @@ class RequestInclusionForm(forms.Form):
         self.fields["community"].to_field_name = "slug"
 
 
-class CheckRulesForm(forms.Form):
-    """A community's configuration of the automated checks (owners edit it on the community's edit page)."""
+class CheckRulesForm:
+    """A community's configuration of the automated checks (owners edit it on the community's edit page).
 
-    affiliation_enabled = forms.BooleanField(label=_("Check affiliations"), required=False)
-    affiliation_city = forms.ChoiceField(
-        label=_("Organisations of"), help_text=_("The registry's city the affiliations are matched against.")
-    )
-    language_enabled = forms.BooleanField(label=_("Check the language"), required=False)
-    language_languages = forms.CharField(
-        label=_("Accepted languages"),
-        max_length=200,
-        help_text=_("ISO 639-3 codes separated by commas, e.g. eng, swe."),
-    )
-    access_enabled = forms.BooleanField(label=_("Check access and licence"), required=False)
-    access_access_rights = forms.MultipleChoiceField(
-        label=_("Accepted access rights"),
-        choices=[(key, label) for key, label in ACCESS_LABELS.items()],
-        widget=forms.CheckboxSelectMultiple,
-    )
-    access_require_license = forms.BooleanField(label=_("Require a licence for open files"), required=False)
-    size_enabled = forms.BooleanField(
-        label=_("Check the size limit"),
-        required=False,
-        help_text=_("The limit is the community's size limit above."),
-    )
+    Built from the registered rules: one settings form per rule (``Rule.form_class``), its fields
+    posted as ``<prefix>-<rule key>_<field>``, shown together in the rules' order.
+    """
 
-    def __init__(self, *args, community=None, **kwargs):
-        if community is not None and "initial" not in kwargs:
-            config = rule_config(community)
-            kwargs["initial"] = {
-                "affiliation_enabled": config["affiliation"]["enabled"],
-                "affiliation_city": config["affiliation"]["city"],
-                "language_enabled": config["language"]["enabled"],
-                "language_languages": ", ".join(config["language"]["languages"]),
-                "access_enabled": config["access"]["enabled"],
-                "access_access_rights": config["access"]["access_rights"],
-                "access_require_license": config["access"]["require_license"],
-                "size_enabled": config["size"]["enabled"],
-            }
-        super().__init__(*args, **kwargs)
-        cities = sorted(set(Organisation.objects.filter(active=True).values_list("city", flat=True))) or [
-            "Stockholm"
-        ]
-        self.fields["affiliation_city"].choices = [(c, c) for c in cities]
+    legend = _("Automated policy checks")
+    intro = _("Shown to curators beside each request as pass, fail or unknown. They inform; curators decide.")
 
-    def clean_language_languages(self):
-        import pycountry
+    def __init__(self, data=None, *, community=None, prefix: str | None = None):
+        config = rule_config(community) if community is not None else {}
+        self.prefix = prefix
+        self.forms = {
+            key: rule.form_class(
+                data,
+                prefix=f"{prefix}-{key}" if prefix else key,
+                initial=rule.form_class.initial_from(config[key]) if key in config else None,
+            )
+            for key, rule in RULES.items()
+        }
 
-        codes = [
-            c.strip().lower()
-            for c in re.split(r"[,\s]+", self.cleaned_data["language_languages"])
-            if c.strip()
-        ]
-        if not codes:
-            raise ValidationError(_("Give at least one language."))
-        for code in codes:
-            if not re.fullmatch(r"[a-z]{3}", code) or pycountry.languages.get(alpha_3=code) is None:
-                raise ValidationError(
-                    _("“%(code)s” is not an ISO 639-3 language code."), params={"code": code}
-                )
-        return list(dict.fromkeys(codes))
+    def is_valid(self) -> bool:
+        return all([form.is_valid() for form in self.forms.values()])  # every form, so each has its errors
+
+    @property
+    def errors(self) -> dict:
+        """``{posted field name: errors}`` over every rule's form."""
+        return {form.add_prefix(name): errors for form in self.forms.values() for name, errors in form.errors.items()}
+
+    def non_field_errors(self):
+        return forms.utils.ErrorList(e for form in self.forms.values() for e in form.non_field_errors())
+
+    def hidden_fields(self) -> list:
+        return [field for form in self.forms.values() for field in form.hidden_fields()]
+
+    def visible_fields(self) -> list:
+        return [field for form in self.forms.values() for field in form.visible_fields()]
+
+    def __iter__(self):
+        return iter([field for form in self.forms.values() for field in form])
 
     def rules(self) -> dict:
-        data = self.cleaned_data
-        return {
-            "affiliation": {"enabled": data["affiliation_enabled"], "city": data["affiliation_city"]},
-            "language": {"enabled": data["language_enabled"], "languages": data["language_languages"]},
-            "access": {
-                "enabled": data["access_enabled"],
-                "access_rights": data["access_access_rights"],
-                "require_license": data["access_require_license"],
-            },
-            "size": {"enabled": data["size_enabled"]},
-        }
+        """What ``Community.check_rules`` stores: ``{rule key: its form's config()}``."""
+        return {key: form.config() for key, form in self.forms.items()}
+
+    def settings(self) -> dict:
+        """The keyword arguments of ``communities.services.update_community`` this form sets."""
+        return {"check_rules": self.rules()}
 
     @staticmethod
     def rule_labels():
         return {key: rule.label for key, rule in RULES.items()}
+
+
+def check_rules_form(data, community) -> CheckRulesForm:
+    """The rules form on the community edit page (registered with ``communities.extensions``)."""
+    return CheckRulesForm(data, community=community, prefix="rules")

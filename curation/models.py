@@ -78,7 +78,7 @@ class InclusionRequest(models.Model):
     )
     # Why it was declined, cancelled or removed: shown to the record's owner.
     reason = models.TextField(blank=True)
-    # The automated policy checks: [{"key", "status", "code", "params"}] (curation/checks.py).
+    # The automated policy checks: [{"key", "status", "code", "params"}] (curation/rules/).
     checks = models.JSONField(default=list, blank=True)
     checks_status = models.CharField(max_length=16, choices=CheckStatus.choices, blank=True, db_index=True)
     checks_run_at = models.DateTimeField(null=True, blank=True)
@@ -140,7 +140,7 @@ class InclusionRequest(models.Model):
         return (timezone.now() - self.created).days
 
     def check_results(self):
-        from curation.checks import CheckResult
+        from curation.rules import CheckResult  # curation.rules imports these models
 
         return [CheckResult.from_json(item) for item in self.checks]
 

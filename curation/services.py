@@ -22,7 +22,6 @@ from accounts.models import Actor, User
 from audit.services import audit
 from communities.models import Community
 from curation import tasks
-from curation.checks import overall_status, run_checks
 from curation.models import (
     Comment,
     Event,
@@ -32,6 +31,7 @@ from curation.models import (
     RequestKind,
     RequestState,
 )
+from curation.rules import overall_status, run_checks
 from curation.text import plain_excerpt, sanitize_comment
 from records import services as records_services
 from records.models import CommunityRecord, Record

@@ -19,7 +19,6 @@ from audit.services import history
 from communities.models import Community
 from curation import services
 from curation.access import get_community_for_curator, get_request_for_user
-from curation.checks import record_files_size
 from curation.forms import (
     BulkForm,
     CommentForm,
@@ -32,6 +31,7 @@ from curation.forms import (
 )
 from curation.models import InclusionRequest, Notification, RequestKind, RequestState
 from records.models import Record
+from curation.rules.size import record_files_size
 
 PAGE_SIZE = 20
 

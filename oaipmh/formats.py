@@ -1,14 +1,16 @@
-"""The metadata formats the endpoint serves, each built by the one serialiser of ``records.exports``.
+"""The metadata formats the endpoint serves: the export formats that declare OAI-PMH metadata.
 
-Serialisers are looked up by dotted path when rendering (never imported at module level), so
-there is exactly one implementation per format in the project and tests can spy on it.
+A thin view over ``records.exports.registry`` (read at every call, so a format registered later is
+served too): ``FORMATS`` maps each ``metadataPrefix`` to a :class:`MetadataFormat` whose ``render``
+calls the one serialiser of that format in ``records.exports``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from django.utils.module_loading import import_string
+from records.exports.registry import ExportFormat, oai_formats
 
 
 @dataclass(frozen=True)
@@ -16,41 +18,27 @@ class MetadataFormat:
     prefix: str
     schema: str
     namespace: str
-    serializer: str  # dotted path of a function Record|ExportRecord -> lxml Element
+    export_format: ExportFormat
 
     def render(self, export_record) -> str:
-        from lxml import etree
-
-        element = import_string(self.serializer)(export_record)
-        return etree.tostring(element, encoding="unicode")
+        return self.export_format.render_oai(export_record)
 
 
-FORMATS: dict[str, MetadataFormat] = {
-    f.prefix: f
-    for f in (
-        MetadataFormat(
-            "oai_dc",
-            "http://www.openarchives.org/OAI/2.0/oai_dc.xsd",
-            "http://www.openarchives.org/OAI/2.0/oai_dc/",
-            "records.exports.dc.to_oai_dc",
-        ),
-        MetadataFormat(
-            "oai_datacite",
-            "http://schema.datacite.org/oai/oai-1.1/oai.xsd",
-            "http://schema.datacite.org/oai/oai-1.1/",
-            "records.exports.datacite.to_oai_datacite",
-        ),
-        MetadataFormat(
-            "datacite",
-            "http://schema.datacite.org/meta/kernel-4/metadata.xsd",
-            "http://datacite.org/schema/kernel-4",
-            "records.exports.datacite.to_datacite",
-        ),
-        MetadataFormat(
-            "marcxml",
-            "http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd",
-            "http://www.loc.gov/MARC21/slim",
-            "records.exports.marcxml.to_marcxml",
-        ),
-    )
-}
+def _metadata_format(fmt: ExportFormat) -> MetadataFormat:
+    return MetadataFormat(fmt.oai.prefix, fmt.oai.schema, fmt.oai.namespace, fmt)
+
+
+class _Formats(Mapping):
+    """``{prefix: MetadataFormat}`` in ``ListMetadataFormats`` order, read from the registry."""
+
+    def __getitem__(self, prefix: str) -> MetadataFormat:
+        return _metadata_format(oai_formats()[prefix])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(oai_formats())
+
+    def __len__(self) -> int:
+        return len(oai_formats())
+
+
+FORMATS: Mapping[str, MetadataFormat] = _Formats()

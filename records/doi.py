@@ -20,7 +20,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.text import slugify
 from lxml import etree
 
-from records.exports import datacite
+from records.exports.datacite import to_datacite
 
 logger = logging.getLogger(__name__)
 
@@ -118,8 +118,8 @@ class DataCiteProvider(DOIProvider):
 
 
 def datacite_xml(record) -> bytes:
-    """The record's DataCite XML (``records/exports/datacite.py``), as DataCite's REST API takes it."""
-    return etree.tostring(datacite.to_datacite(record), xml_declaration=True, encoding="UTF-8")
+    """The DataCite XML export (``records.exports.datacite``) as bytes."""
+    return etree.tostring(to_datacite(record), xml_declaration=True, encoding="UTF-8")
 
 
 def get_provider() -> DOIProvider:

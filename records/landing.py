@@ -5,10 +5,14 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 
+from communities.models import Community
+from records.exports import bibtex, citation
+from records.exports.jsonld import to_jsonld_script
+from records.exports.registry import export_formats
 from records.models import Record
 from records.validation import language_label, license_info
 from records.vocabularies import (
@@ -19,18 +23,9 @@ from records.vocabularies import (
     camel_words,
     resource_type_label,
 )
+from storage import services as storage_services
 
 logger = logging.getLogger(__name__)
-
-EXPORT_FORMATS = [
-    ("json", "JSON"),
-    ("datacite", "DataCite XML"),
-    ("dc", "Dublin Core"),
-    ("marcxml", "MARCXML"),
-    ("bibtex", "BibTeX"),
-    ("csl", "CSL-JSON"),
-    ("jsonld", "JSON-LD"),
-]
 
 
 def doi_url(doi: str) -> str:
@@ -51,34 +46,23 @@ def identifier_url(scheme: str, identifier: str) -> str:
     return ""
 
 
-def _exports_available() -> bool:
-    try:
-        reverse("record-export", args=[1, "json"])
-    except NoReverseMatch:
-        return False
-    return True
-
-
 def export_links(record: Record) -> list[dict]:
-    if not record.is_published() or not _exports_available():
+    """A link to every export format in the registry (published records only)."""
+    if not record.is_published():
         return []
     return [
-        {"label": label, "url": reverse("record-export", args=[record.pk, fmt])}
-        for fmt, label in EXPORT_FORMATS
+        {"label": fmt.label, "url": reverse("record-export", args=[record.pk, fmt.name])}
+        for fmt in export_formats().values()
     ]
 
 
 def citations(record: Record) -> dict:
-    """APA and BibTeX from records/exports (empty while that package is missing or the record unpublished)."""
+    """APA and BibTeX from records/exports (empty while the record is unpublished)."""
     if not record.is_published():
         return {}
     result = {}
     try:
-        from records.exports import bibtex, citation
-    except ImportError:
-        return {}
-    try:
-        result["apa"] = citation.apa_html(record) if hasattr(citation, "apa_html") else citation.apa(record)
+        result["apa"] = citation.apa_html(record)
         result["bibtex"] = bibtex.to_bibtex(record)
     except Exception:  # a formatter's bug must not take the landing page down
         logger.exception("citation formatting failed for record %s", record.pk)
@@ -87,10 +71,6 @@ def citations(record: Record) -> dict:
 
 def jsonld_script(record: Record) -> str:
     if not record.is_published():
-        return ""
-    try:
-        from records.exports.jsonld import to_jsonld_script
-    except ImportError:
         return ""
     try:
         return mark_safe(to_jsonld_script(record))
@@ -128,17 +108,12 @@ def _pdf_urls(record: Record) -> list[str]:
     """Public PDF files (for Google Scholar), from the storage app's list of current files."""
     if not record.files_are_public():
         return []
-    try:
-        from storage.services import current_files
-    except ImportError:
-        return []
-    return [settings.SITE_URL + f["url"] for f in current_files(record) if f["key"].lower().endswith(".pdf")]
+    files = storage_services.current_files(record)
+    return [settings.SITE_URL + f["url"] for f in files if f["key"].lower().endswith(".pdf")]
 
 
 def communities(record: Record, user) -> list:
     """The communities the record is in, as ``user`` may see them (restricted ones: members and staff)."""
-    from communities.models import Community
-
     return list(
         Community.objects.visible_to(user)
         .filter(record_links__record=record, record_links__removed_at__isnull=True)

@@ -27,6 +27,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from identifiers import DOI_RE, normalize_orcid, normalize_ror
 from identifiers import strip_doi_prefix as normalize_doi
+from records import resource_types
 
 SCHEMA_VERSION = "1.0.0"
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / f"record-v{SCHEMA_VERSION}.json"
@@ -58,7 +59,28 @@ PREFERRED_LANGUAGES = ("eng", "swe")
 
 @lru_cache(maxsize=1)
 def load_schema() -> dict:
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    """The record schema, its resource type and subtype rules built from ``records.resource_types``."""
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    schema["properties"]["resource_type"] = resource_type_schema(schema["properties"]["resource_type"])
+    return schema
+
+
+def resource_type_schema(shipped: dict) -> dict:
+    """``shipped`` (the file's ``resource_type``) with the types and subtypes of the resource type table:
+    a type with subtypes requires one of them, the others allow none."""
+    by_type = resource_types.subtypes_by_type()
+    rules = [
+        {
+            "if": {"properties": {"type": {"const": rtype}}},
+            "then": {"required": ["subtype"], "properties": {"subtype": {"enum": subtypes}}},
+        }
+        for rtype, subtypes in by_type.items()
+    ]
+    rules.append(
+        {"if": {"properties": {"type": {"not": {"enum": list(by_type)}}}}, "then": {"not": {"required": ["subtype"]}}}
+    )
+    properties = {**shipped["properties"], "type": {"enum": [row.type for row in resource_types.types()]}}
+    return {**shipped, "properties": properties, "allOf": rules}
 
 
 @lru_cache(maxsize=1)
@@ -81,13 +103,8 @@ def schema_enum(*path: str) -> list[str]:
 
 
 def resource_subtypes() -> dict[str, list[str]]:
-    """Subtypes allowed per resource type, read from the schema's if/then rules."""
-    result: dict[str, list[str]] = {}
-    for rule in load_schema()["properties"]["resource_type"]["allOf"]:
-        const = rule["if"]["properties"]["type"].get("const")
-        if const:
-            result[const] = list(rule["then"]["properties"]["subtype"]["enum"])
-    return result
+    """Subtypes allowed per resource type (``records.resource_types``)."""
+    return resource_types.subtypes_by_type()
 
 
 # --- Formats ---------------------------------------------------------------------------------

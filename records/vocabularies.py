@@ -4,48 +4,14 @@ from __future__ import annotations
 
 import re
 
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
-from records.validation import PREFERRED_LANGUAGES, language_label, licenses, resource_subtypes, schema_enum
+from records import resource_types
+from records.validation import PREFERRED_LANGUAGES, language_label, licenses, schema_enum
 
-RESOURCE_TYPE_LABELS = {
-    "publication": _("Publication"),
-    "poster": _("Poster"),
-    "presentation": _("Presentation"),
-    "dataset": _("Dataset"),
-    "image": _("Image"),
-    "video": _("Video/Audio"),
-    "software": _("Software"),
-    "lesson": _("Lesson"),
-    "other": _("Other"),
-}
-SUBTYPE_LABELS = {
-    "article": _("Journal article"),
-    "preprint": _("Preprint"),
-    "conferencepaper": _("Conference paper"),
-    "report": _("Report"),
-    "thesis": _("Thesis"),
-    "book": _("Book"),
-    "section": _("Book section"),
-    "technicalnote": _("Technical note"),
-    "workingpaper": _("Working paper"),
-    "proposal": _("Proposal"),
-    "deliverable": _("Project deliverable"),
-    "milestone": _("Project milestone"),
-    "softwaredocumentation": _("Software documentation"),
-    "datamanagementplan": _("Data management plan"),
-    "patent": _("Patent"),
-    "taxonomictreatment": _("Taxonomic treatment"),
-    "annotationcollection": _("Annotation collection"),
-    "peerreview": _("Peer review"),
-    "figure": _("Figure"),
-    "plot": _("Plot"),
-    "drawing": _("Drawing"),
-    "diagram": _("Diagram"),
-    "photo": _("Photo"),
-    "other": _("Other"),
-}
+# Type → its label in the reader's language (the labels, like every crosswalk, are in records.resource_types).
+RESOURCE_TYPE_LABELS = {row.type: gettext_lazy(row.label) for row in resource_types.types()}
 ACCESS_LABELS = {
     "open": _("Open access"),
     "embargoed": _("Embargoed access"),
@@ -139,18 +105,17 @@ def camel_words(value: str) -> str:
 
 
 def resource_type_label(rtype: str, subtype: str = "") -> str:
-    if subtype:
-        return str(SUBTYPE_LABELS.get(subtype, subtype))
-    return str(RESOURCE_TYPE_LABELS.get(rtype, rtype))
+    """The label of a type or subtype in the reader's language (a value the table lacks is shown as is)."""
+    row = resource_types.BY_ID.get(f"{rtype}-{subtype}" if subtype else rtype)
+    return row.translated_label() if row else (subtype or rtype)
 
 
 def resource_type_choices():
-    types = schema_enum("properties", "resource_type", "properties", "type")
-    return [(value, RESOURCE_TYPE_LABELS.get(value, value)) for value in types]
+    return [(row.type, gettext_lazy(row.label)) for row in resource_types.types()]
 
 
 def subtype_choices(rtype: str):
-    return [("", "—")] + [(v, SUBTYPE_LABELS.get(v, v)) for v in resource_subtypes().get(rtype, [])]
+    return [("", "—")] + [(row.subtype, gettext_lazy(row.label)) for row in resource_types.subtypes(rtype)]
 
 
 def relation_choices():

@@ -10,4 +10,7 @@ Every function takes a ``Record`` or a ``base.ExportRecord`` (build one with
 ``ExportRecord.from_record`` to share it between formats). Building it drops private fields,
 e-mail addresses and XML-illegal characters. ``xsd.load_schema`` loads the vendored official
 schemas offline; ``views.export_record`` serves ``/records/<id>/export/<format>``.
+
+``registry`` is the one list of formats (each module registers its own; ``registry`` imports the
+built-in ones): the export view, the landing page, the JSON links and OAI-PMH all read it.
 """

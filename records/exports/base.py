@@ -20,10 +20,20 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import quote
 
+import pycountry
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.urls import NoReverseMatch, reverse
+from lxml import etree
+from lxml import html as lxml_html
 
+from communities.models import Community
 from identifiers import bare_doi, doi_url
+from records.models import CommunityRecord
+from records.resource_types import ResourceType, by_id
+from records.validation import license_info as shipped_license
+from storage import services as storage_services
+from storage.models import FileVersion, VersionState
 
 PRIVATE_FIELDS = frozenset({"contact_email"})
 
@@ -48,43 +58,6 @@ ACCESS_RIGHT_LABELS = {
     "closed": "Closed Access",
 }
 
-# Human labels of resource types (exports are in English; the site translates its own labels).
-RESOURCE_TYPE_LABELS = {
-    "publication": "Publication",
-    "publication-article": "Journal article",
-    "publication-preprint": "Preprint",
-    "publication-conferencepaper": "Conference paper",
-    "publication-report": "Report",
-    "publication-thesis": "Thesis",
-    "publication-book": "Book",
-    "publication-section": "Book section",
-    "publication-technicalnote": "Technical note",
-    "publication-workingpaper": "Working paper",
-    "publication-proposal": "Proposal",
-    "publication-deliverable": "Project deliverable",
-    "publication-milestone": "Project milestone",
-    "publication-softwaredocumentation": "Software documentation",
-    "publication-datamanagementplan": "Data management plan",
-    "publication-patent": "Patent",
-    "publication-taxonomictreatment": "Taxonomic treatment",
-    "publication-annotationcollection": "Annotation collection",
-    "publication-peerreview": "Peer review",
-    "publication-other": "Other publication",
-    "poster": "Poster",
-    "presentation": "Presentation",
-    "dataset": "Dataset",
-    "image": "Image",
-    "image-figure": "Figure",
-    "image-plot": "Plot",
-    "image-drawing": "Drawing",
-    "image-diagram": "Diagram",
-    "image-photo": "Photo",
-    "image-other": "Other image",
-    "video": "Video/Audio",
-    "software": "Software",
-    "lesson": "Lesson",
-    "other": "Other",
-}
 
 
 # --- Cleaning ---------------------------------------------------------------------------------
@@ -136,9 +109,6 @@ def html_to_text(html: str) -> str:
     if not html or not html.strip():
         return ""
     html = XML_ILLEGAL_RE.sub("", html)  # lxml refuses them (ValueError) before it parses anything
-    from lxml import etree
-    from lxml import html as lxml_html
-
     try:
         root = lxml_html.fragment_fromstring(html, create_parent="div")
     except (etree.ParserError, ValueError):
@@ -198,8 +168,6 @@ def date_parts(value: str) -> list[int]:
 
 
 def _language(code: str):
-    import pycountry
-
     return pycountry.languages.get(alpha_3=(code or "").lower()) if code else None
 
 
@@ -229,12 +197,7 @@ def license_info(spdx_id: str) -> dict:
     if not spdx_id:
         return {}
     info = {"id": spdx_id, "title": spdx_id, "url": _fallback_license_url(spdx_id)}
-    try:
-        from records.validation import license_info as shipped_license
-    except ImportError:
-        entry = None
-    else:
-        entry = shipped_license(spdx_id)
+    entry = shipped_license(spdx_id)
     if entry:
         info["title"] = entry.get("name") or spdx_id
         info["url"] = entry.get("url") or info["url"]
@@ -257,9 +220,14 @@ def resource_type_id(metadata: dict) -> str:
     return f"{kind}-{rt['subtype']}" if rt.get("subtype") else kind
 
 
+def resource_type(metadata: dict) -> ResourceType:
+    """The row of ``records.resource_types`` (labels and every format's crosswalk) of the record's type."""
+    return by_id(resource_type_id(metadata))
+
+
 def resource_type_label(metadata: dict) -> str:
-    rid = resource_type_id(metadata)
-    return RESOURCE_TYPE_LABELS.get(rid) or RESOURCE_TYPE_LABELS.get(rid.split("-")[0], "Other")
+    """The type's label in English (exports are in English; the site translates its own labels)."""
+    return resource_type(metadata).label
 
 
 # --- The record as exported -------------------------------------------------------------------
@@ -367,6 +335,10 @@ class ExportRecord:
         return resource_type_id(self.metadata)
 
     @property
+    def resource_type(self) -> ResourceType:
+        return resource_type(self.metadata)
+
+    @property
     def resource_type_label(self) -> str:
         return resource_type_label(self.metadata)
 
@@ -414,16 +386,10 @@ def _field(obj, *names, default=None):
 
 def _public_files(record) -> list[dict]:
     """The current files, only where anonymous visitors may download them (never restricted/closed)."""
-    from django.contrib.auth.models import AnonymousUser
-
     if record.pk is None or not record.can_access_files(AnonymousUser()):
         return []
-    try:
-        from storage.services import current_files
-    except ImportError:
-        return []
     files = []
-    for item in current_files(record):
+    for item in storage_services.current_files(record):
         md5 = str(_field(item, "md5", "checksum", default=""))
         files.append(
             clean(
@@ -443,14 +409,8 @@ def _public_files(record) -> list[dict]:
 def _public_files_of(records) -> dict[int, list[dict]]:
     """``{record id: _public_files(record)}`` for many records, in one query (none if no record
     has public files): the latest published version of every key not removed, ordered by key."""
-    from django.contrib.auth.models import AnonymousUser
-
     public = [r.pk for r in records if r.pk is not None and r.can_access_files(AnonymousUser())]
     if not public:
-        return {}
-    try:
-        from storage.models import FileVersion, VersionState
-    except ImportError:
         return {}
     versions = (
         FileVersion.objects.filter(
@@ -483,11 +443,6 @@ def _communities_of(records) -> dict[int, list[dict]]:
     ids = [r.pk for r in records if r.pk is not None]
     if not ids:
         return {}
-    from django.contrib.auth.models import AnonymousUser
-
-    from communities.models import Community
-    from records.models import CommunityRecord
-
     visible = Community.objects.all()
     if hasattr(visible, "visible_to"):  # restricted communities stay unnamed in public exports
         visible = visible.visible_to(AnonymousUser())
@@ -506,10 +461,6 @@ def _communities(record) -> list[dict]:
     """The communities the record is currently in (live membership), as anonymous visitors see them."""
     if record.pk is None:
         return []
-    from django.contrib.auth.models import AnonymousUser
-
-    from communities.models import Community
-
     communities = Community.objects.filter(record_links__record=record, record_links__removed_at__isnull=True)
     if hasattr(communities, "visible_to"):  # restricted communities stay unnamed in public exports
         communities = communities.visible_to(AnonymousUser())

@@ -5,21 +5,7 @@ from __future__ import annotations
 import re
 
 from .base import ExportRecord, as_export_record, ascii_slug, date_parts, language_name
-
-ENTRY_TYPES = {
-    "publication-article": "article",
-    "publication-conferencepaper": "inproceedings",
-    "publication-report": "techreport",
-    "publication-technicalnote": "techreport",
-    "publication-workingpaper": "techreport",
-    "publication-deliverable": "techreport",
-    "publication-milestone": "techreport",
-    "publication-thesis": "phdthesis",
-    "publication-book": "book",
-    "publication-section": "inbook",
-    "dataset": "dataset",
-    "software": "software",
-}
+from .registry import TEXT, ExportFormat, register
 
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
@@ -68,7 +54,7 @@ def _balance_braces(text: str) -> str:
 
 
 def entry_type(rec: ExportRecord) -> str:
-    return ENTRY_TYPES.get(rec.resource_type_id, "misc")
+    return rec.resource_type.bibtex
 
 
 def citation_key(rec: ExportRecord) -> str:
@@ -136,3 +122,11 @@ def to_bibtex(record) -> str:
     lines[-1] = lines[-1].rstrip(",")
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+register(
+    ExportFormat(
+        name="bibtex", label="BibTeX", media_type="application/x-bibtex", extension="bib",
+        serialise=lambda record: to_bibtex(record), kind=TEXT, order=50,
+    )
+)  # fmt: skip

@@ -13,25 +13,6 @@ from django.utils.safestring import SafeString, mark_safe
 
 from .base import ExportRecord, as_export_record
 
-# APA's bracketed description after the title.
-DESCRIPTIONS = {
-    "dataset": "Data set",
-    "software": "Computer software",
-    "poster": "Poster",
-    "presentation": "Presentation",
-    "video": "Video",
-    "image": "Image",
-    "lesson": "Lesson",
-    "publication-preprint": "Preprint",
-    "publication-thesis": "Doctoral dissertation",
-    "publication-conferencepaper": "Conference paper",
-    "publication-datamanagementplan": "Data management plan",
-    "publication-softwaredocumentation": "Software documentation",
-}
-
-# Types whose titles are set in italics (stand-alone works); articles and chapters are not.
-NOT_ITALIC = {"publication-article", "publication-section", "publication-conferencepaper"}
-
 
 def _initials(given: str) -> str:
     """``Anna-Karin Maria`` → ``A.-K. M.``"""
@@ -71,7 +52,7 @@ def _parts(rec: ExportRecord) -> dict:
     details = []
     if md.get("version"):
         details.append(f"Version {md['version']}")
-    bracket = DESCRIPTIONS.get(rec.resource_type_id) or DESCRIPTIONS.get(rec.resource_type_id.split("-")[0])
+    bracket = rec.resource_type.apa
     return {
         "authors": authors(rec),
         "year": rec.year or "n.d.",
@@ -80,7 +61,7 @@ def _parts(rec: ExportRecord) -> dict:
         "bracket": f" [{bracket}]" if bracket else "",
         "publisher": rec.publisher.strip(),
         "link": rec.url,
-        "italic": rec.resource_type_id not in NOT_ITALIC,
+        "italic": rec.resource_type.apa_italic,
     }
 
 

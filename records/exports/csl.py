@@ -2,41 +2,17 @@
 
 from __future__ import annotations
 
-from .base import as_export_record, date_parts, language_bcp47
+from records.resource_types import by_id
 
-CSL_TYPES = {
-    "publication-article": "article-journal",
-    "publication-preprint": "article",
-    "publication-conferencepaper": "paper-conference",
-    "publication-report": "report",
-    "publication-technicalnote": "report",
-    "publication-workingpaper": "report",
-    "publication-deliverable": "report",
-    "publication-milestone": "report",
-    "publication-proposal": "report",
-    "publication-datamanagementplan": "report",
-    "publication-thesis": "thesis",
-    "publication-book": "book",
-    "publication-section": "chapter",
-    "publication-patent": "patent",
-    "publication-peerreview": "review",
-    "publication-softwaredocumentation": "document",
-    "poster": "speech",
-    "presentation": "speech",
-    "dataset": "dataset",
-    "image": "graphic",
-    "video": "motion_picture",
-    "software": "software",
-    "lesson": "document",
-    "other": "document",
-}
+from .base import as_export_record, date_parts, language_bcp47
+from .registry import JSON, ExportFormat, register
 
 # CSL name variables for the contributor roles that have one.
 ROLE_VARIABLES = {"Editor": "editor", "Translator": "translator", "Supervisor": "contributor"}
 
 
 def csl_type(type_id: str) -> str:
-    return CSL_TYPES.get(type_id) or CSL_TYPES.get(type_id.split("-")[0], "document")
+    return by_id(type_id).csl
 
 
 def _name(person: dict) -> dict:
@@ -82,3 +58,11 @@ def to_csl(record) -> dict:
     if md.get("notes"):
         item["note"] = md["notes"]
     return item
+
+
+register(
+    ExportFormat(
+        name="csl", label="CSL-JSON", media_type="application/vnd.citationstyles.csl+json", extension="json",
+        serialise=lambda record: to_csl(record), kind=JSON, order=60,
+    )
+)  # fmt: skip

@@ -11,6 +11,7 @@ from django.conf import settings
 from lxml import etree
 
 from identifiers import bare_doi, orcid_url, ror_url
+from records.resource_types import RESOURCE_TYPES, by_id
 
 from .base import (
     ACCESS_RIGHT_LABELS,
@@ -21,6 +22,7 @@ from .base import (
     language_bcp47,
     resource_type_label,
 )
+from .registry import XML, ExportFormat, OaiMetadata, register
 
 NS = "http://datacite.org/schema/kernel-4"
 SCHEMA_LOCATION = "http://datacite.org/schema/kernel-4 http://schema.datacite.org/meta/kernel-4/metadata.xsd"
@@ -30,36 +32,8 @@ OAI_SCHEMA_LOCATION = f"{OAI_NS} http://schema.datacite.org/oai/oai-1.1/oai.xsd"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
-RESOURCE_TYPE_GENERAL = {
-    "publication-article": "JournalArticle",
-    "publication-preprint": "Preprint",
-    "publication-conferencepaper": "ConferencePaper",
-    "publication-report": "Report",
-    "publication-thesis": "Dissertation",
-    "publication-book": "Book",
-    "publication-section": "BookChapter",
-    "publication-technicalnote": "Report",
-    "publication-workingpaper": "Preprint",
-    "publication-proposal": "Text",
-    "publication-deliverable": "Report",
-    "publication-milestone": "Report",
-    "publication-softwaredocumentation": "Text",
-    "publication-datamanagementplan": "OutputManagementPlan",
-    "publication-patent": "Text",
-    "publication-taxonomictreatment": "Text",
-    "publication-annotationcollection": "Collection",
-    "publication-peerreview": "PeerReview",
-    "publication-other": "Text",
-    "publication": "Text",
-    "poster": "Poster",
-    "presentation": "Presentation",
-    "dataset": "Dataset",
-    "image": "Image",
-    "video": "Audiovisual",
-    "software": "Software",
-    "lesson": "InteractiveResource",
-    "other": "Other",
-}
+# DataCite resourceTypeGeneral by resource type id (the column of records.resource_types).
+RESOURCE_TYPE_GENERAL = {row.id: row.datacite for row in RESOURCE_TYPES}
 
 RELATED_IDENTIFIER_TYPES = {
     "doi": "DOI",
@@ -90,7 +64,7 @@ TITLE_TYPES = {
 
 def resource_type_general(type_id: str) -> str:
     """DataCite ``resourceTypeGeneral`` for a resource type id (``image-photo`` → ``Image``)."""
-    return RESOURCE_TYPE_GENERAL.get(type_id) or RESOURCE_TYPE_GENERAL.get(type_id.split("-")[0], "Other")
+    return by_id(type_id).datacite
 
 
 def _sub(parent, tag: str, text: str | None = None, **attrs) -> etree._Element:
@@ -329,3 +303,19 @@ def _funding(root, rec: ExportRecord) -> None:
             _sub(el, "awardNumber", grant.get("award_number", ""), awardURI=grant.get("award_uri"))
         if grant.get("award_title"):
             _sub(el, "awardTitle", grant["award_title"])
+
+
+register(
+    ExportFormat(
+        name="datacite", label="DataCite XML", media_type="application/xml", extension="xml",
+        serialise=lambda record: to_datacite(record), kind=XML, order=20,
+        oai=OaiMetadata("datacite", "http://schema.datacite.org/meta/kernel-4/metadata.xsd", NS, order=30),
+    )
+)  # fmt: skip
+register(
+    ExportFormat(
+        name="oai_datacite", label="DataCite XML (OAI-PMH wrapper)", media_type="application/xml",
+        extension="xml", serialise=lambda record: to_oai_datacite(record), kind=XML, listed=False,
+        oai=OaiMetadata("oai_datacite", "http://schema.datacite.org/oai/oai-1.1/oai.xsd", OAI_NS, order=20),
+    )
+)  # fmt: skip

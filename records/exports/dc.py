@@ -9,37 +9,19 @@ from __future__ import annotations
 
 from lxml import etree
 
+from records.resource_types import by_id
+
 from .base import ACCESS_RIGHT_URIS, as_export_record, community_url, related_identifier_text
+from .registry import XML, ExportFormat, OaiMetadata, register
 
 OAI_DC_NS = "http://www.openarchives.org/OAI/2.0/oai_dc/"
 DC_NS = "http://purl.org/dc/elements/1.1/"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 SCHEMA_LOCATION = f"{OAI_DC_NS} http://www.openarchives.org/OAI/2.0/oai_dc.xsd"
 
-# OpenAIRE (info:eu-repo) publication type vocabulary.
-EU_REPO_TYPES = {
-    "publication-article": "article",
-    "publication-preprint": "preprint",
-    "publication-conferencepaper": "conferenceObject",
-    "publication-report": "report",
-    "publication-thesis": "doctoralThesis",
-    "publication-book": "book",
-    "publication-section": "bookPart",
-    "publication-technicalnote": "report",
-    "publication-workingpaper": "workingPaper",
-    "publication-deliverable": "report",
-    "publication-milestone": "report",
-    "publication-patent": "patent",
-    "publication-annotationcollection": "annotation",
-    "publication-peerreview": "review",
-    "poster": "conferenceObject",
-    "presentation": "lecture",
-    "lesson": "lecture",
-}
-
-
 def eu_repo_type(type_id: str) -> str:
-    return "info:eu-repo/semantics/" + EU_REPO_TYPES.get(type_id, "other")
+    """The OpenAIRE (info:eu-repo) type of a resource type id (the ``dc`` column of records.resource_types)."""
+    return "info:eu-repo/semantics/" + by_id(type_id).dc
 
 
 def to_oai_dc(record) -> etree._Element:
@@ -92,3 +74,12 @@ def to_oai_dc(record) -> etree._Element:
     if rec.access_right == "restricted":
         dc("rights", md.get("access_conditions", ""))
     return root
+
+
+register(
+    ExportFormat(
+        name="dc", label="Dublin Core", media_type="application/xml", extension="xml",
+        serialise=lambda record: to_oai_dc(record), kind=XML, order=30,
+        oai=OaiMetadata("oai_dc", "http://www.openarchives.org/OAI/2.0/oai_dc.xsd", OAI_DC_NS, order=10),
+    )
+)  # fmt: skip

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from .base import as_export_record, community_url
-
-FORMATS = ("json", "datacite", "dc", "marcxml", "bibtex", "csl", "jsonld")
+from .registry import JSON, ExportFormat, export_formats, register
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -19,7 +18,7 @@ def to_json(record) -> dict:
     links = {"self": rec.export_url("json"), "html": rec.landing_url}
     if rec.doi:
         links["doi"] = rec.doi_url
-    links["exports"] = {fmt: rec.export_url(fmt) for fmt in FORMATS}
+    links["exports"] = {name: rec.export_url(name) for name in export_formats()}
     return {
         "id": rec.id,
         "doi": rec.doi or None,
@@ -44,3 +43,11 @@ def to_json(record) -> dict:
             for c in rec.communities
         ],
     }
+
+
+register(
+    ExportFormat(
+        name="json", label="JSON", media_type="application/json", extension="json",
+        serialise=lambda record: to_json(record), kind=JSON, order=10,
+    )
+)  # fmt: skip

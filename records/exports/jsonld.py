@@ -11,6 +11,7 @@ import json
 from django.utils.html import json_script
 
 from identifiers import bare_doi, orcid_url, ror_url
+from records.resource_types import by_id
 
 from .base import (
     ExportRecord,
@@ -19,29 +20,7 @@ from .base import (
     is_url,
     language_bcp47,
 )
-
-SCHEMA_TYPES = {
-    "publication-article": "ScholarlyArticle",
-    "publication-preprint": "ScholarlyArticle",
-    "publication-conferencepaper": "ScholarlyArticle",
-    "publication-report": "Report",
-    "publication-technicalnote": "Report",
-    "publication-deliverable": "Report",
-    "publication-milestone": "Report",
-    "publication-thesis": "Thesis",
-    "publication-book": "Book",
-    "publication-section": "Chapter",
-    "publication-peerreview": "Review",
-    "publication": "CreativeWork",
-    "poster": "Poster",
-    "presentation": "PresentationDigitalDocument",
-    "dataset": "Dataset",
-    "image": "ImageObject",
-    "video": "VideoObject",
-    "software": "SoftwareSourceCode",
-    "lesson": "LearningResource",
-    "other": "CreativeWork",
-}
+from .registry import JSON, ExportFormat, register
 
 # schema.org properties for the relation types that have a close one.
 RELATION_PROPERTIES = {
@@ -67,7 +46,7 @@ RELATED_URL_PREFIXES = {
 
 
 def schema_type(type_id: str) -> str:
-    return SCHEMA_TYPES.get(type_id) or SCHEMA_TYPES.get(type_id.split("-")[0], "CreativeWork")
+    return by_id(type_id).schema_org
 
 
 def _person(person: dict) -> dict:
@@ -240,3 +219,11 @@ def _distribution(doc: dict, rec: ExportRecord) -> None:
         }
         for f in rec.files
     ]
+
+
+register(
+    ExportFormat(
+        name="jsonld", label="JSON-LD", media_type="application/ld+json", extension="jsonld",
+        serialise=lambda record: to_jsonld(record), kind=JSON, order=70,
+    )
+)  # fmt: skip

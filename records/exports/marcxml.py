@@ -16,13 +16,11 @@ from .base import (
     language_marc,
     related_identifier_text,
 )
+from .registry import XML, ExportFormat, OaiMetadata, register
 
 NS = "http://www.loc.gov/MARC21/slim"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 SCHEMA_LOCATION = f"{NS} http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd"
-
-# Leader/06, type of record.
-RECORD_TYPES = {"dataset": "m", "software": "m", "image": "k", "poster": "k", "video": "g"}
 
 # MARC relator codes for the contributor roles that have one.
 RELATOR_CODES = {
@@ -66,10 +64,8 @@ def to_marcxml(record) -> etree._Element:
 
 def leader(rec: ExportRecord) -> str:
     """24 positions: new record, type of record, monograph (or component part), Unicode."""
-    kind = rec.resource_type_id.split("-")[0]
-    record_type = RECORD_TYPES.get(kind, "a")
-    level = "a" if rec.resource_type_id == "publication-section" else "m"
-    return f"00000n{record_type}{level} a2200000uu 4500"
+    row = rec.resource_type
+    return f"00000n{row.marc}{row.marc_level} a2200000uu 4500"
 
 
 def _control_fields(rec: ExportRecord) -> list[tuple[str, str]]:
@@ -251,3 +247,12 @@ def _link_fields(rec: ExportRecord) -> list[tuple]:
             )
         )
     return fields
+
+
+register(
+    ExportFormat(
+        name="marcxml", label="MARCXML", media_type="application/xml", extension="xml",
+        serialise=lambda record: to_marcxml(record), kind=XML, order=40,
+        oai=OaiMetadata("marcxml", "http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd", NS, order=40),
+    )
+)  # fmt: skip
