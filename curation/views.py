@@ -30,8 +30,8 @@ from curation.forms import (
     RequestInclusionForm,
 )
 from curation.models import InclusionRequest, Notification, RequestKind, RequestState
-from records.models import Record
 from curation.rules.size import record_files_size
+from records.models import Record
 
 PAGE_SIZE = 20
 

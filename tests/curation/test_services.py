@@ -48,7 +48,7 @@ def test_request_inclusion_notifies_curators(
     assert req.state == RequestState.SUBMITTED
     assert req.checks_status == "pass"
     assert [m.to for m in mails] == [[curator.email]]
-    assert "New inclusion request for Stockholm AI Scientific Repository" == mails[0].subject
+    assert mails[0].subject == "New inclusion request for Stockholm AI Scientific Repository"
     assert published.title in mails[0].body
     assert f"/requests/{req.pk}/" in mails[0].body
     assert req.comments.get().body == "Please <b>include</b> it"

@@ -23,10 +23,10 @@ def _ours(name: str) -> bool:
 def load() -> SimpleNamespace:
     package_dir = Path(distribution("oaipmh").locate_file("oaipmh"))
     assert (package_dir / "client.py").is_file(), f"the PyPI oaipmh package is not installed at {package_dir}"
-    import oaipmh.formats  # noqa: F401  the app's modules, imported before they are set aside
-    import oaipmh.verbs.identify  # noqa: F401
-    import oaipmh.verbs.metadata_formats  # noqa: F401
-    import oaipmh.verbs.records  # noqa: F401
+    import oaipmh.formats
+    import oaipmh.verbs.identify
+    import oaipmh.verbs.metadata_formats
+    import oaipmh.verbs.records
     import oaipmh.verbs.sets  # noqa: F401
 
     app_modules = {name: sys.modules.pop(name) for name in list(sys.modules) if _ours(name)}

@@ -78,8 +78,6 @@ def test_no_calls_by_name_into_project_modules():
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and ast.unparse(node.func).split(".")[-1] in ("import_string", "import_module"):
                 argument = node.args[0] if node.args else None
-                if isinstance(argument, ast.Constant) and str(argument.value).split(".")[0] in APPS:
-                    found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
-                elif isinstance(argument, ast.JoinedStr):
+                if (isinstance(argument, ast.Constant) and str(argument.value).split(".")[0] in APPS) or isinstance(argument, ast.JoinedStr):
                     found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert found == []
