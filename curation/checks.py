@@ -420,7 +420,7 @@ def record_files_size(record) -> int | None:
     except ImportError:
         return None
     total = 0
-    for item in current_files(record):
+    for item in current_files(record.bucket):
         size = getattr(item, "size", None)
         if size is None and isinstance(item, dict):
             size = item.get("size")

@@ -63,7 +63,7 @@ def record_files(record):
         from storage.services import current_files
     except ImportError:
         return None
-    return list(current_files(record))
+    return list(current_files(record.bucket))
 
 
 # --- The curator queue --------------------------------------------------------------------------

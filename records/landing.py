@@ -9,6 +9,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 
+from records.files import current_files
 from records.models import Record
 from records.validation import language_label, license_info
 from records.vocabularies import (
@@ -127,10 +128,6 @@ def citation_meta(record: Record, metadata: dict) -> list[tuple[str, str]]:
 def _pdf_urls(record: Record) -> list[str]:
     """Public PDF files (for Google Scholar), from the storage app's list of current files."""
     if not record.files_are_public():
-        return []
-    try:
-        from storage.services import current_files
-    except ImportError:
         return []
     return [settings.SITE_URL + f["url"] for f in current_files(record) if f["key"].lower().endswith(".pdf")]
 

@@ -4,8 +4,9 @@ Each verb is atomic, writes an audit entry, and queues its follow-up work (DOI r
 OAI-PMH rendering, e-mail) with ``transaction.on_commit``. Views, APIs, commands and tasks call
 these; none of them saves a Record itself.
 
-Hooks into other apps, called inside the transaction: ``storage.services.on_publish`` /
-``on_discard`` (staged file versions), ``curation.services.on_record_published`` if the curation
+Each record owns a storage bucket (``record.bucket``), driven through storage verbs inside the
+transaction: staged files are published or discarded with the record, and the bucket is unlocked
+only while a draft or edit draft is open. Hooks into other apps: ``curation.services.on_record_published`` if the curation
 app defines it (it reads ``record.requested_communities``). After the commit:
 ``oaipmh.tasks.render_record.delay(record_id)`` if the OAI-PMH app provides it.
 """
@@ -40,6 +41,7 @@ from records.models import (
 )
 from records.search import index_record
 from records.validation import FieldError, clean_metadata, normalize_doi, validate_metadata
+from storage import services as storage_services
 
 
 class RecordError(Exception):
@@ -110,14 +112,13 @@ def _after_commit_doi(record: Record, task_name: str) -> None:
     transaction.on_commit(lambda: task.delay(record_id))
 
 
-def _storage_hook(name: str, record: Record, actor) -> None:
-    from storage import services as storage_services
+BUCKET_SUBJECT = "records.record"  # storage's audit entries about a record's files point at the record
 
-    hook = getattr(storage_services, name, None)
-    if hook is None:
-        return
+
+def _files(verb, bucket, actor) -> None:
+    """Run a storage verb on a record's bucket; its refusals become RecordErrors."""
     try:
-        hook(record, actor)
+        verb(bucket, actor)
     except storage_services.StorageError as exc:
         raise RecordError(exc.message)
 
@@ -185,6 +186,8 @@ def create_draft(
     requested = _clean_communities(communities)
     with transaction.atomic():
         record = Record.objects.create(owner=actor, metadata=cleaned, requested_communities=requested)
+        record.bucket = storage_services.create_bucket(BUCKET_SUBJECT, record.pk)
+        Record.objects.filter(pk=record.pk).update(bucket=record.bucket)
         if external_doi:
             record.doi = _check_external_doi(record, external_doi)
             record.doi_is_external = True
@@ -242,9 +245,10 @@ def delete_draft(record: Record, actor) -> None:
         locked = _lock(record)
         if locked.state != RecordState.DRAFT:
             raise InvalidState(_("Only an unpublished draft can be deleted."))
-        _storage_hook("on_delete_draft", locked, actor)
         audit(actor, "delete_draft", locked, before={"metadata": locked.metadata})
+        bucket = locked.bucket
         locked.delete()
+        _files(storage_services.delete_bucket, bucket, actor)
 
 
 # --- Publishing and edit drafts ----------------------------------------------------------------------
@@ -305,7 +309,8 @@ def _publish_draft(record: Record, actor, declaration_accepted: bool) -> None:
             _("The DOI is already used."), [FieldError(("doi",), _("Another record already has this DOI."))]
         )
     revision = _add_revision(record, actor, gettext_noop("First publication"))
-    _storage_hook("on_publish", record, actor)
+    _files(storage_services.publish_staged, record.bucket, actor)
+    storage_services.lock_bucket(record.bucket)
     index_record(record)
     _curation_hook(record, actor)
     audit(
@@ -328,7 +333,8 @@ def _publish_edit(record: Record, actor, declaration_accepted: bool) -> None:
     record.datestamp = timezone.now()
     record.save(update_fields=["metadata", "draft_metadata", "edit_started_at", "datestamp", "updated"])
     revision = _add_revision(record, actor, gettext_noop("Edit published"))
-    _storage_hook("on_publish", record, actor)
+    _files(storage_services.publish_staged, record.bucket, actor)
+    storage_services.lock_bucket(record.bucket)
     index_record(record)
     # curation helper: communities added in the edit draft become inclusion requests (issue #5)
     _curation_hook(record, actor)
@@ -356,6 +362,7 @@ def open_edit(record: Record, actor) -> Record:
             locked.draft_metadata = copy.deepcopy(locked.metadata)
             locked.edit_started_at = timezone.now()
             locked.save(update_fields=["draft_metadata", "edit_started_at", "updated"])
+            storage_services.unlock_bucket(locked.bucket)
             audit(actor, "open_edit", locked)
     return _sync(record, locked)
 
@@ -370,7 +377,8 @@ def discard_edit(record: Record, actor) -> Record:
         locked.draft_metadata = None
         locked.edit_started_at = None
         locked.save(update_fields=["draft_metadata", "edit_started_at", "updated"])
-        _storage_hook("on_discard", locked, actor)
+        _files(storage_services.discard_staged, locked.bucket, actor)
+        storage_services.lock_bucket(locked.bucket)
         audit(actor, "discard_edit", locked, before={"metadata": staged})
     return _sync(record, locked)
 
@@ -392,6 +400,7 @@ def withdraw(record: Record, actor, reason: str) -> Record:
         locked.withdrawn_at = locked.datestamp = now
         locked.withdrawal_reason = reason
         locked.save(update_fields=["state", "withdrawn_at", "datestamp", "withdrawal_reason", "updated"])
+        storage_services.lock_bucket(locked.bucket)  # an open edit draft's files are frozen too
         index_record(locked)
         audit(actor, "withdraw", locked, before={"state": RecordState.PUBLISHED},
               after={"state": RecordState.WITHDRAWN}, reason=reason)  # fmt: skip
@@ -411,6 +420,8 @@ def reinstate(record: Record, actor, reason: str = "") -> Record:
         locked.withdrawal_reason = ""
         locked.datestamp = timezone.now()
         locked.save(update_fields=["state", "withdrawn_at", "withdrawal_reason", "datestamp", "updated"])
+        if locked.draft_metadata is not None:
+            storage_services.unlock_bucket(locked.bucket)
         index_record(locked)
         audit(actor, "reinstate", locked, before={"state": RecordState.WITHDRAWN, "reason": previous_reason},
               after={"state": RecordState.PUBLISHED}, reason=reason)  # fmt: skip

@@ -32,7 +32,7 @@ class LockBusy(BackendError):
 class StorageBackend(abc.ABC):
     """The operations the storage services use. Paths are relative, '/'-separated."""
 
-    supports_partial_writes = False
+    supports_uploads = False
 
     def open_write(self, path: str, offset: int = 0, *, lock: bool = False) -> BinaryIO:
         """A writable binary file positioned at ``offset``; bytes past ``offset`` are dropped.
@@ -77,7 +77,7 @@ def _clean_relative(path: str) -> PurePosixPath:
 class LocalBackend(StorageBackend):
     """Files under one directory. Writes go straight to the final path; nothing is renamed."""
 
-    supports_partial_writes = True
+    supports_uploads = True
 
     def __init__(self, root: Path):
         self.root = Path(root)

@@ -423,7 +423,7 @@ def _public_files(record) -> list[dict]:
     except ImportError:
         return []
     files = []
-    for item in current_files(record):
+    for item in current_files(record.bucket):
         md5 = str(_field(item, "md5", "checksum", default=""))
         files.append(
             clean(
@@ -445,7 +445,8 @@ def _public_files_of(records) -> dict[int, list[dict]]:
     has public files): the latest published version of every key not removed, ordered by key."""
     from django.contrib.auth.models import AnonymousUser
 
-    public = [r.pk for r in records if r.pk is not None and r.can_access_files(AnonymousUser())]
+    public = {r.bucket_id: r.pk for r in records
+              if r.pk is not None and r.bucket_id is not None and r.can_access_files(AnonymousUser())}  # fmt: skip
     if not public:
         return {}
     try:
@@ -454,10 +455,10 @@ def _public_files_of(records) -> dict[int, list[dict]]:
         return {}
     versions = (
         FileVersion.objects.filter(
-            file__record_id__in=public, file__removed=False, state=VersionState.PUBLISHED
+            file__bucket_id__in=list(public), file__removed=False, state=VersionState.PUBLISHED
         )
         .select_related("file", "instance")
-        .order_by("file__record_id", "file__key", "-number")
+        .order_by("file__bucket_id", "file__key", "-number")
     )
     files: dict[int, list[dict]] = {}
     last_file = None
@@ -465,7 +466,7 @@ def _public_files_of(records) -> dict[int, list[dict]]:
         if version.file_id == last_file:
             continue  # an older published version of the same key
         last_file = version.file_id
-        files.setdefault(version.file.record_id, []).append(
+        files.setdefault(public[version.file.bucket_id], []).append(
             clean(
                 {
                     "key": version.file.key,

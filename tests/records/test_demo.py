@@ -71,7 +71,7 @@ def assert_like_deposited(deposited, seeded) -> None:
     verbs = {}
     for record in (deposited, seeded):
         versions = list(
-            FileVersion.objects.filter(file__record=record).select_related("instance__location", "file")
+            FileVersion.objects.filter(file__bucket=record.bucket).select_related("instance__location", "file")
         )
         assert len(versions) == 1, record.pk
         version = versions[0]
