@@ -11,7 +11,6 @@ import datetime as dt
 import errno
 import io
 import logging
-import os
 import uuid
 from collections.abc import Callable
 from typing import Any, BinaryIO
@@ -81,8 +80,7 @@ def create_upload(bucket: Bucket, key: str, size: int, actor) -> Upload:
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
         audit(actor, "start_upload", bucket.subject, after={"upload": str(upload.id), "key": key, "size": size})
-    handle = location.backend().open_write(upload.path, 0)
-    handle.close()
+    location.backend().begin_upload(upload.path)
     return upload
 
 
@@ -109,7 +107,7 @@ def write_chunk(upload: Upload, offset: int, read: Callable[[int], bytes], lengt
         )
     backend = upload.location.backend()
     try:
-        handle = backend.open_write(upload.path, offset, lock=True)
+        handle = backend.resume_upload(upload.path).writer(offset, lock=True)
     except LockBusy:
         raise UploadBusy(
             _("Another request is writing to this upload; try again shortly."), offset=upload.offset
@@ -167,7 +165,7 @@ def _resume_digests(upload: Upload, offset: int, backend) -> streams.Digests | s
             streams.hashers.put(str(upload.pk), at, digests)  # the finish continues from here
         return streams.NoDigests()
     if at < offset:
-        with backend.open_read(upload.path) as source:
+        with backend.open_read(upload.path, at, offset - at) as source:
             try:
                 streams.feed_file(source, digests, at, offset - at)
             finally:
@@ -212,15 +210,16 @@ def finish_upload(upload: Upload, actor, *, md5: str | None = None, sha256: str 
         )
     backend = upload.location.backend()
     try:
-        handle = backend.open_write(upload.path, upload.size, lock=True)
+        session = backend.resume_upload(upload.path)
+        handle = session.writer(upload.size, lock=True)
     except LockBusy:
         Upload.objects.filter(pk=upload.pk).update(state=UploadState.ACTIVE)
         raise UploadBusy(_("Another request is still writing to this upload; try again shortly."))
     try:
-        os.fsync(handle.fileno())
+        session.complete()
         state = streams.hashers.take(str(upload.pk))
         at, digests = state if state is not None and state[0] <= upload.size else (0, streams.Digests())
-        with backend.open_read(upload.path) as source:
+        with backend.open_read(upload.path, at, upload.size - at) as source:
             try:
                 streams.feed_file(source, digests, at, upload.size - at)  # nothing to read after one pass
             finally:
@@ -323,9 +322,9 @@ def store_stream(
     else:
         room = size
         upload = create_upload(bucket, key, size, actor)
-    backend = upload.location.backend()
+    session = upload.location.backend().resume_upload(upload.path)
     try:
-        with backend.open_write(upload.path, 0, lock=True) as handle:
+        with session.writer(0, lock=True) as handle:
             digests = streams.Digests()
             try:
                 written = streams.copy_stream(read, handle, digests, limit=room)
@@ -360,7 +359,7 @@ def store_stream(
                     offset=written,
                     size=size,
                 )
-            os.fsync(handle.fileno())
+            session.complete()
             found_md5, found_sha256 = digests.result()
         _compare_checksums(upload, md5, sha256, found_md5, found_sha256)
         Upload.objects.filter(pk=upload.pk).update(size=written, offset=written, state=UploadState.FINISHING)
@@ -385,7 +384,7 @@ def remove_stale_uploads(now: dt.datetime | None = None, max_age: dt.timedelta =
     for upload in Upload.objects.select_related("location", "bucket").filter(updated__lt=cutoff):
         backend = upload.location.backend()
         try:
-            handle = backend.open_write(upload.path, upload.offset, lock=True)
+            handle = backend.resume_upload(upload.path).writer(upload.offset, lock=True)
         except LockBusy:
             continue  # a request is still writing to it
         except (OSError, BackendError):

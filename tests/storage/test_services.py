@@ -435,7 +435,7 @@ def test_deleting_a_draft_removes_its_staged_bytes(
 def test_a_second_writer_on_the_same_upload_is_told_to_wait(draft, depositor):
     upload = services.create_upload(draft.bucket, "busy.bin", 10, depositor)
     backend = upload.location.backend()
-    with backend.open_write(upload.path, 0, lock=True):  # another request is writing
+    with backend.resume_upload(upload.path).writer(0, lock=True):  # another request is writing
         with pytest.raises(services.UploadBusy) as caught:
             services.write_chunk(upload, 0, io.BytesIO(b"12345").read, 5)
         assert caught.value.status == 409 and caught.value.details["offset"] == 0
