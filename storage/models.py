@@ -26,11 +26,6 @@ from audit.services import Subject
 from storage.backends import StorageBackend, backend_for
 
 
-class LocationQuerySet(models.QuerySet):
-    def primary(self) -> Location:
-        return self.get(is_primary=True)
-
-
 class Location(models.Model):
     """A storage root named in ``STORAGE_LOCATIONS``; rows are kept in step by ``sync_locations``."""
 
@@ -39,8 +34,6 @@ class Location(models.Model):
     is_primary = models.BooleanField(default=False)
     active = models.BooleanField(default=True, help_text=_("Named in STORAGE_LOCATIONS now."))
     created = models.DateTimeField(default=timezone.now)
-
-    objects = LocationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-is_primary", "name"]
@@ -79,10 +72,6 @@ class FileInstance(models.Model):
     @property
     def md5_hex(self) -> str:
         return self.md5.removeprefix("md5:")
-
-    @property
-    def sha256_hex(self) -> str:
-        return self.sha256.removeprefix("sha256:")
 
     @property
     def etag(self) -> str:
@@ -174,10 +163,6 @@ class FileKey(models.Model):
     @property
     def filename(self) -> str:
         return posixpath.basename(self.key)
-
-    @property
-    def folder(self) -> str:
-        return posixpath.dirname(self.key)
 
 
 class VersionState(models.TextChoices):

@@ -33,6 +33,10 @@ def create_buckets(subject_type: str, subject_ids: list, *, locked: bool = False
     )
 
 
+# lock_bucket/unlock_bucket write no audit entry: the owner's verb that calls them (publish, open an
+# edit draft, …) writes one.
+
+
 def lock_bucket(bucket: Bucket) -> None:
     """Refuse changes to the bucket's files until ``unlock_bucket`` (staged ones are kept)."""
     Bucket.objects.filter(pk=bucket.pk).update(locked=True, updated=timezone.now())
