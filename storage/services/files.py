@@ -64,7 +64,7 @@ def delete_bucket(bucket: Bucket, actor) -> None:
     with transaction.atomic():
         bucket = lock_for_update(bucket)
         if FileVersion.objects.filter(file__bucket=bucket, state=VersionState.PUBLISHED).exists():
-            raise NotEditable(_("Published files are never deleted."))
+            raise NotEditable(_("The files of this record can no longer be changed."))  # published: kept
         for version in FileVersion.objects.select_related("instance__location").filter(file__bucket=bucket):
             drop_staged(version)
         drop_uploads(bucket)
