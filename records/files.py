@@ -119,7 +119,9 @@ def download_all(request, pk: int):
         entries = [(wf.key, wf.version) for wf in storage_services.working_files(record.bucket)
                    if wf.version is not None]  # fmt: skip
     else:
-        entries = [(fk.key, current) for fk, current, _history in storage_services.published_files(record.bucket)]
+        entries = [
+            (fk.key, current) for fk, current, _history in storage_services.published_files(record.bucket)
+        ]
     if not entries:
         raise Http404
     total = sum(version.instance.size for _key, version in entries)

@@ -93,7 +93,12 @@ def upload_for_user(request, upload_id) -> tuple[Upload, Record]:
     """The user's own upload and the record whose bucket it fills; 404 for anyone else's."""
     upload = Upload.objects.select_related("bucket", "location").filter(pk=upload_id).first()
     record = Record.objects.filter(bucket=upload.bucket_id).first() if upload is not None else None
-    if upload is None or record is None or upload.created_by_id != request.user.pk or not record.is_owner(request.user):
+    if (
+        upload is None
+        or record is None
+        or upload.created_by_id != request.user.pk
+        or not record.is_owner(request.user)
+    ):
         raise Http404
     return upload, record
 

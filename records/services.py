@@ -6,8 +6,8 @@ these; none of them saves a Record itself.
 
 Each record owns a storage bucket (``record.bucket``), driven through storage verbs inside the
 transaction: staged files are published or discarded with the record, and the bucket is unlocked
-only while a draft or edit draft is open. Hooks into other apps: ``curation.services.on_record_published`` if the curation
-app defines it (it reads ``record.requested_communities``). After the commit:
+only while a draft or edit draft is open. Hooks into other apps: ``curation.services.on_record_published``
+if the curation app defines it (it reads ``record.requested_communities``). After the commit:
 ``oaipmh.tasks.render_record.delay(record_id)`` if the OAI-PMH app provides it.
 """
 
@@ -187,7 +187,7 @@ def create_draft(
     with transaction.atomic():
         record = Record.objects.create(owner=actor, metadata=cleaned, requested_communities=requested)
         record.bucket = storage_services.create_bucket(BUCKET_SUBJECT, record.pk)
-        Record.objects.filter(pk=record.pk).update(bucket=record.bucket)
+        record.save(update_fields=["bucket"])
         if external_doi:
             record.doi = _check_external_doi(record, external_doi)
             record.doi_is_external = True

@@ -103,7 +103,15 @@ class UploadAdmin(admin.ModelAdmin):
 class BucketAdmin(admin.ModelAdmin):
     """Staff raise a bucket's limits here (through ``set_quota``: audited)."""
 
-    list_display = ("id", "subject_type", "subject_id", "locked", "max_bytes", "max_files", "quota_granted_by")
+    list_display = (
+        "id",
+        "subject_type",
+        "subject_id",
+        "locked",
+        "max_bytes",
+        "max_files",
+        "quota_granted_by",
+    )
     search_fields = ("subject_id",)
     fields = ("subject_type", "subject_id", "locked", "max_bytes", "max_files", "quota_reason")
     readonly_fields = ("subject_type", "subject_id", "locked")

@@ -20,12 +20,25 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="Bucket",
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
                 ("subject_type", models.CharField(blank=True, max_length=64)),
                 ("subject_id", models.CharField(blank=True, max_length=64)),
                 ("locked", models.BooleanField(default=False)),
-                ("max_bytes", models.BigIntegerField(blank=True, null=True, verbose_name="maximum total size (bytes)")),
-                ("max_files", models.PositiveIntegerField(blank=True, null=True, verbose_name="maximum number of files")),
+                (
+                    "max_bytes",
+                    models.BigIntegerField(blank=True, null=True, verbose_name="maximum total size (bytes)"),
+                ),
+                (
+                    "max_files",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="maximum number of files"
+                    ),
+                ),
                 ("quota_reason", models.TextField(blank=True, verbose_name="reason")),
                 ("created", models.DateTimeField(default=django.utils.timezone.now)),
                 ("updated", models.DateTimeField(default=django.utils.timezone.now)),
@@ -49,14 +62,20 @@ class Migration(migrations.Migration):
             model_name="filekey",
             name="bucket",
             field=models.ForeignKey(
-                null=True, on_delete=django.db.models.deletion.CASCADE, related_name="keys", to="storage.bucket"
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="keys",
+                to="storage.bucket",
             ),
         ),
         migrations.AddField(
             model_name="upload",
             name="bucket",
             field=models.ForeignKey(
-                null=True, on_delete=django.db.models.deletion.CASCADE, related_name="uploads", to="storage.bucket"
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="uploads",
+                to="storage.bucket",
             ),
         ),
     ]

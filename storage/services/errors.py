@@ -6,7 +6,7 @@ from typing import Any
 
 
 class StorageError(Exception):
-    """A request the rules or the record's state do not allow; ``message`` says why."""
+    """A request the rules or the bucket's state do not allow; ``message`` says why."""
 
     status = 400
     code = "invalid"
@@ -67,4 +67,3 @@ class StorageFull(StorageError):
 class FileMissing(StorageError):
     status = 404
     code = "not_found"
-

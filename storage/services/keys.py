@@ -65,4 +65,3 @@ def validate_key(key: str) -> str:
 
 def guess_mimetype(key: str) -> str:
     return mimetypes.guess_type(posixpath.basename(key), strict=False)[0] or "application/octet-stream"
-

@@ -52,7 +52,6 @@ def delete_quietly(location: Location, path: str) -> None:
         pass  # a leftover file is harmless: no row points at it
 
 
-
 def replicas_wanted() -> bool:
     """More than one location is configured: published bytes are copied to the others."""
     return len(settings.STORAGE_LOCATIONS) > 1

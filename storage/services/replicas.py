@@ -132,4 +132,3 @@ def repair(instance: FileInstance, actor=None) -> dict[str, bool]:
     if not all(after.values()):
         logger.warning("repair of instance %s left bad copies: %s", instance.pk, after)
     return after
-

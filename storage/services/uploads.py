@@ -79,7 +79,9 @@ def create_upload(bucket: Bucket, key: str, size: int, actor) -> Upload:
             path=FileInstance.path_for(upload_id),
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
-        audit(actor, "start_upload", bucket.subject, after={"upload": str(upload.id), "key": key, "size": size})
+        audit(
+            actor, "start_upload", bucket.subject, after={"upload": str(upload.id), "key": key, "size": size}
+        )
     location.backend().begin_upload(upload.path)
     return upload
 
@@ -131,7 +133,9 @@ def write_chunk(upload: Upload, offset: int, read: Callable[[int], bytes], lengt
         except OSError as exc:
             _abandon_upload(upload)
             if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-                logger.warning("storage full: upload %s to %s refused: %s", upload.pk, upload.location.name, exc)
+                logger.warning(
+                    "storage full: upload %s to %s refused: %s", upload.pk, upload.location.name, exc
+                )
                 raise StorageFull(
                     _("The server's storage is full; the upload was removed. Please try again later.")
                 )
@@ -402,6 +406,7 @@ def remove_stale_uploads(now: dt.datetime | None = None, max_age: dt.timedelta =
             if handle is not None:
                 handle.close()
     return removed
+
 
 def chunk_size() -> int:
     """Bytes per chunk for the browser uploader (``STORAGE_UPLOAD_CHUNK_BYTES``, default 8 MiB)."""

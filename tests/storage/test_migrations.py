@@ -27,12 +27,16 @@ def test_records_get_buckets_with_their_keys_uploads_and_quota(django_user_model
     draft = Record.objects.create(owner_id=user.pk, state="draft")
     published = Record.objects.create(owner_id=user.pk, state="published")
     editing = Record.objects.create(owner_id=user.pk, state="published", draft_metadata={})
-    location = old.get_model("storage", "Location").objects.create(name="primary", url="file://x", is_primary=True)
+    location = old.get_model("storage", "Location").objects.create(
+        name="primary", url="file://x", is_primary=True
+    )
     instance = old.get_model("storage", "FileInstance").objects.create(
         location=location, path="a/b/c/data", size=1, md5="md5:0", sha256="sha256:0"
     )
     key = old.get_model("storage", "RecordFile").objects.create(record_id=published.pk, key="a.txt")
-    old.get_model("storage", "FileVersion").objects.create(file=key, instance=instance, number=1, state="published")
+    old.get_model("storage", "FileVersion").objects.create(
+        file=key, instance=instance, number=1, state="published"
+    )
     upload_id = uuid.uuid4()
     old.get_model("storage", "Upload").objects.create(
         id=upload_id, record_id=draft.pk, key="b.txt", size=3, location=location, path="x/y/z/data"
@@ -52,7 +56,12 @@ def test_records_get_buckets_with_their_keys_uploads_and_quota(django_user_model
     assert new.get_model("storage", "FileKey").objects.get(key="a.txt").bucket_id == buckets[published.pk].pk
     assert new.get_model("storage", "Upload").objects.get(pk=upload_id).bucket_id == buckets[draft.pk].pk
     quota = buckets[published.pk]
-    assert (quota.max_bytes, quota.max_files, quota.quota_reason, quota.quota_granted_by_id) == (100, 7, "big", user.pk)
+    assert (quota.max_bytes, quota.max_files, quota.quota_reason, quota.quota_granted_by_id) == (
+        100,
+        7,
+        "big",
+        user.pk,
+    )
     assert buckets[draft.pk].max_bytes is None and buckets[draft.pk].max_files is None
     migrate(executor_leaf())
 

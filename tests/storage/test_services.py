@@ -441,3 +441,24 @@ def test_a_second_writer_on_the_same_upload_is_told_to_wait(draft, depositor):
         assert caught.value.status == 409 and caught.value.details["offset"] == 0
     services.write_chunk(upload, 0, io.BytesIO(b"12345").read, 5)
     assert Upload.objects.get(pk=upload.pk).offset == 5
+
+
+def test_the_bucket_is_unlocked_only_while_a_draft_or_edit_draft_is_open(draft, depositor, staff, publish, open_edit):
+    from records.services import discard_edit, reinstate, withdraw
+    from storage.models import Bucket
+
+    def locked(record):
+        return Bucket.objects.get(pk=record.bucket_id).locked
+
+    assert (draft.bucket.subject_type, draft.bucket.subject_id) == ("records.record", str(draft.pk))
+    assert not locked(draft)
+    record = publish(draft, depositor)
+    assert locked(record)
+    record = open_edit(record, depositor)
+    assert not locked(record)
+    record = withdraw(record, staff, "Duplicate")
+    assert locked(record)
+    record = reinstate(record, staff)
+    assert not locked(record)  # its edit draft is still open
+    record = discard_edit(record, depositor)
+    assert locked(record)
