@@ -43,7 +43,7 @@ def current_files(record: Record) -> list[dict]:
 
 
 def _record_for_files(request, pk: int) -> Record:
-    record = get_object_or_404(Record.objects.select_related("owner"), pk=pk)
+    record = get_object_or_404(Record.objects.select_related("owner", "bucket"), pk=pk)
     if not record.can_view(request.user):
         raise Http404  # drafts are private: indistinguishable from a missing record
     return record

@@ -177,7 +177,7 @@ class RecordFilesAPI(APIView):
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT, 403: ERROR_SCHEMA}, tags=["files"])
     def get(self, request, pk: int):
-        record = get_object_or_404(Record.objects.select_related("owner"), pk=pk)
+        record = get_object_or_404(Record.objects.select_related("owner", "bucket"), pk=pk)
         if not record.can_view(request.user):
             raise Http404
         if not record.can_access_files(request.user):

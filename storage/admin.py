@@ -117,14 +117,8 @@ class BucketAdmin(admin.ModelAdmin):
     readonly_fields = ("subject_type", "subject_id", "locked")
 
     def save_model(self, request, obj, form, change):
-        defaults = Bucket(pk=obj.pk).limits
-        services.set_quota(
-            request.user,
-            obj,
-            max_bytes=defaults[0] if obj.max_bytes is None else obj.max_bytes,
-            max_files=defaults[1] if obj.max_files is None else obj.max_files,
-            reason=obj.quota_reason,
-        )
+        max_bytes, max_files = obj.limits  # an emptied field means the settings' default
+        services.set_quota(request.user, obj, max_bytes=max_bytes, max_files=max_files, reason=obj.quota_reason)
 
     def has_add_permission(self, request):
         return False  # buckets are made by their owners
