@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Max, Prefetch
+from django.db.models import Max, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -74,7 +74,8 @@ def delete_bucket(bucket: Bucket, actor) -> None:
 # --- Reading the working set and the published state ---------------------------------------------------
 
 
-def files_with_versions(bucket: Bucket):
+def files_with_versions(bucket: Bucket) -> QuerySet[FileKey]:
+    """The bucket's keys with their versions (and instances) prefetched."""
     versions = FileVersion.objects.select_related("instance", "created_by")
     return FileKey.objects.filter(bucket=bucket).prefetch_related(Prefetch("versions", queryset=versions))
 
