@@ -32,17 +32,14 @@ from curation.forms import (
 from curation.models import InclusionRequest, Notification, RequestKind, RequestState
 from curation.rules.size import record_files_size
 from records.models import Record
+from storage import services as storage_services
 
 PAGE_SIZE = 20
 
 
-def record_files(record):
-    """The record's current files (objects with ``key`` and ``size``), or None while storage cannot tell."""
-    try:
-        from storage.services import current_files
-    except ImportError:
-        return None
-    return list(current_files(record))
+def record_files(record: Record) -> list:
+    """The record's current files (objects with ``key`` and ``size``)."""
+    return list(storage_services.current_files(record.bucket))
 
 
 # --- The curator queue --------------------------------------------------------------------------

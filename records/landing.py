@@ -13,6 +13,7 @@ from communities.models import Community
 from records.exports import bibtex, citation
 from records.exports.jsonld import to_jsonld_script
 from records.exports.registry import export_formats
+from records.files import current_files
 from records.models import Record
 from records.validation import language_label, license_info
 from records.vocabularies import (
@@ -23,7 +24,6 @@ from records.vocabularies import (
     camel_words,
     resource_type_label,
 )
-from storage import services as storage_services
 
 logger = logging.getLogger(__name__)
 
@@ -108,8 +108,7 @@ def _pdf_urls(record: Record) -> list[str]:
     """Public PDF files (for Google Scholar), from the storage app's list of current files."""
     if not record.files_are_public():
         return []
-    files = storage_services.current_files(record)
-    return [settings.SITE_URL + f["url"] for f in files if f["key"].lower().endswith(".pdf")]
+    return [settings.SITE_URL + f["url"] for f in current_files(record) if f["key"].lower().endswith(".pdf")]
 
 
 def communities(record: Record, user) -> list:

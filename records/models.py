@@ -61,6 +61,8 @@ class Record(models.Model):
     # description; on PostgreSQL also a weighted tsvector with a GIN index (migration 0003).
     search_text = models.TextField(blank=True, editable=False)
     search_vector = SearchVectorField(null=True, editable=False)
+    # The record's files. "+": storage has no relation back to records (it knows only the audit subject).
+    bucket = models.OneToOneField("storage.Bucket", null=True, on_delete=models.PROTECT, related_name="+")
 
     objects = RecordQuerySet.as_manager()
 

@@ -4,6 +4,10 @@ Each verb is atomic, writes an audit entry, and queues its own follow-up work (D
 e-mail) with ``transaction.on_commit``. Views, APIs, commands and tasks call these; none of them
 saves a Record itself. The record's files are its storage bucket, driven through storage's verbs.
 
+Each record owns a storage bucket (``record.bucket``), driven through storage verbs inside the
+transaction: staged files are published or discarded with the record, and the bucket is unlocked
+only while a draft or edit draft is open.
+
 Nothing here calls up into curation or OAI-PMH: a verb that changes what harvesters see moves the
 record's ``datestamp``, and OAI-PMH finds stale payloads by it; the publish faces ask curation to
 open the inclusion requests the depositor chose (``curation.services.publish_record``).
@@ -43,6 +47,7 @@ from records.models import (
 )
 from records.search import index_record
 from records.validation import FieldError, clean_metadata, normalize_doi, validate_metadata
+from storage import services as storage_services
 
 
 class RecordError(Exception):
@@ -88,14 +93,13 @@ def _after_commit_doi(record: Record, task: Task) -> None:
     transaction.on_commit(lambda: task.delay(record_id))
 
 
-def _storage_hook(name: str, record: Record, actor: Actor) -> None:
-    from storage import services as storage_services
+BUCKET_SUBJECT = "records.record"  # storage's audit entries about a record's files point at the record
 
-    hook = getattr(storage_services, name, None)
-    if hook is None:
-        return
+
+def _files(verb, bucket, actor) -> None:
+    """Run a storage verb on a record's bucket; its refusals become RecordErrors."""
     try:
-        hook(record, actor)
+        verb(bucket, actor)
     except storage_services.StorageError as exc:
         raise RecordError(exc.message)
 
@@ -151,6 +155,8 @@ def create_draft(
     requested = _clean_communities(communities)
     with transaction.atomic():
         record = Record.objects.create(owner=actor, metadata=cleaned, requested_communities=requested)
+        record.bucket = storage_services.create_bucket(BUCKET_SUBJECT, record.pk)
+        record.save(update_fields=["bucket"])
         if external_doi:
             record.doi = _check_external_doi(record, external_doi)
             record.doi_is_external = True
@@ -208,9 +214,10 @@ def delete_draft(record: Record, actor: Actor) -> None:
         locked = _lock(record)
         if locked.state != RecordState.DRAFT:
             raise InvalidState(_("Only an unpublished draft can be deleted."))
-        _storage_hook("on_delete_draft", locked, actor)
         audit(actor, "delete_draft", locked, before={"metadata": locked.metadata})
+        bucket = locked.bucket
         locked.delete()
+        _files(storage_services.delete_bucket, bucket, actor)
 
 
 # --- Publishing and edit drafts ----------------------------------------------------------------------
@@ -270,7 +277,8 @@ def _publish_draft(record: Record, actor: Actor, declaration_accepted: bool) -> 
             _("The DOI is already used."), [FieldError(("doi",), _("Another record already has this DOI."))]
         )
     revision = _add_revision(record, actor, gettext_noop("First publication"))
-    _storage_hook("on_publish", record, actor)
+    _files(storage_services.publish_staged, record.bucket, actor)
+    storage_services.lock_bucket(record.bucket)
     index_record(record)
     audit(
         actor,
@@ -292,7 +300,8 @@ def _publish_edit(record: Record, actor: Actor, declaration_accepted: bool) -> N
     record.datestamp = timezone.now()
     record.save(update_fields=["metadata", "draft_metadata", "edit_started_at", "datestamp", "updated"])
     revision = _add_revision(record, actor, gettext_noop("Edit published"))
-    _storage_hook("on_publish", record, actor)
+    _files(storage_services.publish_staged, record.bucket, actor)
+    storage_services.lock_bucket(record.bucket)
     index_record(record)
     audit(
         actor,
@@ -318,6 +327,7 @@ def open_edit(record: Record, actor: Actor) -> Record:
             locked.draft_metadata = copy.deepcopy(locked.metadata)
             locked.edit_started_at = timezone.now()
             locked.save(update_fields=["draft_metadata", "edit_started_at", "updated"])
+            storage_services.unlock_bucket(locked.bucket)
             audit(actor, "open_edit", locked)
     return _sync(record, locked)
 
@@ -332,7 +342,8 @@ def discard_edit(record: Record, actor: Actor) -> Record:
         locked.draft_metadata = None
         locked.edit_started_at = None
         locked.save(update_fields=["draft_metadata", "edit_started_at", "updated"])
-        _storage_hook("on_discard", locked, actor)
+        _files(storage_services.discard_staged, locked.bucket, actor)
+        storage_services.lock_bucket(locked.bucket)
         audit(actor, "discard_edit", locked, before={"metadata": staged})
     return _sync(record, locked)
 
@@ -354,6 +365,7 @@ def withdraw(record: Record, actor: Actor, reason: str) -> Record:
         locked.withdrawn_at = locked.datestamp = now
         locked.withdrawal_reason = reason
         locked.save(update_fields=["state", "withdrawn_at", "datestamp", "withdrawal_reason", "updated"])
+        storage_services.lock_bucket(locked.bucket)  # an open edit draft's files are frozen too
         index_record(locked)
         audit(actor, "withdraw", locked, before={"state": RecordState.PUBLISHED},
               after={"state": RecordState.WITHDRAWN}, reason=reason)  # fmt: skip
@@ -372,6 +384,8 @@ def reinstate(record: Record, actor: Actor, reason: str = "") -> Record:
         locked.withdrawal_reason = ""
         locked.datestamp = timezone.now()
         locked.save(update_fields=["state", "withdrawn_at", "withdrawal_reason", "datestamp", "updated"])
+        if locked.draft_metadata is not None:
+            storage_services.unlock_bucket(locked.bucket)
         index_record(locked)
         audit(actor, "reinstate", locked, before={"state": RecordState.WITHDRAWN, "reason": previous_reason},
               after={"state": RecordState.PUBLISHED}, reason=reason)  # fmt: skip

@@ -13,7 +13,7 @@ urlpatterns = [
     path("communities/", include("communities.urls")),
     path("", include("records.urls")),
     path("records/<int:pk>/export/", include("records.exports.urls")),
-    path("", include("storage.urls")),
+    path("", include("records.files_urls")),
     path("", include("curation.urls")),
     path("", include("oaipmh.urls")),
     path("api/v1/", include("accounts.api_urls")),

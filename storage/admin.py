@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from storage import services
-from storage.models import FileInstance, FileReplica, FileVersion, Location, RecordFile, RecordQuota, Upload
+from storage.models import Bucket, FileInstance, FileKey, FileReplica, FileVersion, Location, Upload
 
 
 @admin.register(Location)
@@ -66,11 +66,11 @@ class VersionInline(admin.TabularInline):
         return False
 
 
-@admin.register(RecordFile)
-class RecordFileAdmin(admin.ModelAdmin):
-    list_display = ("record", "key", "removed", "remove_staged", "created")
-    search_fields = ("key", "record__id")
-    readonly_fields = ("record", "key", "removed", "remove_staged", "created")
+@admin.register(FileKey)
+class FileKeyAdmin(admin.ModelAdmin):
+    list_display = ("bucket", "key", "removed", "remove_staged", "created")
+    search_fields = ("key", "bucket__subject_id")
+    readonly_fields = ("bucket", "key", "removed", "remove_staged", "created")
     inlines = [VersionInline]
 
     def has_add_permission(self, request):
@@ -82,7 +82,7 @@ class RecordFileAdmin(admin.ModelAdmin):
 
 @admin.register(Upload)
 class UploadAdmin(admin.ModelAdmin):
-    list_display = ("id", "record", "key", "offset", "size", "state", "created_by", "updated")
+    list_display = ("id", "bucket", "key", "offset", "size", "state", "created_by", "updated")
     readonly_fields = [f.name for f in Upload._meta.fields]
     actions = ["cancel_uploads"]
 
@@ -94,22 +94,34 @@ class UploadAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Cancel the selected uploads (their bytes are removed)"))
     def cancel_uploads(self, request, queryset):
-        for upload in queryset.select_related("record", "location"):
+        for upload in queryset.select_related("bucket", "location"):
             services.cancel_upload(upload, request.user)
         self.message_user(request, _("Cancelled."), messages.SUCCESS)
 
 
-@admin.register(RecordQuota)
-class RecordQuotaAdmin(admin.ModelAdmin):
-    list_display = ("record", "max_bytes", "max_files", "granted_by", "updated")
-    fields = ("record", "max_bytes", "max_files", "reason")
-    raw_id_fields = ("record",)
+@admin.register(Bucket)
+class BucketAdmin(admin.ModelAdmin):
+    """Staff raise a bucket's limits here (through ``set_quota``: audited)."""
+
+    list_display = (
+        "id",
+        "subject_type",
+        "subject_id",
+        "locked",
+        "max_bytes",
+        "max_files",
+        "quota_granted_by",
+    )
+    search_fields = ("subject_id",)
+    fields = ("subject_type", "subject_id", "locked", "max_bytes", "max_files", "quota_reason")
+    readonly_fields = ("subject_type", "subject_id", "locked")
 
     def save_model(self, request, obj, form, change):
-        quota = services.set_quota(
-            request.user, obj.record, max_bytes=obj.max_bytes, max_files=obj.max_files, reason=obj.reason
-        )
-        obj.pk = quota.pk
+        max_bytes, max_files = obj.limits  # an emptied field means the settings' default
+        services.set_quota(request.user, obj, max_bytes=max_bytes, max_files=max_files, reason=obj.quota_reason)
+
+    def has_add_permission(self, request):
+        return False  # buckets are made by their owners
 
     def has_delete_permission(self, request, obj=None):
         return False

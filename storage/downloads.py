@@ -82,12 +82,11 @@ def parse_ranges(header: str, size: int) -> list[tuple[int, int]] | None:
 
 
 class RangeReader:
-    """A file's bytes [first, last], read in blocks (no fileno: servers must not sendfile past it)."""
+    """A stream's next ``length`` bytes, read in blocks (no fileno: servers must not sendfile past it)."""
 
-    def __init__(self, handle, first: int, last: int):
+    def __init__(self, handle, length: int):
         self.handle = handle
-        self.handle.seek(first)
-        self.remaining = last - first + 1
+        self.remaining = length
 
     def read(self, size: int = BLOCK_SIZE) -> bytes:
         if self.remaining <= 0:
@@ -164,25 +163,27 @@ def serve_version(request, version: FileVersion, *, attachment: bool = False) ->
             response[name] = value
         return response
 
-    handle = backend.open_read(instance.path)
     if not ranges:
-        response = FileResponse(handle, content_type=version.mimetype)
+        response = FileResponse(backend.open_read(instance.path), content_type=version.mimetype)
         response["Content-Length"] = str(size)
     elif len(ranges) == 1:
         first, last = ranges[0]
+        length = last - first + 1
         response = StreamingHttpResponse(
-            RangeReader(handle, first, last), status=206, content_type=version.mimetype
+            RangeReader(backend.open_read(instance.path, first, length), length),
+            status=206,
+            content_type=version.mimetype,
         )
         response["Content-Range"] = f"bytes {first}-{last}/{size}"
         response["Content-Length"] = str(last - first + 1)
     else:
-        response = _multipart_ranges(handle, ranges, size, version.mimetype)
+        response = _multipart_ranges(backend, instance.path, ranges, size, version.mimetype)
     for name, value in headers.items():
         response[name] = value
     return response
 
 
-def _multipart_ranges(handle, ranges, size: int, mimetype: str) -> StreamingHttpResponse:
+def _multipart_ranges(backend, path: str, ranges, size: int, mimetype: str) -> StreamingHttpResponse:
     boundary = secrets.token_hex(16)
     parts = []
     for first, last in ranges:
@@ -194,13 +195,14 @@ def _multipart_ranges(handle, ranges, size: int, mimetype: str) -> StreamingHttp
     length = sum(len(head) + last - first + 1 for head, first, last in parts) + len(tail)
 
     def body() -> Iterator[bytes]:
-        try:
-            for head, first, last in parts:
-                yield head
-                yield from RangeReader(handle, first, last)
-            yield tail
-        finally:
-            handle.close()
+        for head, first, last in parts:
+            yield head
+            reader = RangeReader(backend.open_read(path, first, last - first + 1), last - first + 1)
+            try:
+                yield from reader
+            finally:
+                reader.close()
+        yield tail
 
     response = StreamingHttpResponse(
         body(), status=206, content_type=f"multipart/byteranges; boundary={boundary}"

@@ -1,13 +1,14 @@
-"""Stored bytes and the files of records.
+"""Stored bytes, after Invenio-Files-REST's Location → Bucket → ObjectVersion → FileInstance.
 
 - ``Location``: a named storage root from ``STORAGE_LOCATIONS`` (the first is primary).
+- ``Bucket``: a set of versioned keys owned by some other object (a record), with its limits and
+  whether its files may change now. Storage knows its owner only as an audit subject.
+- ``FileKey``: a key (a path-like name) within a bucket; ``FileVersion`` rows give it versions.
+  A version is *staged* until the bucket's owner publishes it, then *published* (numbered 1, 2, …).
+  Published versions are never changed or deleted.
 - ``FileInstance``: one stored byte sequence (location, path, size, MD5 and SHA-256). Never modified.
-- ``RecordFile``: a key (a path-like name) within a record; ``FileVersion`` rows give it versions.
-  A version is *staged* while the record is a draft or has an edit draft, and *published* (numbered
-  1, 2, …) when the record is published. Published versions are never changed or deleted.
 - ``Upload``: an unfinished upload (chunked or streamed) writing to its instance's final path.
 - ``FileReplica``: a further copy of an instance in another location.
-- ``RecordQuota``: a record's raised limits, granted by staff.
 """
 
 from __future__ import annotations
@@ -18,14 +19,11 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-
-class LocationQuerySet(models.QuerySet):
-    def primary(self) -> Location:
-        return self.get(is_primary=True)
+from audit.services import Subject
+from storage.backends import StorageBackend, backend_for
 
 
 class Location(models.Model):
@@ -36,8 +34,6 @@ class Location(models.Model):
     is_primary = models.BooleanField(default=False)
     active = models.BooleanField(default=True, help_text=_("Named in STORAGE_LOCATIONS now."))
     created = models.DateTimeField(default=timezone.now)
-
-    objects = LocationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-is_primary", "name"]
@@ -50,9 +46,7 @@ class Location(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.url})"
 
-    def backend(self):
-        from storage.backends import backend_for
-
+    def backend(self) -> StorageBackend:
         return backend_for(self.url)
 
 
@@ -78,10 +72,6 @@ class FileInstance(models.Model):
     @property
     def md5_hex(self) -> str:
         return self.md5.removeprefix("md5:")
-
-    @property
-    def sha256_hex(self) -> str:
-        return self.sha256.removeprefix("sha256:")
 
     @property
     def etag(self) -> str:
@@ -112,38 +102,67 @@ class FileReplica(models.Model):
         return f"{self.location.name}:{self.path}"
 
 
-class RecordFileQuerySet(models.QuerySet):
-    def for_record(self, record):
-        return self.filter(record=record)
+class Bucket(models.Model):
+    """A set of versioned keys. Its owner (a record) locks and unlocks it and raises its limits."""
 
-
-class RecordFile(models.Model):
-    """A file key within a record. Its bytes are in its versions."""
-
-    record = models.ForeignKey("records.Record", on_delete=models.CASCADE, related_name="files")
-    key = models.CharField(max_length=1024)
+    # The owning object, for the audit trail ("records.record", "12"); storage never follows it.
+    subject_type = models.CharField(max_length=64, blank=True)
+    subject_id = models.CharField(max_length=64, blank=True)
+    # Locked buckets refuse new versions and removals; published versions never change anyway.
+    locked = models.BooleanField(default=False)
+    # Limits raised by staff; None means the settings' defaults (RECORD_QUOTA_BYTES, RECORD_MAX_FILES).
+    max_bytes = models.BigIntegerField(_("maximum total size (bytes)"), null=True, blank=True)
+    max_files = models.PositiveIntegerField(_("maximum number of files"), null=True, blank=True)
+    quota_reason = models.TextField(_("reason"), blank=True)
+    quota_granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created = models.DateTimeField(default=timezone.now)
-    # Hidden from the published state (removed in an edit draft that was then published).
-    removed = models.BooleanField(default=False)
-    # The open draft or edit draft removes this key; applied by publish, undone by discard.
-    remove_staged = models.BooleanField(default=False)
-
-    objects = RecordFileQuerySet.as_manager()
+    updated = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["record", "key"]
-        constraints = [models.UniqueConstraint(fields=["record", "key"], name="one_key_per_record")]
+        indexes = [models.Index(fields=["subject_type", "subject_id"], name="bucket_subject")]
 
     def __str__(self) -> str:
-        return f"{self.record_id}/{self.key}"
+        return f"bucket {self.pk} ({self.subject_type}:{self.subject_id})"
+
+    @property
+    def subject(self) -> Subject | Bucket:
+        """What storage's audit entries are about: the owner if named, else the bucket itself."""
+        if self.subject_type:
+            return Subject(self.subject_type, self.subject_id)
+        return self
+
+    @property
+    def limits(self) -> tuple[int, int]:
+        """(maximum bytes, maximum number of files)."""
+        return (
+            settings.RECORD_QUOTA_BYTES if self.max_bytes is None else self.max_bytes,
+            settings.RECORD_MAX_FILES if self.max_files is None else self.max_files,
+        )
+
+
+class FileKey(models.Model):
+    """A file key within a bucket. Its bytes are in its versions."""
+
+    bucket = models.ForeignKey(Bucket, on_delete=models.CASCADE, related_name="keys")
+    key = models.CharField(max_length=1024)
+    created = models.DateTimeField(default=timezone.now)
+    # Hidden from the published state (removed while unlocked, then published).
+    removed = models.BooleanField(default=False)
+    # The working set removes this key; applied by publish_staged, undone by discard_staged.
+    remove_staged = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["bucket", "key"]
+        constraints = [models.UniqueConstraint(fields=["bucket", "key"], name="one_key_per_bucket")]
+
+    def __str__(self) -> str:
+        return f"{self.bucket_id}/{self.key}"
 
     @property
     def filename(self) -> str:
         return posixpath.basename(self.key)
-
-    @property
-    def folder(self) -> str:
-        return posixpath.dirname(self.key)
 
 
 class VersionState(models.TextChoices):
@@ -154,7 +173,7 @@ class VersionState(models.TextChoices):
 class FileVersion(models.Model):
     """One version of a key. Staged versions carry no number; publishing numbers them 1, 2, …"""
 
-    file = models.ForeignKey(RecordFile, on_delete=models.CASCADE, related_name="versions")
+    file = models.ForeignKey(FileKey, on_delete=models.CASCADE, related_name="versions")
     instance = models.ForeignKey(FileInstance, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField(null=True, blank=True)
     state = models.CharField(max_length=16, choices=VersionState.choices, default=VersionState.STAGED)
@@ -179,12 +198,6 @@ class FileVersion(models.Model):
         label = f"v{self.number}" if self.number else "staged"
         return f"{self.file} {label}"
 
-    def get_absolute_url(self) -> str:
-        url = reverse("storage:download", args=[self.file.record_id, self.file.key])
-        if self.number:
-            return f"{url}?version={self.number}"
-        return f"{url}?version=draft"
-
     @property
     def size(self) -> int:
         return self.instance.size
@@ -203,7 +216,7 @@ class Upload(models.Model):
     """An unfinished upload. Its bytes go to the future instance's final path; the row goes at finish."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    record = models.ForeignKey("records.Record", on_delete=models.CASCADE, related_name="uploads")
+    bucket = models.ForeignKey(Bucket, on_delete=models.CASCADE, related_name="uploads")
     key = models.CharField(max_length=1024)
     size = models.BigIntegerField(help_text=_("Declared size in bytes."))
     offset = models.BigIntegerField(default=0, help_text=_("Bytes received and stored so far."))
@@ -220,20 +233,4 @@ class Upload(models.Model):
         ordering = ["created"]
 
     def __str__(self) -> str:
-        return f"upload {self.id} {self.record_id}/{self.key} {self.offset}/{self.size}"
-
-
-class RecordQuota(models.Model):
-    """Limits raised by staff for one record; without a row the settings' defaults apply."""
-
-    record = models.OneToOneField("records.Record", on_delete=models.CASCADE, related_name="quota")
-    max_bytes = models.BigIntegerField(_("maximum total size (bytes)"))
-    max_files = models.PositiveIntegerField(_("maximum number of files"))
-    reason = models.TextField(_("reason"), blank=True)
-    granted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    updated = models.DateTimeField(default=timezone.now)
-
-    def __str__(self) -> str:
-        return f"quota {self.record_id}: {self.max_bytes} bytes, {self.max_files} files"
+        return f"upload {self.id} {self.bucket_id}/{self.key} {self.offset}/{self.size}"

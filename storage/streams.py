@@ -305,8 +305,8 @@ class HasherRegistry:
 
 
 def feed_file(handle: BinaryIO, digests: Digests, start: int, length: int) -> None:
-    """Hash ``length`` bytes of an open file from ``start`` (catching up on bytes stored elsewhere)."""
-    handle.seek(start)
+    """Hash the next ``length`` bytes of a stream opened at byte ``start`` (catching up on bytes
+    stored elsewhere); ``start`` only names where they are."""
     remaining = length
     while remaining > 0:
         block = handle.read(min(BLOCK_SIZE, remaining))

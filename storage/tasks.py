@@ -6,6 +6,7 @@ import logging
 
 from celery import shared_task
 
+from storage import services
 from storage.backends import BackendError
 from storage.models import FileInstance
 
@@ -16,20 +17,16 @@ logger = logging.getLogger(__name__)
              retry_backoff_max=3600, max_retries=10)  # fmt: skip
 def replicate_instance(self, instance_id: str) -> int:
     """Copy one published file's bytes to every other location; returns the copies made."""
-    from storage.services import replicate
-
     instance = FileInstance.objects.select_related("location").filter(pk=instance_id).first()
     if instance is None:
         return 0
-    return len(replicate(instance))
+    return len(services.replicate(instance))
 
 
 @shared_task
 def remove_stale_uploads() -> int:
     """Beat job: remove unfinished uploads untouched for 24 hours, with their bytes."""
-    from storage.services import remove_stale_uploads as remove
-
-    removed = remove()
+    removed = services.remove_stale_uploads()
     if removed:
         logger.info("removed %s stale uploads", removed)
     return removed

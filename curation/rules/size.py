@@ -13,7 +13,7 @@ from storage import services as storage_services
 def record_files_size(record) -> int | None:
     """The total size of the record's current files, or None while storage cannot tell (a size missing)."""
     total = 0
-    for item in storage_services.current_files(record):
+    for item in storage_services.current_files(record.bucket):
         size = getattr(item, "size", None)
         if size is None and isinstance(item, dict):
             size = item.get("size")

@@ -389,7 +389,7 @@ def _public_files(record) -> list[dict]:
     if record.pk is None or not record.can_access_files(AnonymousUser()):
         return []
     files = []
-    for item in storage_services.current_files(record):
+    for item in storage_services.current_files(record.bucket):
         md5 = str(_field(item, "md5", "checksum", default=""))
         files.append(
             clean(
@@ -409,15 +409,19 @@ def _public_files(record) -> list[dict]:
 def _public_files_of(records) -> dict[int, list[dict]]:
     """``{record id: _public_files(record)}`` for many records, in one query (none if no record
     has public files): the latest published version of every key not removed, ordered by key."""
-    public = [r.pk for r in records if r.pk is not None and r.can_access_files(AnonymousUser())]
+    public = {
+        r.bucket_id: r.pk
+        for r in records
+        if r.pk is not None and r.bucket_id is not None and r.can_access_files(AnonymousUser())
+    }
     if not public:
         return {}
     versions = (
         FileVersion.objects.filter(
-            file__record_id__in=public, file__removed=False, state=VersionState.PUBLISHED
+            file__bucket_id__in=list(public), file__removed=False, state=VersionState.PUBLISHED
         )
         .select_related("file", "instance")
-        .order_by("file__record_id", "file__key", "-number")
+        .order_by("file__bucket_id", "file__key", "-number")
     )
     files: dict[int, list[dict]] = {}
     last_file = None
@@ -425,7 +429,7 @@ def _public_files_of(records) -> dict[int, list[dict]]:
         if version.file_id == last_file:
             continue  # an older published version of the same key
         last_file = version.file_id
-        files.setdefault(version.file.record_id, []).append(
+        files.setdefault(public[version.file.bucket_id], []).append(
             clean(
                 {
                     "key": version.file.key,

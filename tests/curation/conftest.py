@@ -34,7 +34,7 @@ def publish_record(owner, *, communities=None, files=None, **overrides):
 
     record = services.create_draft(owner, metadata(**overrides), communities=communities)
     for key, data in (files or {}).items():
-        store_bytes(record, key, data, owner)
+        store_bytes(record.bucket, key, data, owner)
     return publish(record, owner, declaration_accepted=True)
 
 

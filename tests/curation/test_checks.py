@@ -14,6 +14,7 @@ class FakeRecord:
     def __init__(self, **metadata):
         self.metadata = metadata
         self.pk = None
+        self.bucket = None
 
 
 def affiliation(*names, ror=None):

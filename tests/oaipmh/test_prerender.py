@@ -338,20 +338,20 @@ def test_bulk_export_view_is_the_single_one_in_two_queries(
         with capture(execute=True):
             draft = services.create_draft(depositor, metadata(**overrides))
             for key, data in files.items():
-                store_bytes(draft, key, data, depositor)
+                store_bytes(draft.bucket, key, data, depositor)
             return services.publish(draft, depositor, declaration_accepted=True)
 
     edited = deposit({"b.csv": b"b,1\n", "a.txt": b"first"})
     with capture(execute=True):  # a.txt replaced, b.csv removed, c.txt added: published
         services.open_edit(edited, depositor)
         edited.refresh_from_db()
-        store_bytes(edited, "a.txt", b"second version", depositor)
-        remove_file(edited, "b.csv", depositor)
-        store_bytes(edited, "c.txt", b"new", depositor)
+        store_bytes(edited.bucket, "a.txt", b"second version", depositor)
+        remove_file(edited.bucket, "b.csv", depositor)
+        store_bytes(edited.bucket, "c.txt", b"new", depositor)
         edited = services.publish(edited, depositor, declaration_accepted=True)
         services.open_edit(edited, depositor)  # a staged version that is not published
         edited.refresh_from_db()
-        store_bytes(edited, "c.txt", b"staged, not public", depositor)
+        store_bytes(edited.bucket, "c.txt", b"staged, not public", depositor)
     future = (dt.date.today() + dt.timedelta(days=30)).isoformat()
     restricted = deposit({"secret.txt": b"x"}, access_right="restricted", access_conditions="Ask us.")
     embargoed = deposit({"later.txt": b"y"}, access_right="embargoed", embargo_date=future)

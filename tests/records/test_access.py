@@ -24,7 +24,7 @@ def deposit(user, metadata):
     from storage.services import store_bytes
 
     record = services.create_draft(user, metadata)
-    store_bytes(record, "data/table.csv", SECRET_BYTES, user)
+    store_bytes(record.bucket, "data/table.csv", SECRET_BYTES, user)
     return services.publish(record, user, declaration_accepted=True)
 
 

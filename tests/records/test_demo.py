@@ -7,11 +7,11 @@ import io
 from django.core.management import call_command
 
 from audit.models import AuditEntry
-from records.demo import demo_metadata
 from records.exports.base import ExportRecord
 from records.models import MetadataRevision, Record, RecordFacet, RecordState
 from records.search import SearchParams, search
 from records.validation import validate_metadata
+from repository.demo import demo_metadata
 
 
 def test_demo_metadata_is_valid_and_varied():
@@ -26,7 +26,7 @@ def test_demo_metadata_is_valid_and_varied():
 
 
 def test_seed_demo_creates_records_idempotently(db, django_capture_on_commit_callbacks, monkeypatch):
-    monkeypatch.setattr("records.demo.FULL_PATH", 5)
+    monkeypatch.setattr("repository.demo.FULL_PATH", 5)
     out = io.StringIO()
     with django_capture_on_commit_callbacks(execute=True):
         call_command("seed_demo", records=45, files_per_record=1, stdout=out)
@@ -71,7 +71,7 @@ def assert_like_deposited(deposited, seeded) -> None:
     verbs = {}
     for record in (deposited, seeded):
         versions = list(
-            FileVersion.objects.filter(file__record=record).select_related("instance__location", "file")
+            FileVersion.objects.filter(file__bucket=record.bucket).select_related("instance__location", "file")
         )
         assert len(versions) == 1, record.pk
         version = versions[0]

@@ -19,7 +19,7 @@ def deposit(user, **overrides):
     from storage.services import store_bytes
 
     draft = create_draft(user, all_fields(**overrides))
-    store_bytes(draft, "data/mätning.csv", DATA, user)
+    store_bytes(draft.bucket, "data/mätning.csv", DATA, user)
     return publish(draft, user, declaration_accepted=True)
 
 

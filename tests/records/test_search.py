@@ -16,8 +16,8 @@ from django.utils import timezone
 from lxml import html
 
 from records import services
-from records.demo import bulk_publish, demo_metadata
 from records.search import SearchParams, search
+from repository.demo import bulk_publish, demo_metadata
 from tests.records.conftest import make_metadata
 
 ROOT = Path(__file__).resolve().parents[2]

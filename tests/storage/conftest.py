@@ -44,7 +44,7 @@ def open_edit():
 
 @pytest.fixture
 def primary_root() -> Path:
-    from storage.backends import local_root
+    from storage.backends.local import local_root
 
     return local_root(settings.STORAGE_LOCATIONS[0][1])
 

@@ -79,7 +79,7 @@ def test_throttled_upload_shows_increasing_progress_and_the_checksum(
 
     sha256 = hashlib.sha256(big_file.read_bytes()).hexdigest()
     assert page.locator(".storage-task-checksums").inner_text().count(sha256) == 1
-    version = FileVersion.objects.select_related("instance", "file").get(file__record=browser_draft)
+    version = FileVersion.objects.select_related("instance", "file").get(file__bucket=browser_draft.bucket)
     assert version.file.key == "measurements 16MiB.bin"
     assert version.instance.sha256 == "sha256:" + sha256
     # The files table was refreshed from the server.
@@ -99,7 +99,7 @@ def test_reload_mid_upload_then_resume_sends_only_the_rest(
     page.set_input_files("#storage-file-input", str(big_file))
 
     # Cut the upload midway: once the server holds at least a quarter of the file.
-    upload = wait_for(lambda: Upload.objects.filter(record=browser_draft, offset__gte=size // 4).first())
+    upload = wait_for(lambda: Upload.objects.filter(bucket=browser_draft.bucket, offset__gte=size // 4).first())
     assert upload.offset < size
     page.reload()
     page.wait_for_selector("[data-storage-uploader]")
@@ -131,7 +131,7 @@ def test_reload_mid_upload_then_resume_sends_only_the_rest(
     assert sent_after_resume < size
     assert sent_after_resume == size - heads[0] == sum(accepted for _o, _b, accepted in patches)
 
-    version = FileVersion.objects.select_related("instance").get(file__record=browser_draft)
+    version = FileVersion.objects.select_related("instance").get(file__bucket=browser_draft.bucket)
     assert version.instance.sha256 == "sha256:" + hashlib.sha256(big_file.read_bytes()).hexdigest()
     assert version.instance.size == size
     assert not Upload.objects.exists()
@@ -147,8 +147,8 @@ def test_replace_remove_pause_and_cancel_in_the_browser(live_server, login_page,
     from storage import services
 
     settings.STORAGE_UPLOAD_CHUNK_BYTES = 1 * MIB
-    services.store_bytes(browser_draft, "keep/old.csv", b"old,bytes\n", depositor)
-    services.store_bytes(browser_draft, "drop.txt", b"drop me", depositor)
+    services.store_bytes(browser_draft.bucket, "keep/old.csv", b"old,bytes\n", depositor)
+    services.store_bytes(browser_draft.bucket, "drop.txt", b"drop me", depositor)
     page = login_page(depositor)
     page.on("dialog", lambda dialog: dialog.accept())  # "Remove … from this draft?"
     page.goto(f"{live_server.url}/records/{browser_draft.pk}/files/")
@@ -185,16 +185,16 @@ def test_replace_remove_pause_and_cancel_in_the_browser(live_server, login_page,
     assert int(task.get_attribute("data-sent")) == paused_at  # nothing moves while paused
     task.locator('[data-task-action="pause"]').click()  # now labelled "Resume"
     wait_for(lambda: int(task.get_attribute("data-sent")) > paused_at)
-    upload = wait_for(lambda: Upload.objects.filter(record=browser_draft, key="raw/slow.bin").first())
+    upload = wait_for(lambda: Upload.objects.filter(bucket=browser_draft.bucket, key="raw/slow.bin").first())
     task.locator('[data-task-action="cancel"]').click()
     assert task.get_attribute("data-state") == "cancelled"
     wait_for(lambda: not Upload.objects.filter(pk=upload.pk).exists(), timeout=15)
 
-    working = {wf.key: wf for wf in services.working_files(browser_draft)}
+    working = {wf.key: wf for wf in services.working_files(browser_draft.bucket)}
     assert set(working) == {"keep/old.csv"}
     version = working["keep/old.csv"].version
     assert version.instance.md5 == "md5:" + hashlib.md5(b"new,bytes\n").hexdigest()
-    assert FileVersion.objects.filter(file__record=browser_draft).count() == 1
+    assert FileVersion.objects.filter(file__bucket=browser_draft.bucket).count() == 1
 
 
 @pytest.mark.browser
@@ -279,7 +279,7 @@ def test_uploader_in_the_deposit_form_takes_files_folders_and_drops(
         "dropped/deeper/two.txt": b"two!",
         "plain drop.txt": b"plain",
     }
-    working = {wf.key: wf.version.instance for wf in services.working_files(record)}
+    working = {wf.key: wf.version.instance for wf in services.working_files(record.bucket)}
     assert set(working) == set(expected)
     for key, data in expected.items():
         assert working[key].sha256 == "sha256:" + hashlib.sha256(data).hexdigest(), key
@@ -301,7 +301,7 @@ def test_new_version_through_the_edit_form_keeps_the_old_one_downloadable(
     from records.services import publish
     from storage import services
 
-    services.store_bytes(browser_draft, "data/table.csv", b"version one\n", depositor)
+    services.store_bytes(browser_draft.bucket, "data/table.csv", b"version one\n", depositor)
     record = publish(browser_draft, depositor, declaration_accepted=True)
     page = login_page(depositor)
     page.on("dialog", lambda dialog: dialog.accept())

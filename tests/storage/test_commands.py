@@ -14,8 +14,8 @@ from storage.models import Upload
 
 
 def test_verify_fixity_reports_intact_and_corrupted_files(draft, depositor):
-    good = services.store_bytes(draft, "good.txt", b"good", depositor)
-    bad = services.store_bytes(draft, "bad.txt", b"bad", depositor)
+    good = services.store_bytes(draft.bucket, "good.txt", b"good", depositor)
+    bad = services.store_bytes(draft.bucket, "bad.txt", b"bad", depositor)
     out = io.StringIO()
     call_command("verify_fixity", "--record", str(draft.pk), stdout=out)
     assert "Verified 2 file(s): 2 intact, 0 failed." in out.getvalue()
@@ -29,7 +29,7 @@ def test_verify_fixity_reports_intact_and_corrupted_files(draft, depositor):
 
 
 def test_remove_stale_uploads_command(draft, depositor):
-    upload = services.create_upload(draft, "old.bin", 10, depositor)
+    upload = services.create_upload(draft.bucket, "old.bin", 10, depositor)
     Upload.objects.filter(pk=upload.pk).update(updated=timezone.now() - dt.timedelta(hours=3))
     out = io.StringIO()
     call_command("remove_stale_uploads", stdout=out)

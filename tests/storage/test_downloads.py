@@ -20,9 +20,9 @@ DATA = bytes(range(256)) * 40  # 10 240 bytes
 @pytest.fixture
 def record(depositor, publish):
     draft = create_draft(depositor, make_metadata())
-    services.store_bytes(draft, "data/tabell.csv", DATA, depositor)
-    services.store_bytes(draft, "Överblick – rapport.pdf", b"%PDF-1.4 fake", depositor)
-    services.store_bytes(draft, "page.html", b"<script>alert(1)</script>", depositor)
+    services.store_bytes(draft.bucket, "data/tabell.csv", DATA, depositor)
+    services.store_bytes(draft.bucket, "Överblick – rapport.pdf", b"%PDF-1.4 fake", depositor)
+    services.store_bytes(draft.bucket, "page.html", b"<script>alert(1)</script>", depositor)
     return publish(draft, depositor)
 
 
@@ -141,7 +141,7 @@ def test_missing_file_is_404(record):
 
 def test_older_versions_stay_downloadable(record, depositor, open_edit, publish):
     record = open_edit(record, depositor)
-    services.store_bytes(record, "data/tabell.csv", b"new,content\n", depositor)
+    services.store_bytes(record.bucket, "data/tabell.csv", b"new,content\n", depositor)
     # Staged: the public still gets version 1; the owner can preview the staged one.
     assert body(Client().get(f"/records/{record.pk}/files/data/tabell.csv")) == DATA
     owner = Client()
@@ -155,7 +155,7 @@ def test_older_versions_stay_downloadable(record, depositor, open_edit, publish)
 
 def restricted_record(depositor, publish, **metadata):
     draft = create_draft(depositor, make_metadata(**metadata))
-    services.store_bytes(draft, "secret.txt", b"the secret bytes", depositor)
+    services.store_bytes(draft.bucket, "secret.txt", b"the secret bytes", depositor)
     return publish(draft, depositor)
 
 
@@ -198,7 +198,7 @@ def _logged_in(user):
 
 def test_draft_files_are_404_to_everyone_but_owners(depositor, outsider):
     draft = create_draft(depositor, make_metadata())
-    services.store_bytes(draft, "draft.txt", b"draft", depositor)
+    services.store_bytes(draft.bucket, "draft.txt", b"draft", depositor)
     url = f"/records/{draft.pk}/files/draft.txt"
     assert Client().get(url).status_code == 404
     assert _logged_in(outsider).get(url).status_code == 404
@@ -217,7 +217,7 @@ def test_withdrawn_records_files_are_gone(record, staff):
 def test_x_accel_redirect_hands_the_bytes_to_nginx(record, settings):
     settings.X_ACCEL_REDIRECT_PREFIX = "/protected/"
     response = Client().get(f"/records/{record.pk}/files/data/tabell.csv")
-    version = services.find_version(record, "data/tabell.csv", None, privileged=False)
+    version = services.find_version(record.bucket, "data/tabell.csv", None, privileged=False)
     assert response.status_code == 200
     assert response["X-Accel-Redirect"] == f"/protected/primary/{version.instance.path}"
     assert response.content == b""

@@ -65,7 +65,7 @@ def test_valid_names_are_accepted(key):
 
 def test_names_are_nfc_normalised(draft, depositor):
     decomposed = "Cafe\u0301/re\u0301sume\u0301.txt"
-    version = services.store_bytes(draft, decomposed, b"x", depositor)
+    version = services.store_bytes(draft.bucket, decomposed, b"x", depositor)
     assert version.file.key == "Café/résumé.txt"
     assert unicodedata.is_normalized("NFC", version.file.key)
 

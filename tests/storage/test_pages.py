@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.template import Context, Template
 from django.test import Client, RequestFactory
 
+from records.templatetags.record_files import tree_rows
 from storage import services
-from storage.templatetags.storage_files import tree_rows
 
 
 def render_include(name: str, record, user) -> str:
@@ -33,7 +33,7 @@ def test_tree_rows_put_folders_before_their_files():
 
 
 def test_owner_of_a_draft_gets_the_uploader(draft, depositor, client_for):
-    services.store_bytes(draft, "data/a.csv", b"1,2\n", depositor)
+    services.store_bytes(draft.bucket, "data/a.csv", b"1,2\n", depositor)
     response = client_for(depositor).get(f"/records/{draft.pk}/files/")
     assert response.status_code == 200
     html = response.content.decode()
@@ -59,10 +59,10 @@ def test_uploader_include_without_a_saved_draft_says_to_save_first(depositor):
 def test_landing_table_shows_tree_checksums_and_history_to_owners(
     draft, depositor, outsider, publish, open_edit
 ):
-    services.store_bytes(draft, "data/raw/a.csv", b"v1", depositor)
-    services.store_bytes(draft, "readme.txt", b"read me", depositor)
+    services.store_bytes(draft.bucket, "data/raw/a.csv", b"v1", depositor)
+    services.store_bytes(draft.bucket, "readme.txt", b"read me", depositor)
     record = open_edit(publish(draft, depositor), depositor)
-    services.store_bytes(record, "data/raw/a.csv", b"v2", depositor)
+    services.store_bytes(record.bucket, "data/raw/a.csv", b"v2", depositor)
     record = publish(record, depositor)
 
     public = render_include("storage/landing_files.html", record, outsider)
@@ -82,7 +82,7 @@ def test_landing_table_of_restricted_files_says_why(depositor, outsider, publish
     from tests.records.conftest import make_metadata
 
     draft = create_draft(depositor, make_metadata(access_right="restricted", access_conditions="Ask the PI."))
-    services.store_bytes(draft, "secret.csv", b"s", depositor)
+    services.store_bytes(draft.bucket, "secret.csv", b"s", depositor)
     record = publish(draft, depositor)
     html = render_include("storage/landing_files.html", record, outsider)
     assert "restricted" in html and "Ask the PI." in html
@@ -93,7 +93,7 @@ def test_landing_table_of_restricted_files_says_why(depositor, outsider, publish
 def test_records_landing_and_deposit_pages_include_the_files(
     draft, depositor, client_for, publish, open_edit
 ):
-    services.store_bytes(draft, "data/a.csv", b"1,2\n", depositor)
+    services.store_bytes(draft.bucket, "data/a.csv", b"1,2\n", depositor)
     client = client_for(depositor)
     deposit = client.get(f"/records/{draft.pk}/edit/")
     assert deposit.status_code == 200

@@ -13,7 +13,7 @@ from accounts.models import User
 from communities.models import Community, MemberRole
 from communities.services import create_community, set_member
 from oaipmh.tasks import render_stale
-from records.demo import seed_records
+from repository.demo import seed_records
 
 FIXTURE = Path(__file__).resolve().parents[3] / "communities" / "fixtures" / "stockholm-ai.json"
 

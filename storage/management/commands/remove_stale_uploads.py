@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.core.management.base import BaseCommand
 
 from storage.services import STALE_UPLOAD_AGE, remove_stale_uploads
@@ -12,7 +14,5 @@ class Command(BaseCommand):
         parser.add_argument("--hours", type=float, default=STALE_UPLOAD_AGE.total_seconds() / 3600)
 
     def handle(self, *args, hours: float, **options):
-        import datetime as dt
-
         removed = remove_stale_uploads(max_age=dt.timedelta(hours=hours))
         self.stdout.write(f"Removed {removed} unfinished upload(s) older than {hours:g} hours.")

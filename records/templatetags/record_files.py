@@ -1,4 +1,5 @@
-"""Context for the two file includes: the uploader (deposit form) and the files table (landing page)."""
+"""Context for the two file includes of a record: the uploader (deposit form) and the files table
+(landing page)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ from django import template
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
+from records.files import access_denial, download_url, files_editable
 from storage import downloads, services
+from storage.sizes import format_size
 
 register = template.Library()
 
@@ -109,12 +112,12 @@ def deposit_files(context, record) -> dict:
         return {"record": None}
     user = _user(context)
     owner = bool(user is not None and record.is_owner(user))
-    editable = owner and services.files_editable(record)
+    editable = owner and files_editable(record)
     data = {"record": record, "owner": owner, "editable": editable}
     if not editable:
         return data
     items = []
-    for wf in services.working_files(record):
+    for wf in services.working_files(record.bucket):
         version = wf.version or wf.current
         items.append(
             {
@@ -123,11 +126,11 @@ def deposit_files(context, record) -> dict:
                 "size": version.instance.size,
                 "md5": version.instance.md5,
                 "sha256": version.instance.sha256,
-                "url": services.download_url(record.pk, wf.key, None if version.number else "draft"),
+                "url": download_url(record.pk, wf.key, None if version.number else "draft"),
                 "history": wf.history,
             }
         )
-    usage = services.usage(record)
+    usage = services.usage(record.bucket)
     data.update(rows=tree_rows(items), usage=usage, config=uploader_config(record), count=len(items))
     return data
 
@@ -135,11 +138,9 @@ def deposit_files(context, record) -> dict:
 @register.simple_tag(takes_context=True)
 def landing_files(context, record) -> dict:
     """What ``storage/landing_files.html`` shows: the published files, or why they are not available."""
-    from storage.views import access_denial
-
     user = _user(context)
-    published = services.published_files(record)
-    total = sum(current.instance.size for _rf, current, _h in published)
+    published = services.published_files(record.bucket)
+    total = sum(current.instance.size for _fk, current, _h in published)
     data = {"record": record, "count": len(published), "total": total}
     denial = access_denial(record, user) if user is not None else (403, "")
     if denial is not None:
@@ -150,15 +151,15 @@ def landing_files(context, record) -> dict:
     privileged = bool(user.is_authenticated and (user.is_staff or record.is_owner(user)))
     items = [
         {
-            "key": rf.key,
+            "key": fk.key,
             "size": current.instance.size,
             "md5": current.instance.md5,
             "sha256": current.instance.sha256,
             "version": current.number,
-            "url": services.download_url(record.pk, rf.key),
+            "url": download_url(record.pk, fk.key),
             "history": history,
         }
-        for rf, current, history in published
+        for fk, current, history in published
     ]
     data.update(
         rows=tree_rows(items),
@@ -166,16 +167,17 @@ def landing_files(context, record) -> dict:
         zip_url=reverse("storage:download_all", args=[record.pk])
         if len(items) > 1 and total <= downloads.zip_limit()
         else "",
-        edit_url=_url("storage:files", record.pk) if privileged and services.files_editable(record) else "",
+        edit_url=_url("storage:files", record.pk) if privileged and files_editable(record) else "",
     )
     return data
 
 
-@register.filter
-def version_url(version) -> str:
-    return services.download_url(version.file.record_id, version.file.key, version.number)
+@register.simple_tag
+def version_url(record, version) -> str:
+    """The download URL of one published version of a record's file."""
+    return download_url(record.pk, version.file.key, version.number)
 
 
 @register.filter
 def storage_size(size) -> str:
-    return services.format_size(int(size or 0))
+    return format_size(int(size or 0))

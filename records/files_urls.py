@@ -1,6 +1,10 @@
+"""URLs of a record's files. The namespace stays "storage": templates, the uploader script and API
+clients use these names and paths."""
+
 from django.urls import path
 
-from storage import api, views
+from records import files as views
+from records import files_api as api
 
 app_name = "storage"
 

@@ -1,4 +1,5 @@
-"""File pages: downloads (one file or all as a ZIP) and the record's files page with the uploader."""
+"""A record's files: who may download them (and why not), downloads (one file or all as a ZIP),
+and the files page with the uploader. The bytes live in the record's storage bucket."""
 
 from __future__ import annotations
 
@@ -6,16 +7,43 @@ import unicodedata
 
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from records.models import Record
-from storage import downloads, services
+from storage import downloads
+from storage import services as storage_services
+from storage.sizes import format_size
+
+
+def files_editable(record: Record) -> bool:
+    """Files change only in a draft or in the edit draft of a published record."""
+    return record.is_draft() or (record.is_published() and record.has_edit_draft())
+
+
+def require_editable(record: Record) -> None:
+    """``NotEditable`` with the reason a record's files cannot change now."""
+    if not files_editable(record):
+        if record.is_published():
+            raise storage_services.NotEditable(_("Open the record for editing before changing its files."))
+        raise storage_services.NotEditable(_("The files of this record can no longer be changed."))
+
+
+def download_url(record_id: int, key: str, version: int | str | None = None) -> str:
+    url = reverse("storage:download", args=[record_id, key])
+    return f"{url}?version={version}" if version is not None else url
+
+
+def current_files(record: Record) -> list[dict]:
+    """The current published files (``storage.services.current_files``) with their download ``url``."""
+    return [{**item, "url": download_url(record.pk, item["key"])}
+            for item in storage_services.current_files(record.bucket)]  # fmt: skip
 
 
 def _record_for_files(request, pk: int) -> Record:
-    record = get_object_or_404(Record.objects.select_related("owner"), pk=pk)
+    record = get_object_or_404(Record.objects.select_related("owner", "bucket"), pk=pk)
     if not record.can_view(request.user):
         raise Http404  # drafts are private: indistinguishable from a missing record
     return record
@@ -72,10 +100,10 @@ def download(request, pk: int, key: str):
         return denied_response(request, record, *denial)
     key = unicodedata.normalize("NFC", key)
     try:
-        version = services.find_version(
-            record, key, request.GET.get("version"), privileged=_is_privileged(record, request.user)
+        version = storage_services.find_version(
+            record.bucket, key, request.GET.get("version"), privileged=_is_privileged(record, request.user)
         )
-    except services.FileMissing:
+    except storage_services.FileMissing:
         raise Http404
     return downloads.serve_version(request, version, attachment=bool(request.GET.get("download")))
 
@@ -87,17 +115,20 @@ def download_all(request, pk: int):
     denial = access_denial(record, request.user)
     if denial is not None:
         return denied_response(request, record, *denial)
-    if _is_privileged(record, request.user) and services.files_editable(record):
-        entries = [(wf.key, wf.version) for wf in services.working_files(record) if wf.version is not None]
+    if _is_privileged(record, request.user) and files_editable(record):
+        entries = [(wf.key, wf.version) for wf in storage_services.working_files(record.bucket)
+                   if wf.version is not None]  # fmt: skip
     else:
-        entries = [(rf.key, current) for rf, current, _history in services.published_files(record)]
+        entries = [
+            (fk.key, current) for fk, current, _history in storage_services.published_files(record.bucket)
+        ]
     if not entries:
         raise Http404
     total = sum(version.instance.size for _key, version in entries)
     if total > downloads.zip_limit():
         message = _(
             "These files total %(size)s, more than the %(limit)s a single archive may hold; download them one by one."
-        ) % {"size": services.format_size(total), "limit": services.format_size(downloads.zip_limit())}
+        ) % {"size": format_size(total), "limit": format_size(downloads.zip_limit())}
         return render(request, "storage/access_denied.html", {"record": record, "reason": message,
                       "title": _("Archive too large")}, status=413)  # fmt: skip
     response = StreamingHttpResponse(downloads.zip_stream(entries), content_type="application/zip")
@@ -113,7 +144,7 @@ def files_page(request, pk: int):
     """``/records/<id>/files/``: the uploader for owners of a draft or edit draft, else the files table."""
     record = _record_for_files(request, pk)
     owner = record.is_owner(request.user)
-    editable = owner and services.files_editable(record)
+    editable = owner and files_editable(record)
     context = {
         "record": record,
         "editable": editable,

@@ -28,6 +28,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import require_scope
+from records.files import download_url, files_editable, require_editable
 from records.models import Record
 from storage import services, streams
 from storage.models import FileVersion, Upload
@@ -77,20 +78,29 @@ def _forbidden(message: str) -> Response:
 
 
 def record_for_owner(request, pk: int) -> Record:
-    """The record if the user may see it (drafts: 404 to others); PermissionError unless an owner."""
-    record = get_object_or_404(Record.objects.select_related("owner"), pk=pk)
+    """The record if the user may see it (drafts: 404 to others); PermissionError unless an owner;
+    ``NotEditable`` unless its files may change now."""
+    record = get_object_or_404(Record.objects.select_related("owner", "bucket"), pk=pk)
     if not record.can_view(request.user):
         raise Http404
     if not record.is_owner(request.user):
         raise PermissionError(_("Only the owners of a record can change its files."))
+    require_editable(record)
     return record
 
 
-def upload_for_user(request, upload_id) -> Upload:
-    upload = Upload.objects.select_related("record", "location").filter(pk=upload_id).first()
-    if upload is None or upload.created_by_id != request.user.pk or not upload.record.is_owner(request.user):
+def upload_for_user(request, upload_id) -> tuple[Upload, Record]:
+    """The user's own upload and the record whose bucket it fills; 404 for anyone else's."""
+    upload = Upload.objects.select_related("bucket", "location").filter(pk=upload_id).first()
+    record = Record.objects.filter(bucket=upload.bucket_id).first() if upload is not None else None
+    if (
+        upload is None
+        or record is None
+        or upload.created_by_id != request.user.pk
+        or not record.is_owner(request.user)
+    ):
         raise Http404
-    return upload
+    return upload, record
 
 
 def upload_json(upload: Upload) -> dict:
@@ -117,17 +127,17 @@ def version_json(record_id: int, key: str, version: FileVersion | None, **extra)
             version=version.number,
             staged=version.is_staged,
             created=version.created.isoformat(),
-            download=services.download_url(record_id, key, None if version.number else "draft"),
+            download=download_url(record_id, key, None if version.number else "draft"),
         )
     return data
 
 
 def files_json(record, user) -> dict:
     """The files as ``user`` may see them: the working set for owners, the published ones otherwise."""
-    if record.is_owner(user) and services.files_editable(record):
-        working = services.working_files(record)
-        usage = services.usage(record)
-        uploads = record.uploads.filter(created_by=user) if user.is_authenticated else []
+    if record.is_owner(user) and files_editable(record):
+        working = services.working_files(record.bucket)
+        usage = services.usage(record.bucket)
+        uploads = record.bucket.uploads.filter(created_by=user) if user.is_authenticated else []
         return {
             "editable": True,
             "files": [
@@ -154,8 +164,8 @@ def files_json(record, user) -> dict:
     return {
         "editable": False,
         "files": [
-            version_json(record.pk, rf.key, current)
-            for rf, current, _history in services.published_files(record)
+            version_json(record.pk, fk.key, current)
+            for fk, current, _history in services.published_files(record.bucket)
         ],
     }
 
@@ -167,7 +177,7 @@ class RecordFilesAPI(APIView):
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT, 403: ERROR_SCHEMA}, tags=["files"])
     def get(self, request, pk: int):
-        record = get_object_or_404(Record.objects.select_related("owner"), pk=pk)
+        record = get_object_or_404(Record.objects.select_related("owner", "bucket"), pk=pk)
         if not record.can_view(request.user):
             raise Http404
         if not record.can_access_files(request.user):
@@ -201,6 +211,8 @@ class RecordFileAPI(APIView):
             record = record_for_owner(request, pk)
         except PermissionError as exc:
             return _forbidden(str(exc))
+        except services.StorageError as exc:
+            return error_response(exc)
         raw = request._request
         length = raw.META.get("CONTENT_LENGTH")
         if not length or not length.isdigit():
@@ -213,7 +225,7 @@ class RecordFileAPI(APIView):
             )
         try:
             version = services.store_stream(
-                record,
+                record.bucket,
                 key,
                 streams.request_body_reader(raw),
                 request.user,
@@ -229,7 +241,7 @@ class RecordFileAPI(APIView):
     def delete(self, request, pk: int, key: str):
         try:
             record = record_for_owner(request, pk)
-            services.remove_file(record, key, request.user)
+            services.remove_file(record.bucket, key, request.user)
         except PermissionError as exc:
             return _forbidden(str(exc))
         except services.StorageError as exc:
@@ -251,7 +263,7 @@ class RestoreFileAPI(APIView):
         key = request.data.get("key") if isinstance(request.data, dict) else None
         try:
             record = record_for_owner(request, pk)
-            services.restore_file(record, key or "", request.user)
+            services.restore_file(record.bucket, key or "", request.user)
         except PermissionError as exc:
             return _forbidden(str(exc))
         except services.StorageError as exc:
@@ -279,7 +291,7 @@ class CreateUploadAPI(APIView):
             )
         try:
             record = record_for_owner(request, pk)
-            upload = services.create_upload(record, data.get("key", ""), size, request.user)
+            upload = services.create_upload(record.bucket, data.get("key", ""), size, request.user)
         except PermissionError as exc:
             return _forbidden(str(exc))
         except services.StorageError as exc:
@@ -302,12 +314,12 @@ class UploadAPI(APIView):
     @extend_schema(responses={200: None}, description="The current offset in the Upload-Offset header.",
                    tags=["uploads"])  # fmt: skip
     def head(self, request, upload_id):
-        upload = upload_for_user(request, upload_id)
+        upload, _record = upload_for_user(request, upload_id)
         return self._headers(Response(status=200), upload)
 
     @extend_schema(responses={200: UPLOAD_SCHEMA}, tags=["uploads"])
     def get(self, request, upload_id):
-        upload = upload_for_user(request, upload_id)
+        upload, _record = upload_for_user(request, upload_id)
         return self._headers(Response(upload_json(upload)), upload)
 
     @extend_schema(
@@ -318,7 +330,7 @@ class UploadAPI(APIView):
         tags=["uploads"],
     )
     def patch(self, request, upload_id):
-        upload = upload_for_user(request, upload_id)
+        upload, _record = upload_for_user(request, upload_id)
         raw = request._request
         offset = raw.headers.get("Upload-Offset", request.query_params.get("offset", ""))
         length = raw.META.get("CONTENT_LENGTH") or ""
@@ -354,7 +366,7 @@ class UploadAPI(APIView):
 
     @extend_schema(responses={204: None}, tags=["uploads"])
     def delete(self, request, upload_id):
-        upload = upload_for_user(request, upload_id)
+        upload, _record = upload_for_user(request, upload_id)
         services.cancel_upload(upload, request.user)
         return Response(status=204)
 
@@ -371,7 +383,7 @@ class FinishUploadAPI(APIView):
         tags=["uploads"],
     )
     def post(self, request, upload_id):
-        upload = upload_for_user(request, upload_id)
+        upload, record = upload_for_user(request, upload_id)
         data = request.data if isinstance(request.data, dict) else {}
         try:
             version = services.finish_upload(
@@ -379,4 +391,4 @@ class FinishUploadAPI(APIView):
             )
         except services.StorageError as exc:
             return error_response(exc)
-        return Response(version_json(upload.record_id, version.file.key, version), status=201)
+        return Response(version_json(record.pk, version.file.key, version), status=201)

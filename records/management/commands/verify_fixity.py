@@ -1,10 +1,12 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from records.models import Record
 from storage.models import FileInstance
 from storage.services import verify
 
 
 class Command(BaseCommand):
+    # Lives in records: "--record" names a record, and storage knows buckets only.
     help = "Re-read stored files (every copy) and compare size, MD5 and SHA-256 with the recorded values."
 
     def add_arguments(self, parser):
@@ -15,7 +17,8 @@ class Command(BaseCommand):
     def handle(self, *args, record: int | None, **options):
         instances = FileInstance.objects.select_related("location").order_by("created")
         if record is not None:
-            instances = instances.filter(versions__file__record_id=record).distinct()
+            bucket = Record.objects.filter(pk=record).values_list("bucket", flat=True).first()
+            instances = instances.filter(versions__file__bucket=bucket).distinct()
         checked = failed = 0
         for instance in instances.iterator():
             results = verify(instance)

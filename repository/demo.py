@@ -3,10 +3,10 @@
 The first ``FULL_PATH`` records go through the same verbs as a depositor in the browser
 (create_draft → store files → publish). The rest use a bulk path that writes the same rows the
 verbs write — record, revision 1, facets, search vector, DOI, stored files with checksums (from
-``storage.services.seed_files``), audit entries — in one transaction, and queues the same
-after-commit work: replication to the other storage locations and DataCite registration. OAI-PMH
-pulls its payloads for them like for any record (``seed_demo`` queues the sweep at its end). So
-100,000 records take minutes and look exactly like deposited ones.
+``seed_files`` through ``storage.services.bulk_store``), audit entries — in one transaction, and
+queues the same after-commit work: replication to the other storage locations and DataCite
+registration. OAI-PMH pulls its payloads for them like for any record (``seed_demo`` queues the
+sweep at its end). So 100,000 records take minutes and look exactly like deposited ones.
 """
 
 from __future__ import annotations
@@ -22,11 +22,17 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from audit.models import AuditEntry
+from curation import services as curation_services
+from curation.models import InclusionRequest
 from records import services
+from records import tasks as records_tasks
 from records.doi import doi_stem, get_provider
 from records.models import MetadataRevision, Record, RecordFacet, RecordState
 from records.search import facet_values, search_text, update_vectors
 from records.validation import clean_metadata, validate_metadata
+from storage import services as storage_services
+from storage import tasks as storage_tasks
+from storage.models import FileVersion
 
 FULL_PATH = 100
 BATCH = 2000
@@ -175,6 +181,10 @@ def bulk_publish(
             ]
         )
         ids = [r.pk for r in records]
+        buckets = storage_services.create_buckets(services.BUCKET_SUBJECT, ids, locked=True)
+        for record, bucket in zip(records, buckets, strict=True):
+            record.bucket = bucket
+        Record.objects.bulk_update(records, ["bucket"], batch_size=BATCH)
         Record.objects.filter(pk__in=ids).update(doi=Concat(Value(doi_stem()), Cast("id", CharField())))
         MetadataRevision.objects.bulk_create(
             [
@@ -210,33 +220,39 @@ def bulk_publish(
         if files_per_record:
             _bulk_files(records, files_per_record, owner)
         if get_provider().name != "local":
-            from records.tasks import register_doi
-
             for record_id in ids:
-                transaction.on_commit(lambda pk=record_id: register_doi.delay(pk))
+                transaction.on_commit(lambda pk=record_id: records_tasks.register_doi.delay(pk))
     return ids
+
+
+def seed_files(records: list[Record], files_per_record: int, actor) -> int:
+    """Give published records ``files_per_record`` demo files as version 1 (records that already
+    have files are left alone). Returns the number of files stored."""
+    items = [
+        (record.bucket, *demo_file(record.pk, number), record.published_at)
+        for record in records
+        for number in range(files_per_record)
+    ]
+    return len(storage_services.bulk_store(items, actor))
 
 
 def _bulk_files(records: list[Record], files_per_record: int, owner) -> None:
     """Stored, published files for bulk records, with what publishing writes besides the file rows
     (the ``publish_files`` audit entry) and queues (replication to the other storage locations)."""
-    seed_files = _bulk_file_hook()
-    if seed_files is None:
-        return
-    from storage.models import FileVersion
-
     seed_files(records, files_per_record, owner)
+    record_of = {r.bucket_id: r.pk for r in records}
     versions = (
-        FileVersion.objects.filter(file__record__in=records, state="published")
-        .order_by("file__record_id", "file__key")
+        FileVersion.objects.filter(file__bucket__in=list(record_of), state="published")
+        .order_by("file__bucket_id", "file__key")
         .values_list(
-            "file__record_id", "file__key", "number", "instance__md5", "instance__size", "instance_id"
+            "file__bucket_id", "file__key", "number", "instance__md5", "instance__size", "instance_id"
         )
     )
     titles = {r.pk: f"{r.pk}: {r.metadata['title']}"[:255] for r in records}
     published: dict[int, list[dict]] = {}
     instances, entries = [], []
-    for record_id, key, number, md5, size, instance_id in versions:
+    for bucket_id, key, number, md5, size, instance_id in versions:
+        record_id = record_of[bucket_id]
         published.setdefault(record_id, []).append({"key": key, "version": number, "md5": md5})
         instances.append(str(instance_id))
         # an upload's id becomes its file instance's id
@@ -250,8 +266,6 @@ def _bulk_files(records: list[Record], files_per_record: int, owner) -> None:
     ]  # fmt: skip
     AuditEntry.objects.bulk_create(entries, batch_size=2000)
     if len(settings.STORAGE_LOCATIONS) > 1:
-        from storage import tasks as storage_tasks
-
         for instance_id in instances:
             transaction.on_commit(lambda i=instance_id: storage_tasks.replicate_instance.delay(i))
 
@@ -269,15 +283,10 @@ def _full_path(owner, index: int, total: int, files_per_record: int) -> Record:
     return record
 
 
-def _store_files(record, index: int, files_per_record: int, actor) -> bool:
-    try:
-        from storage.services import store_bytes
-    except ImportError:
-        return False
+def _store_files(record, index: int, files_per_record: int, actor) -> None:
     for number in range(files_per_record):
         key, data = demo_file(index, number)
-        store_bytes(record, key, data, actor)
-    return True
+        storage_services.store_bytes(record.bucket, key, data, actor)
 
 
 def seed_records(command, community, users: dict, n: int, files_per_record: int = 1) -> None:
@@ -291,7 +300,6 @@ def seed_records(command, community, users: dict, n: int, files_per_record: int 
     for _ in range(full):
         _full_path(owner, index, n, files_per_record)
         index += 1
-    seed_files = _bulk_file_hook()
     while index < n:
         chunk = list(range(index, min(n, index + BATCH)))
         stamps = [_published_stamp(i, n) for i in chunk]
@@ -309,18 +317,6 @@ def seed_records(command, community, users: dict, n: int, files_per_record: int 
         f"{Record.objects.filter(owner=owner, state=RecordState.PUBLISHED).count()} published in total, "
         f"in {time.monotonic() - started:.1f} s."
     )
-    if missing > full and seed_files is None and files_per_record:
-        command.stdout.write(
-            f"  note: records after the first {FULL_PATH} have no files (storage has no seed_files)."
-        )
-
-
-def _bulk_file_hook():
-    try:
-        from storage import services as storage_services
-    except ImportError:
-        return None
-    return getattr(storage_services, "seed_files", None)
 
 
 WITHDRAWN_TITLE = "Face images scraped without consent (withdrawn demo record)"
@@ -342,12 +338,7 @@ def _ensure_withdrawn(owner, files_per_record: int) -> None:
 
 
 def _ensure_inclusion_request(owner, community) -> None:
-    """One pending inclusion request in the demo community, once the curation app provides them."""
-    try:
-        from curation import services as curation_services
-        from curation.models import InclusionRequest
-    except ImportError:
-        return
+    """One pending inclusion request in the demo community."""
     if InclusionRequest.objects.filter(community=community).exists():
         return
     record = Record.objects.filter(owner=owner, state=RecordState.PUBLISHED).order_by("-id").first()
