@@ -202,8 +202,10 @@ def main() -> int:
     rate = records / wall
     ratio = last / first
     print()
-    print(f"OAI-PMH harvest (Sickle, GET, oai_dc, page size from OAI_PAGE_SIZE) of {records} records "
-          f"({deleted} deleted) in {len(pages)} pages: {wall:.1f} s")  # fmt: skip
+    print(
+        f"OAI-PMH harvest (Sickle, GET, oai_dc, page size from OAI_PAGE_SIZE) of {records} records "
+        f"({deleted} deleted) in {len(pages)} pages: {wall:.1f} s"
+    )
     served = sum(pages)
     print(
         f"  time in HTTP requests:       {served:.1f} s ({records / served:,.0f} records/s served, "
@@ -218,11 +220,15 @@ def main() -> int:
     print(
         f"  ratio last/first:            {ratio:.2f}   (target <= 1.2: {'met' if ratio <= 1.2 else 'NOT met'})"
     )
-    print(f"  server RSS before / after:   {rss_before / 1024:.0f} MiB / {rss_after / 1024:.0f} MiB "
-          f"(gunicorn master + {args.gunicorn_workers} workers)")  # fmt: skip
+    print(
+        f"  server RSS before / after:   {rss_before / 1024:.0f} MiB / {rss_after / 1024:.0f} MiB "
+        f"(gunicorn master + {args.gunicorn_workers} workers)"
+    )
     steps = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in PHASES.items())
-    print(f"  benchmark wall time:         {time.monotonic() - bench_started:.0f} s in all ({steps}, "
-          f"harvest {wall:.0f} s)")  # fmt: skip
+    print(
+        f"  benchmark wall time:         {time.monotonic() - bench_started:.0f} s in all ({steps}, "
+        f"harvest {wall:.0f} s)"
+    )
     if records != expected:
         print(f"INCOMPLETE: harvested {records} records, the database has {expected}", file=sys.stderr)
         return 1

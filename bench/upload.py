@@ -70,8 +70,17 @@ class Client:
         self.port = port
         self.token = token
 
-    def request(self, method: str, path: str, *, body: bytes = b"", file=None, offset: int = 0, count: int = 0,
-                headers: dict | None = None) -> tuple[int, dict, bytes]:  # fmt: skip
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: bytes = b"",
+        file=None,
+        offset: int = 0,
+        count: int = 0,
+        headers: dict | None = None,
+    ) -> tuple[int, dict, bytes]:
         length = count if file is not None else len(body)
         lines = [
             f"{method} {path} HTTP/1.1",
@@ -106,9 +115,12 @@ def upload_streaming(client: Client, record_id: int, key: str, path: Path) -> di
     size = path.stat().st_size
     with open(path, "rb") as source:
         status, _headers, data = client.request(
-            "PUT", f"/api/v1/records/{record_id}/files/{key}", file=source, count=size,
+            "PUT",
+            f"/api/v1/records/{record_id}/files/{key}",
+            file=source,
+            count=size,
             headers={"Content-Type": "application/octet-stream"},
-        )  # fmt: skip
+        )
     if status != 201:
         raise SystemExit(f"streaming upload failed: {status} {data[:500]!r}")
     return json.loads(data)
@@ -125,9 +137,13 @@ def upload_chunked(client: Client, record_id: int, key: str, path: Path, chunk: 
         while offset < size:
             count = min(chunk, size - offset)
             status, headers, data = client.request(
-                "PATCH", url, file=source, offset=offset, count=count,
+                "PATCH",
+                url,
+                file=source,
+                offset=offset,
+                count=count,
                 headers={"Upload-Offset": str(offset), "Content-Type": "application/offset+octet-stream"},
-            )  # fmt: skip
+            )
             if status != 204:
                 raise SystemExit(f"chunk at {offset} failed: {status} {data[:500]!r}")
             offset = int(headers["Upload-Offset"])
@@ -245,11 +261,25 @@ def main() -> None:
 
         port = free_port()
         gunicorn = subprocess.Popen(
-            [str(Path(sys.executable).with_name("gunicorn")), "repository.wsgi:application", "--bind",
-             f"127.0.0.1:{port}", "--workers", str(args.workers), "--worker-class", args.worker_class,
-             "--threads", str(args.threads), "--timeout", "3600", "--log-level", "warning"],
-            cwd=ROOT, env=env,
-        )  # fmt: skip
+            [
+                str(Path(sys.executable).with_name("gunicorn")),
+                "repository.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(args.workers),
+                "--worker-class",
+                args.worker_class,
+                "--threads",
+                str(args.threads),
+                "--timeout",
+                "3600",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
         wait_for_port(port)
         client = Client(port, token)
         warm = work / "warm.bin"
@@ -275,18 +305,26 @@ def main() -> None:
         mb = size / 1e6
         print()
         threads = f" x {args.threads} threads" if args.worker_class == "gthread" else ""
-        print(f"Upload benchmark: {args.size_mib} MiB through gunicorn ({args.workers} {args.worker_class} "
-              f"worker(s){threads}) on loopback")  # fmt: skip
-        print(f"  baseline   cp {times['cp']:.2f} s + md5sum {times['md5sum']:.2f} s + sha256sum "
-              f"{times['sha256sum']:.2f} s = {base_total:.2f} s")  # fmt: skip
+        print(
+            f"Upload benchmark: {args.size_mib} MiB through gunicorn ({args.workers} {args.worker_class} "
+            f"worker(s){threads}) on loopback"
+        )
+        print(
+            f"  baseline   cp {times['cp']:.2f} s + md5sum {times['md5sum']:.2f} s + sha256sum "
+            f"{times['sha256sum']:.2f} s = {base_total:.2f} s"
+        )
         for label, seconds, rss in (
             ("streaming", stream_time, stream_rss),
             (f"chunked ({args.chunk_mib} MiB chunks)", chunk_time, chunk_rss),
         ):
-            print(f"  {label:<26} {seconds:6.2f} s  {mb / seconds:7.1f} MB/s  ratio {seconds / base_total:.2f}  "
-                  f"server peak RSS growth {rss.growth_kib / 1024:.1f} MiB")  # fmt: skip
-        print(f"  chunked: the finish request took {chunked['finish_seconds']:.2f} s (checksums were computed "
-              "while the chunks arrived; gaps left by other workers are re-read then)")  # fmt: skip
+            print(
+                f"  {label:<26} {seconds:6.2f} s  {mb / seconds:7.1f} MB/s  ratio {seconds / base_total:.2f}  "
+                f"server peak RSS growth {rss.growth_kib / 1024:.1f} MiB"
+            )
+        print(
+            f"  chunked: the finish request took {chunked['finish_seconds']:.2f} s (checksums were computed "
+            "while the chunks arrived; gaps left by other workers are re-read then)"
+        )
         print("  checksums verified (SHA-256 of the stored files matches the source)")
         ok = (
             stream_time / base_total <= 1.0

@@ -16,9 +16,15 @@ class CommunityAdminForm(forms.ModelForm):
     class Meta:
         model = Community
         fields = [
-            "slug", "title", "description", "curation_policy", "website", "page_content", "visibility",
+            "slug",
+            "title",
+            "description",
+            "curation_policy",
+            "website",
+            "page_content",
+            "visibility",
             "size_limit_bytes",
-        ]  # fmt: skip
+        ]
 
     def clean_slug(self):
         slug = self.cleaned_data["slug"].strip().lower()

@@ -15,10 +15,39 @@ from communities.services import CommunityError, resize_logo
 # Words a community slug may not be: they are (or may become) paths beside /communities/<slug>/,
 # or would read as a site function in /communities/<slug>/ and the OAI-PMH set user-<slug>.
 RESERVED_SLUGS = {
-    "new", "edit", "members", "curation", "logo", "api", "admin", "static", "media", "accounts", "records",
-    "uploads", "search", "requests", "inbox", "staff", "oai2d", "oai", "doi", "healthz", "policies", "i18n",
-    "communities", "community", "all", "user", "users", "settings", "help", "about", "login", "logout",
-}  # fmt: skip
+    "new",
+    "edit",
+    "members",
+    "curation",
+    "logo",
+    "api",
+    "admin",
+    "static",
+    "media",
+    "accounts",
+    "records",
+    "uploads",
+    "search",
+    "requests",
+    "inbox",
+    "staff",
+    "oai2d",
+    "oai",
+    "doi",
+    "healthz",
+    "policies",
+    "i18n",
+    "communities",
+    "community",
+    "all",
+    "user",
+    "users",
+    "settings",
+    "help",
+    "about",
+    "login",
+    "logout",
+}
 GB = Decimal(10**9)
 
 

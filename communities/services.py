@@ -63,9 +63,34 @@ def set_member(
 # --- Page content, logo, settings and members (owners and staff) --------------------------------------
 
 PAGE_TAGS = {
-    "p", "br", "strong", "b", "em", "i", "u", "a", "ul", "ol", "li", "h2", "h3", "h4", "blockquote", "code",
-    "pre", "hr", "img", "table", "thead", "tbody", "tr", "th", "td", "sub", "sup",
-}  # fmt: skip
+    "p",
+    "br",
+    "strong",
+    "b",
+    "em",
+    "i",
+    "u",
+    "a",
+    "ul",
+    "ol",
+    "li",
+    "h2",
+    "h3",
+    "h4",
+    "blockquote",
+    "code",
+    "pre",
+    "hr",
+    "img",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "sub",
+    "sup",
+}
 PAGE_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "width", "height"}, "th": {"scope"}}
 LOGO_SIZE = (300, 300)
 

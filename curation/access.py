@@ -27,9 +27,13 @@ def get_community_for_curator(user, slug: str) -> Community:
 def get_request_for_user(user, pk: int) -> InclusionRequest:
     """The request if ``user`` is one of its parties (owners, curators) or staff; else 403."""
     req = get_object_or_404(
-        InclusionRequest.objects.select_related("record", "record__owner", "community", "created_by", "decided_by"),
+        InclusionRequest.objects.select_related(
+            "record", "record__owner", "community", "created_by", "decided_by"
+        ),
         pk=pk,
     )
     if not req.can_view(user):
-        raise PermissionDenied(_("Only the record's owners, the community's curators and staff see this request."))
+        raise PermissionDenied(
+            _("Only the record's owners, the community's curators and staff see this request.")
+        )
     return req

@@ -90,9 +90,21 @@ class RequestSerializer(serializers.ModelSerializer):
     class Meta:
         model = InclusionRequest
         fields = [
-            "id", "kind", "state", "record", "community", "created_by", "created", "expires_at",
-            "decided_by", "decided_at", "reason", "checks_status", "checks", "links",
-        ]  # fmt: skip
+            "id",
+            "kind",
+            "state",
+            "record",
+            "community",
+            "created_by",
+            "created",
+            "expires_at",
+            "decided_by",
+            "decided_at",
+            "reason",
+            "checks_status",
+            "checks",
+            "links",
+        ]
 
     def get_checks(self, obj) -> list[dict]:
         return [
@@ -184,9 +196,12 @@ class CommunityRequestList(_Base, generics.ListAPIView):
         data.is_valid(raise_exception=True)
         try:
             outcome = services.bulk_decide(
-                request.user, community, data.validated_data["ids"], data.validated_data["action"],
+                request.user,
+                community,
+                data.validated_data["ids"],
+                data.validated_data["action"],
                 data.validated_data.get("reason", ""),
-            )  # fmt: skip
+            )
         except services.CurationError as exc:
             _raise(exc)
         return Response(

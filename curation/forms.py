@@ -83,7 +83,7 @@ class QueueFilterForm(forms.Form):
         + [("all", _("All"))],
     )
     kind = forms.ChoiceField(
-        label=_("Kind"), required=False, choices=[("", _("All kinds"))] + RequestKind.choices
+        label=_("Kind"), required=False, choices=[("", _("All kinds")), *RequestKind.choices]
     )
     checks = forms.ChoiceField(
         label=_("Checks"),
@@ -171,7 +171,11 @@ class CheckRulesForm:
     @property
     def errors(self) -> dict:
         """``{posted field name: errors}`` over every rule's form."""
-        return {form.add_prefix(name): errors for form in self.forms.values() for name, errors in form.errors.items()}
+        return {
+            form.add_prefix(name): errors
+            for form in self.forms.values()
+            for name, errors in form.errors.items()
+        }
 
     def non_field_errors(self):
         return forms.utils.ErrorList(e for form in self.forms.values() for e in form.non_field_errors())

@@ -198,7 +198,9 @@ def _create(actor: User, record: Record, community: Community, kind: str) -> Inc
     return req
 
 
-def request_inclusion(actor: User, record: Record, community: Community, *, message: str = "") -> InclusionRequest:
+def request_inclusion(
+    actor: User, record: Record, community: Community, *, message: str = ""
+) -> InclusionRequest:
     """The record's owner asks ``community`` to include ``record``; its curators are told.
 
     Someone else's record (or a community the actor cannot see) raises NotFound: to them it does not exist.
@@ -422,7 +424,9 @@ class BulkOutcome:
     skipped: list[tuple[int, str]] = field(default_factory=list)
 
 
-def bulk_decide(actor: Actor, community: Community, ids: Iterable[int], action: str, reason: str = "") -> BulkOutcome:
+def bulk_decide(
+    actor: Actor, community: Community, ids: Iterable[int], action: str, reason: str = ""
+) -> BulkOutcome:
     """Accept or decline several requests of ``community``; each is its own transaction.
 
     Requests already decided (or not of this community) are reported in ``skipped``, with the reason.

@@ -244,36 +244,52 @@ def request_decline(request, pk: int):
         else (OptionalReasonForm, "owner_decline_form")
     )
     return _act(
-        request, pk, lambda r, data: services.decline(request.user, r, data.get("reason", "")), form_class, name,
+        request,
+        pk,
+        lambda r, data: services.decline(request.user, r, data.get("reason", "")),
+        form_class,
+        name,
         _("Declined."),
-    )  # fmt: skip
+    )
 
 
 @login_required
 @require_POST
 def request_cancel(request, pk: int):
     return _act(
-        request, pk, lambda r, data: services.cancel(request.user, r, data.get("reason", "")), OptionalReasonForm,
-        "cancel_form", _("Cancelled."),
-    )  # fmt: skip
+        request,
+        pk,
+        lambda r, data: services.cancel(request.user, r, data.get("reason", "")),
+        OptionalReasonForm,
+        "cancel_form",
+        _("Cancelled."),
+    )
 
 
 @login_required
 @require_POST
 def request_remove(request, pk: int):
     return _act(
-        request, pk, lambda r, data: services.remove(request.user, r, data["reason"]), RemoveForm, "remove_form",
+        request,
+        pk,
+        lambda r, data: services.remove(request.user, r, data["reason"]),
+        RemoveForm,
+        "remove_form",
         _("The record was removed from the community."),
-    )  # fmt: skip
+    )
 
 
 @login_required
 @require_POST
 def request_comment(request, pk: int):
     return _act(
-        request, pk, lambda r, data: services.comment(request.user, r, data["body"]), CommentForm, "comment_form",
+        request,
+        pk,
+        lambda r, data: services.comment(request.user, r, data["body"]),
+        CommentForm,
+        "comment_form",
         _("Your message was added."),
-    )  # fmt: skip
+    )
 
 
 @login_required

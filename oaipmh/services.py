@@ -67,12 +67,15 @@ def render_many(records: Iterable[Record], prefixes: Iterable[str] | None = None
     now = timezone.now()
     return [
         RenderedPayload(
-            record_id=record.pk, prefix=prefix, xml=FORMATS[prefix].render(export), datestamp=record.datestamp or now,
+            record_id=record.pk,
+            prefix=prefix,
+            xml=FORMATS[prefix].render(export),
+            datestamp=record.datestamp or now,
             rendered_at=now,
         )
         for record, export in zip(records, ExportRecord.from_records(records), strict=True)
         for prefix in prefixes
-    ]  # fmt: skip
+    ]
 
 
 def store_payloads(payloads: list[RenderedPayload]) -> None:
@@ -216,7 +219,9 @@ def _stale(queryset: QuerySet[Record]) -> QuerySet[Record]:
     """Published records without a payload rendered for their current datestamp, and records that are
     no longer published but still have payloads (withdrawn)."""
     first = next(iter(FORMATS))
-    fresh = RenderedPayload.objects.filter(record=OuterRef("pk"), prefix=first, datestamp=OuterRef("datestamp"))
+    fresh = RenderedPayload.objects.filter(
+        record=OuterRef("pk"), prefix=first, datestamp=OuterRef("datestamp")
+    )
     any_payload = RenderedPayload.objects.filter(record=OuterRef("pk"))
     published = Q(state=RecordState.PUBLISHED, datestamp__isnull=False) & ~Q(Exists(fresh))
     gone = ~Q(state=RecordState.PUBLISHED) & Q(Exists(any_payload))

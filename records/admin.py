@@ -28,9 +28,24 @@ class RecordAdmin(admin.ModelAdmin):
     list_filter = ("state", "doi_is_external")
     search_fields = ("=id", "doi", "owner__username", "search_text")
     raw_id_fields = ("owner",)
-    readonly_fields = ("state", "doi", "doi_is_external", "published_at", "withdrawn_at", "withdrawal_reason",
-                       "datestamp", "created", "updated", "metadata", "draft_metadata", "edit_started_at",
-                       "requested_communities", "schema_version", "co_owners")  # fmt: skip
+    readonly_fields = (
+        "state",
+        "doi",
+        "doi_is_external",
+        "published_at",
+        "withdrawn_at",
+        "withdrawal_reason",
+        "datestamp",
+        "created",
+        "updated",
+        "metadata",
+        "draft_metadata",
+        "edit_started_at",
+        "requested_communities",
+        "schema_version",
+        "co_owners",
+        "bucket",
+    )
     exclude = ("search_text", "search_vector")
     inlines = [RevisionInline]
     actions = ["lift_embargoes"]

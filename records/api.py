@@ -116,29 +116,35 @@ class RecordListView(APIView):
         parameters=[
             OpenApiParameter("q", str, description="Full-text query"),
             OpenApiParameter("mine", bool, description="Your own records, drafts included"),
-            OpenApiParameter("type", str, many=True), OpenApiParameter("year", str, many=True),
-            OpenApiParameter("access", str, many=True), OpenApiParameter("language", str, many=True),
-            OpenApiParameter("license", str, many=True), OpenApiParameter("community", str, many=True),
-            OpenApiParameter("sort", str, enum=["relevance", "newest"]), OpenApiParameter("page", int),
+            OpenApiParameter("type", str, many=True),
+            OpenApiParameter("year", str, many=True),
+            OpenApiParameter("access", str, many=True),
+            OpenApiParameter("language", str, many=True),
+            OpenApiParameter("license", str, many=True),
+            OpenApiParameter("community", str, many=True),
+            OpenApiParameter("sort", str, enum=["relevance", "newest"]),
+            OpenApiParameter("page", int),
         ],
         responses={200: OpenApiTypes.OBJECT},
-    )  # fmt: skip
+    )
     def get(self, request):
         if request.query_params.get("mine") in ("1", "true", "yes"):
             if not request.user.is_authenticated:
                 return Response({"message": _("Sign in or send a token to list your records.")}, status=401)
             records = Record.objects.owned_by(request.user).order_by("-updated")
-            page: Page = Paginator(records, settings.API_PAGE_SIZE).get_page(
-                request.query_params.get("page")
-            )
+            page: Page = Paginator(records, settings.API_PAGE_SIZE).get_page(request.query_params.get("page"))
             results = [serialize(r, owner=True) for r in page.object_list]
         else:
             page = search(SearchParams.from_querydict(request.query_params, request.user)).page
             results = [serialize(r) for r in page.object_list]
         return Response({**_page_links(request, page), "results": results})
 
-    @extend_schema(operation_id="records_create", summary="Create a draft (scope deposit:write)",
-                   request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT})  # fmt: skip
+    @extend_schema(
+        operation_id="records_create",
+        summary="Create a draft (scope deposit:write)",
+        request=OpenApiTypes.OBJECT,
+        responses={201: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT},
+    )
     def post(self, request):
         body, problem = _body(request)
         if problem:
@@ -160,16 +166,22 @@ class RecordDetailView(APIView):
             return [require_scope("deposit:write")()]
         return [permissions.AllowAny()]
 
-    @extend_schema(operation_id="records_retrieve", summary="One record (drafts: owners only)",
-                   responses={200: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT})  # fmt: skip
+    @extend_schema(
+        operation_id="records_retrieve",
+        summary="One record (drafts: owners only)",
+        responses={200: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT},
+    )
     def get(self, request, pk: int):
         record = services.get_record_for_user(request.user, pk)
         revision = record.revisions.aggregate(n=Max("number"))["n"]
         return Response(serialize(record, owner=record.can_edit(request.user), revision=revision))
 
-    @extend_schema(operation_id="records_update", summary="Replace the draft's or edit draft's metadata (deposit:write)",
-                   request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT,
-                                                           409: OpenApiTypes.OBJECT})  # fmt: skip
+    @extend_schema(
+        operation_id="records_update",
+        summary="Replace the draft's or edit draft's metadata (deposit:write)",
+        request=OpenApiTypes.OBJECT,
+        responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT},
+    )
     def put(self, request, pk: int):
         record = services.get_record_for_user(request.user, pk, write=True)
         body, problem = _body(request)
@@ -188,8 +200,11 @@ class RecordDetailView(APIView):
 class RevisionListView(APIView):
     """Every published revision of the record's metadata (owners and staff)."""
 
-    @extend_schema(operation_id="records_revisions", summary="Published metadata revisions (owners and staff)",
-                   responses={200: OpenApiTypes.OBJECT})  # fmt: skip
+    @extend_schema(
+        operation_id="records_revisions",
+        summary="Published metadata revisions (owners and staff)",
+        responses={200: OpenApiTypes.OBJECT},
+    )
     def get(self, request, pk: int):
         record = services.get_record_for_user(request.user, pk, write=True)
         revisions = [
@@ -205,9 +220,12 @@ class RecordActionView(APIView):
     permission_classes = [require_scope("deposit:actions")]
     actions = ("publish", "edit", "discard")
 
-    @extend_schema(operation_id="records_action", summary="publish, edit or discard (scope deposit:actions)",
-                   request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT, 204: None,
-                                                           400: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT})  # fmt: skip
+    @extend_schema(
+        operation_id="records_action",
+        summary="publish, edit or discard (scope deposit:actions)",
+        request=OpenApiTypes.OBJECT,
+        responses={200: OpenApiTypes.OBJECT, 204: None, 400: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT},
+    )
     def post(self, request, pk: int, action: str):
         if action not in self.actions:
             return Response(
@@ -223,10 +241,12 @@ class RecordActionView(APIView):
                 accepted = isinstance(request.data, dict) and request.data.get("accept_declaration") is True
                 if not accepted:
                     return bad_request(
-                        _("Accept the depositor's declaration (rights to deposit, the licence and the “as is” "
-                          "terms) by sending {\"accept_declaration\": true}."),
+                        _(
+                            "Accept the depositor's declaration (rights to deposit, the licence and the “as is” "
+                            'terms) by sending {"accept_declaration": true}.'
+                        ),
                         "$.accept_declaration",
-                    )  # fmt: skip
+                    )
                 curation.publish_record(record, request.user, declaration_accepted=True)
             elif action == "edit":
                 services.open_edit(record, request.user)

@@ -38,8 +38,10 @@ def download_url(record_id: int, key: str, version: int | str | None = None) -> 
 
 def current_files(record: Record) -> list[dict]:
     """The current published files (``storage.services.current_files``) with their download ``url``."""
-    return [{**item, "url": download_url(record.pk, item["key"])}
-            for item in storage_services.current_files(record.bucket)]  # fmt: skip
+    return [
+        {**item, "url": download_url(record.pk, item["key"])}
+        for item in storage_services.current_files(record.bucket)
+    ]
 
 
 def _record_for_files(request, pk: int) -> Record:
@@ -116,8 +118,11 @@ def download_all(request, pk: int):
     if denial is not None:
         return denied_response(request, record, *denial)
     if _is_privileged(record, request.user) and files_editable(record):
-        entries = [(wf.key, wf.version) for wf in storage_services.working_files(record.bucket)
-                   if wf.version is not None]  # fmt: skip
+        entries = [
+            (wf.key, wf.version)
+            for wf in storage_services.working_files(record.bucket)
+            if wf.version is not None
+        ]
     else:
         entries = [
             (fk.key, current) for fk, current, _history in storage_services.published_files(record.bucket)
@@ -129,8 +134,12 @@ def download_all(request, pk: int):
         message = _(
             "These files total %(size)s, more than the %(limit)s a single archive may hold; download them one by one."
         ) % {"size": format_size(total), "limit": format_size(downloads.zip_limit())}
-        return render(request, "storage/access_denied.html", {"record": record, "reason": message,
-                      "title": _("Archive too large")}, status=413)  # fmt: skip
+        return render(
+            request,
+            "storage/access_denied.html",
+            {"record": record, "reason": message, "title": _("Archive too large")},
+            status=413,
+        )
     response = StreamingHttpResponse(downloads.zip_stream(entries), content_type="application/zip")
     response["Content-Disposition"] = downloads.content_disposition(
         f"record-{record.pk}-files.zip", inline=False

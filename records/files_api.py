@@ -311,8 +311,9 @@ class UploadAPI(APIView):
         response["Cache-Control"] = "no-store"
         return response
 
-    @extend_schema(responses={200: None}, description="The current offset in the Upload-Offset header.",
-                   tags=["uploads"])  # fmt: skip
+    @extend_schema(
+        responses={200: None}, description="The current offset in the Upload-Offset header.", tags=["uploads"]
+    )
     def head(self, request, upload_id):
         upload, _record = upload_for_user(request, upload_id)
         return self._headers(Response(status=200), upload)
@@ -343,7 +344,7 @@ class UploadAPI(APIView):
                         "offset": upload.offset,
                     },
                     status=400,
-                ),  # fmt: skip
+                ),
                 upload,
             )
         if not length.isdigit():
@@ -355,7 +356,7 @@ class UploadAPI(APIView):
                         "offset": upload.offset,
                     },
                     status=411,
-                ),  # fmt: skip
+                ),
                 upload,
             )
         try:

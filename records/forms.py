@@ -173,8 +173,19 @@ class RecordForm(forms.Form):
             )
             if subtype:
                 meta["resource_type"]["subtype"] = subtype
-        for key in ("title", "publication_date", "description", "access_right", "embargo_date",
-                    "access_conditions", "license", "version", "publisher", "notes", "contact_email"):  # fmt: skip
+        for key in (
+            "title",
+            "publication_date",
+            "description",
+            "access_right",
+            "embargo_date",
+            "access_conditions",
+            "license",
+            "version",
+            "publisher",
+            "notes",
+            "contact_email",
+        ):
             if data.get(key):
                 meta[key] = data[key]
         if data.get("languages"):

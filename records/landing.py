@@ -7,7 +7,6 @@ import logging
 from django.conf import settings
 from django.urls import reverse
 from django.utils.html import strip_tags
-from django.utils.safestring import mark_safe
 
 from communities.models import Community
 from records.exports import bibtex, citation
@@ -73,7 +72,7 @@ def jsonld_script(record: Record) -> str:
     if not record.is_published():
         return ""
     try:
-        return mark_safe(to_jsonld_script(record))
+        return to_jsonld_script(record)
     except Exception:
         logger.exception("JSON-LD failed for record %s", record.pk)
         return ""
@@ -127,8 +126,15 @@ def people(persons: list) -> list[dict]:
         if not isinstance(person, dict):
             continue
         orcid = person.get("orcid", "")
-        result.append({**person, "orcid_url": f"https://orcid.org/{orcid}" if orcid else "",
-                       "role_label": str(ROLE_LABELS.get(person.get("role")) or camel_words(person.get("role", ""))) if person.get("role") else ""})  # fmt: skip
+        result.append(
+            {
+                **person,
+                "orcid_url": f"https://orcid.org/{orcid}" if orcid else "",
+                "role_label": str(ROLE_LABELS.get(person.get("role")) or camel_words(person.get("role", "")))
+                if person.get("role")
+                else "",
+            }
+        )
     return result
 
 
@@ -137,10 +143,17 @@ def landing_context(record: Record, user, *, metadata: dict | None = None) -> di
     rtype = meta.get("resource_type") or {}
     is_owner = record.can_edit(user)
     related = [
-        {**item, "url": identifier_url(item.get("scheme", ""), item.get("identifier", "")),
-         "relation_label": str(RELATION_LABELS.get(item.get("relation")) or camel_words(item.get("relation", ""))), "scheme_label": SCHEME_LABELS.get(item.get("scheme"), "")}
-        for item in meta.get("related_identifiers") or [] if isinstance(item, dict)
-    ]  # fmt: skip
+        {
+            **item,
+            "url": identifier_url(item.get("scheme", ""), item.get("identifier", "")),
+            "relation_label": str(
+                RELATION_LABELS.get(item.get("relation")) or camel_words(item.get("relation", ""))
+            ),
+            "scheme_label": SCHEME_LABELS.get(item.get("scheme"), ""),
+        }
+        for item in meta.get("related_identifiers") or []
+        if isinstance(item, dict)
+    ]
     return {
         "record": record,
         "meta": meta,

@@ -285,9 +285,13 @@ def _publish_draft(record: Record, actor: Actor, declaration_accepted: bool) -> 
         "publish",
         record,
         before={"state": RecordState.DRAFT},
-        after={"state": RecordState.PUBLISHED, "doi": record.doi, "revision": revision.number,
-               "declaration_accepted": declaration_accepted},
-    )  # fmt: skip
+        after={
+            "state": RecordState.PUBLISHED,
+            "doi": record.doi,
+            "revision": revision.number,
+            "declaration_accepted": declaration_accepted,
+        },
+    )
     _after_commit_doi(record, tasks.register_doi)
 
 
@@ -367,8 +371,14 @@ def withdraw(record: Record, actor: Actor, reason: str) -> Record:
         locked.save(update_fields=["state", "withdrawn_at", "datestamp", "withdrawal_reason", "updated"])
         storage_services.lock_bucket(locked.bucket)  # an open edit draft's files are frozen too
         index_record(locked)
-        audit(actor, "withdraw", locked, before={"state": RecordState.PUBLISHED},
-              after={"state": RecordState.WITHDRAWN}, reason=reason)  # fmt: skip
+        audit(
+            actor,
+            "withdraw",
+            locked,
+            before={"state": RecordState.PUBLISHED},
+            after={"state": RecordState.WITHDRAWN},
+            reason=reason,
+        )
         _after_commit_doi(locked, tasks.update_doi)
     return _sync(record, locked)
 
@@ -387,8 +397,14 @@ def reinstate(record: Record, actor: Actor, reason: str = "") -> Record:
         if locked.draft_metadata is not None:
             storage_services.unlock_bucket(locked.bucket)
         index_record(locked)
-        audit(actor, "reinstate", locked, before={"state": RecordState.WITHDRAWN, "reason": previous_reason},
-              after={"state": RecordState.PUBLISHED}, reason=reason)  # fmt: skip
+        audit(
+            actor,
+            "reinstate",
+            locked,
+            before={"state": RecordState.WITHDRAWN, "reason": previous_reason},
+            after={"state": RecordState.PUBLISHED},
+            reason=reason,
+        )
         _after_commit_doi(locked, tasks.update_doi)
     return _sync(record, locked)
 
@@ -424,8 +440,13 @@ def lift_embargo(record: Record, actor: Actor = None, today: dt.date | None = No
         locked.save(update_fields=fields)
         _add_revision(locked, actor, gettext_noop("Embargo lifted"))
         index_record(locked)
-        audit(actor, "lift_embargo", locked, before={"access_right": "embargoed"},
-              after={"access_right": "open", "embargo_date": meta.get("embargo_date")})  # fmt: skip
+        audit(
+            actor,
+            "lift_embargo",
+            locked,
+            before={"access_right": "embargoed"},
+            after={"access_right": "open", "embargo_date": meta.get("embargo_date")},
+        )
         _after_commit_doi(locked, tasks.update_doi)
     _sync(record, locked)
     return True
@@ -514,7 +535,13 @@ def change_owner(record: Record, actor: Actor, new_owner: User) -> Record:
         locked.owner = new_owner
         locked.save(update_fields=["owner", "updated"])
         locked.co_owners.remove(new_owner)
-        audit(actor, "change_owner", locked, before={"owner": previous.username}, after={"owner": new_owner.username})
+        audit(
+            actor,
+            "change_owner",
+            locked,
+            before={"owner": previous.username},
+            after={"owner": new_owner.username},
+        )
     return _sync(record, locked)
 
 
@@ -536,7 +563,9 @@ def add_to_community(record: Record, community: Community) -> CommunityRecord:
 
     Called inside the deciding verb's transaction (curation's ``accept``), which writes the audit entry.
     """
-    link, created = CommunityRecord.objects.select_for_update().get_or_create(community=community, record=record)
+    link, created = CommunityRecord.objects.select_for_update().get_or_create(
+        community=community, record=record
+    )
     if not created:
         link.added_at = timezone.now()
         link.removed_at = None
@@ -548,8 +577,8 @@ def add_to_community(record: Record, community: Community) -> CommunityRecord:
 
 def remove_from_community(record: Record, community: Community, reason: str) -> int:
     """Take the record out of ``community``; the row stays so OAI-PMH reports it deleted in that set."""
-    removed = CommunityRecord.objects.filter(community=community, record=record, removed_at__isnull=True).update(
-        removed_at=timezone.now(), removal_reason=reason
-    )
+    removed = CommunityRecord.objects.filter(
+        community=community, record=record, removed_at__isnull=True
+    ).update(removed_at=timezone.now(), removal_reason=reason)
     _mark_public_view_changed(record.pk)
     return removed

@@ -13,8 +13,14 @@ from records.models import Record
 logger = logging.getLogger(__name__)
 
 
-@shared_task(bind=True, acks_late=True, autoretry_for=(DOIError,), retry_backoff=60, retry_backoff_max=3600,
-             max_retries=10)  # fmt: skip
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=(DOIError,),
+    retry_backoff=60,
+    retry_backoff_max=3600,
+    max_retries=10,
+)
 def register_doi(self, record_id: int) -> None:
     """Register a newly published record's DOI with the provider (a no-op for local DOIs)."""
     record = Record.objects.filter(pk=record_id).exclude(doi="").first()
@@ -23,8 +29,14 @@ def register_doi(self, record_id: int) -> None:
     get_provider().register(record)
 
 
-@shared_task(bind=True, acks_late=True, autoretry_for=(DOIError,), retry_backoff=60, retry_backoff_max=3600,
-             max_retries=10)  # fmt: skip
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=(DOIError,),
+    retry_backoff=60,
+    retry_backoff_max=3600,
+    max_retries=10,
+)
 def update_doi(self, record_id: int) -> None:
     """Send the record's current metadata and URL to the provider (after edits and withdrawal)."""
     record = Record.objects.filter(pk=record_id).exclude(doi="").first()

@@ -46,10 +46,38 @@ UNSTORABLE_RE = re.compile(r"[\x00\ud800-\udfff]")
 # Tags and attributes allowed in the description (rich text). nh3 (ammonia) drops everything else,
 # including <script>/<style> with their content, on* attributes and javascript: URLs.
 DESCRIPTION_TAGS = {
-    "p", "br", "strong", "b", "em", "i", "u", "s", "sub", "sup", "a", "ul", "ol", "li",
-    "blockquote", "code", "pre", "h3", "h4", "h5", "h6", "hr", "span", "div", "table", "thead",
-    "tbody", "tr", "th", "td", "caption",
-}  # fmt: skip
+    "p",
+    "br",
+    "strong",
+    "b",
+    "em",
+    "i",
+    "u",
+    "s",
+    "sub",
+    "sup",
+    "a",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "code",
+    "pre",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "span",
+    "div",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "caption",
+}
 DESCRIPTION_ATTRIBUTES = {"a": {"href", "title"}, "th": {"scope"}, "td": {"colspan", "rowspan"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 
@@ -77,7 +105,10 @@ def resource_type_schema(shipped: dict) -> dict:
         for rtype, subtypes in by_type.items()
     ]
     rules.append(
-        {"if": {"properties": {"type": {"not": {"enum": list(by_type)}}}}, "then": {"not": {"required": ["subtype"]}}}
+        {
+            "if": {"properties": {"type": {"not": {"enum": list(by_type)}}}},
+            "then": {"not": {"required": ["subtype"]}},
+        }
     )
     properties = {**shipped["properties"], "type": {"enum": [row.type for row in resource_types.types()]}}
     return {**shipped, "properties": properties, "allOf": rules}

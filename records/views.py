@@ -131,8 +131,12 @@ def _handle_post(request, record: Record | None):
     action = request.POST.get("action", "save")
     saved, form, metadata, row_errors = _save(request, record)
     if form.errors or row_errors or saved is None:
-        messages.error(request, _("The draft was saved, but some fields need attention.") if saved else
-                       _("The draft could not be saved: see the messages beside the fields."))  # fmt: skip
+        messages.error(
+            request,
+            _("The draft was saved, but some fields need attention.")
+            if saved
+            else _("The draft could not be saved: see the messages beside the fields."),
+        )
         return _form_page(request, record=saved, form=form, metadata=metadata, row_errors=row_errors)
     if action == "publish":
         return redirect("records:publish", saved.pk)
@@ -171,8 +175,13 @@ def edit(request, pk: int):
         services.open_edit(record, request.user)
     if request.method == "POST":
         return _handle_post(request, record)
-    return _form_page(request, record=record, form=_stored_form(record, request.user),
-                      metadata=record.working_metadata, row_errors={})  # fmt: skip
+    return _form_page(
+        request,
+        record=record,
+        form=_stored_form(record, request.user),
+        metadata=record.working_metadata,
+        row_errors={},
+    )
 
 
 def _stored_form(record: Record, user, *, bound: bool = False) -> RecordForm:
@@ -204,8 +213,9 @@ def publish(request, pk: int):
         form = _stored_form(record, request.user, bound=True)
         row_errors = apply_errors(form, errors, metadata)
         messages.error(request, _("Fix the errors below before publishing."))
-        return _form_page(request, record=record, form=form, metadata=metadata, row_errors=row_errors,
-                          publish_errors=True)  # fmt: skip
+        return _form_page(
+            request, record=record, form=form, metadata=metadata, row_errors=row_errors, publish_errors=True
+        )
     declaration = DeclarationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and declaration.is_valid():
         try:
@@ -215,7 +225,12 @@ def publish(request, pk: int):
             return redirect("records:edit", record.pk)
         messages.success(request, _("Published. The DOI is %(doi)s.") % {"doi": record.doi})
         return redirect(record)
-    context = {"record": record, "declaration": declaration, "metadata": metadata, **landing_context(record, request.user, metadata=metadata)}  # fmt: skip
+    context = {
+        "record": record,
+        "declaration": declaration,
+        "metadata": metadata,
+        **landing_context(record, request.user, metadata=metadata),
+    }
     return render(request, "records/publish.html", context, status=400 if declaration.errors else 200)
 
 
@@ -335,16 +350,24 @@ def search_page(request):
             toggled.pop("page", None)
             current = toggled.getlist(name)
             toggled.setlist(
-                name, [v for v in current if v != value.value] if value.selected else current + [value.value]
+                name, [v for v in current if v != value.value] if value.selected else [*current, value.value]
             )
             facet_links[(name, value.value)] = "?" + toggled.urlencode()
     facets = [
-        {"name": name, "label": _facet_label(name),
-         "values": [{"item": v, "url": facet_links[(name, v.value)]} for v in values]}
+        {
+            "name": name,
+            "label": _facet_label(name),
+            "values": [{"item": v, "url": facet_links[(name, v.value)]} for v in values],
+        }
         for name, values in result.facets.items()
-    ]  # fmt: skip
-    context = {"result": result, "page": result.page, "facets": facets, "query_string": query.urlencode(),
-               "params": params}  # fmt: skip
+    ]
+    context = {
+        "result": result,
+        "page": result.page,
+        "facets": facets,
+        "query_string": query.urlencode(),
+        "params": params,
+    }
     return render(request, "records/search.html", context)
 
 

@@ -94,9 +94,25 @@ ROLE_LABELS = {
     "WorkPackageLeader": _("Work package leader"),
     "Other": _("Other"),
 }
-SCHEME_LABELS = {"doi": "DOI", "url": "URL", "arxiv": "arXiv", "isbn": "ISBN", "issn": "ISSN", "pmid": "PMID",
-                 "ark": "ARK", "urn": "URN", "ean13": "EAN-13", "lsid": "LSID", "purl": "PURL", "swh": "SWHID",
-                 "ads": "ADS", "w3id": "w3id", "handle": "Handle", "bibcode": "Bibcode", "other": _("Other")}  # fmt: skip
+SCHEME_LABELS = {
+    "doi": "DOI",
+    "url": "URL",
+    "arxiv": "arXiv",
+    "isbn": "ISBN",
+    "issn": "ISSN",
+    "pmid": "PMID",
+    "ark": "ARK",
+    "urn": "URN",
+    "ean13": "EAN-13",
+    "lsid": "LSID",
+    "purl": "PURL",
+    "swh": "SWHID",
+    "ads": "ADS",
+    "w3id": "w3id",
+    "handle": "Handle",
+    "bibcode": "Bibcode",
+    "other": _("Other"),
+}
 
 
 def camel_words(value: str) -> str:

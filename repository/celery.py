@@ -15,7 +15,6 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-
 def ensure_broker_folders() -> None:
     """kombu's filesystem transport does not create its folders itself."""
     from django.conf import settings

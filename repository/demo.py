@@ -53,35 +53,156 @@ ELSEWHERE = [
     {"name": "ETH Zurich", "ror": "https://ror.org/05a28rw58"},
     {"name": "Aalto University", "ror": "https://ror.org/020hwjq30"},
 ]
-FAMILY = ["Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson", "Persson", "Svensson",
-          "Gustafsson", "Lindqvist", "Åberg", "Öhman", "Chen", "Nguyen", "García", "Müller", "Kowalski", "Smith",
-          "Okafor", "Rossi", "Tanaka", "Haddad", "Novak"]  # fmt: skip
-GIVEN = ["Anna", "Erik", "Maria", "Lars", "Karin", "Johan", "Sara", "Anders", "Elin", "Mikael", "Åsa", "Björn",
-         "Wei", "Linh", "Lucía", "Jonas", "Agnieszka", "John", "Chinedu", "Giulia", "Haruto", "Leila", "Petra"]  # fmt: skip
-EN_METHODS = ["Graph neural networks", "Transformer models", "Reinforcement learning", "Federated learning",
-              "Bayesian optimisation", "Contrastive self-supervised learning", "Diffusion models",
-              "Explainable AI methods", "Active learning", "Causal inference"]  # fmt: skip
-EN_TASKS = ["traffic forecasting", "protein structure prediction", "speech recognition", "anomaly detection",
-            "medical image segmentation", "energy demand prediction", "legal document classification",
-            "robot navigation", "music recommendation", "climate downscaling"]  # fmt: skip
-EN_PLACES = ["in Stockholm", "in Nordic hospitals", "on edge devices", "for low-resource languages",
-             "at city scale", "under distribution shift", "with limited labels", "in public transport"]  # fmt: skip
-SV_METHODS = ["Grafneurala nätverk", "Transformermodeller", "Förstärkningsinlärning", "Federerad inlärning",
-              "Bayesiansk optimering", "Förklarbar AI", "Aktiv inlärning", "Kausal inferens"]  # fmt: skip
-SV_TASKS = ["trafikprognoser", "taligenkänning", "avvikelsedetektering", "medicinsk bildsegmentering",
-            "prognoser av energibehov", "klassificering av juridiska dokument", "robotnavigering",
-            "musikrekommendationer"]  # fmt: skip
-SV_PLACES = ["i Stockholm", "inom svensk sjukvård", "på inbyggda system", "för svenska texter",
-             "i kollektivtrafiken", "med få annoteringar"]  # fmt: skip
-KEYWORDS = ["machine learning", "deep learning", "maskininlärning", "AI", "neural networks", "NLP", "computer vision",
-            "robotics", "statistics", "open data", "reproducibility", "Stockholm"]  # fmt: skip
-TYPES = [({"type": "dataset"}, 24), ({"type": "publication", "subtype": "article"}, 20),
-         ({"type": "publication", "subtype": "preprint"}, 12), ({"type": "publication", "subtype": "conferencepaper"}, 8),
-         ({"type": "publication", "subtype": "thesis"}, 4), ({"type": "publication", "subtype": "report"}, 4),
-         ({"type": "software"}, 12), ({"type": "poster"}, 5), ({"type": "presentation"}, 5),
-         ({"type": "image", "subtype": "figure"}, 3), ({"type": "video"}, 2), ({"type": "lesson"}, 1)]  # fmt: skip
-LICENSES = [("CC-BY-4.0", 50), ("CC0-1.0", 15), ("MIT", 10), ("Apache-2.0", 8), ("CC-BY-SA-4.0", 8),
-            ("GPL-3.0-or-later", 5), ("BSD-3-Clause", 4)]  # fmt: skip
+FAMILY = [
+    "Andersson",
+    "Johansson",
+    "Karlsson",
+    "Nilsson",
+    "Eriksson",
+    "Larsson",
+    "Olsson",
+    "Persson",
+    "Svensson",
+    "Gustafsson",
+    "Lindqvist",
+    "Åberg",
+    "Öhman",
+    "Chen",
+    "Nguyen",
+    "García",
+    "Müller",
+    "Kowalski",
+    "Smith",
+    "Okafor",
+    "Rossi",
+    "Tanaka",
+    "Haddad",
+    "Novak",
+]
+GIVEN = [
+    "Anna",
+    "Erik",
+    "Maria",
+    "Lars",
+    "Karin",
+    "Johan",
+    "Sara",
+    "Anders",
+    "Elin",
+    "Mikael",
+    "Åsa",
+    "Björn",
+    "Wei",
+    "Linh",
+    "Lucía",
+    "Jonas",
+    "Agnieszka",
+    "John",
+    "Chinedu",
+    "Giulia",
+    "Haruto",
+    "Leila",
+    "Petra",
+]
+EN_METHODS = [
+    "Graph neural networks",
+    "Transformer models",
+    "Reinforcement learning",
+    "Federated learning",
+    "Bayesian optimisation",
+    "Contrastive self-supervised learning",
+    "Diffusion models",
+    "Explainable AI methods",
+    "Active learning",
+    "Causal inference",
+]
+EN_TASKS = [
+    "traffic forecasting",
+    "protein structure prediction",
+    "speech recognition",
+    "anomaly detection",
+    "medical image segmentation",
+    "energy demand prediction",
+    "legal document classification",
+    "robot navigation",
+    "music recommendation",
+    "climate downscaling",
+]
+EN_PLACES = [
+    "in Stockholm",
+    "in Nordic hospitals",
+    "on edge devices",
+    "for low-resource languages",
+    "at city scale",
+    "under distribution shift",
+    "with limited labels",
+    "in public transport",
+]
+SV_METHODS = [
+    "Grafneurala nätverk",
+    "Transformermodeller",
+    "Förstärkningsinlärning",
+    "Federerad inlärning",
+    "Bayesiansk optimering",
+    "Förklarbar AI",
+    "Aktiv inlärning",
+    "Kausal inferens",
+]
+SV_TASKS = [
+    "trafikprognoser",
+    "taligenkänning",
+    "avvikelsedetektering",
+    "medicinsk bildsegmentering",
+    "prognoser av energibehov",
+    "klassificering av juridiska dokument",
+    "robotnavigering",
+    "musikrekommendationer",
+]
+SV_PLACES = [
+    "i Stockholm",
+    "inom svensk sjukvård",
+    "på inbyggda system",
+    "för svenska texter",
+    "i kollektivtrafiken",
+    "med få annoteringar",
+]
+KEYWORDS = [
+    "machine learning",
+    "deep learning",
+    "maskininlärning",
+    "AI",
+    "neural networks",
+    "NLP",
+    "computer vision",
+    "robotics",
+    "statistics",
+    "open data",
+    "reproducibility",
+    "Stockholm",
+]
+TYPES = [
+    ({"type": "dataset"}, 24),
+    ({"type": "publication", "subtype": "article"}, 20),
+    ({"type": "publication", "subtype": "preprint"}, 12),
+    ({"type": "publication", "subtype": "conferencepaper"}, 8),
+    ({"type": "publication", "subtype": "thesis"}, 4),
+    ({"type": "publication", "subtype": "report"}, 4),
+    ({"type": "software"}, 12),
+    ({"type": "poster"}, 5),
+    ({"type": "presentation"}, 5),
+    ({"type": "image", "subtype": "figure"}, 3),
+    ({"type": "video"}, 2),
+    ({"type": "lesson"}, 1),
+]
+LICENSES = [
+    ("CC-BY-4.0", 50),
+    ("CC0-1.0", 15),
+    ("MIT", 10),
+    ("Apache-2.0", 8),
+    ("CC-BY-SA-4.0", 8),
+    ("GPL-3.0-or-later", 5),
+    ("BSD-3-Clause", 4),
+]
 SOFTWARE_LICENSES = {"MIT", "Apache-2.0", "GPL-3.0-or-later", "BSD-3-Clause"}
 
 
@@ -92,8 +213,12 @@ def _weighted(rng: random.Random, options):
 
 def _person(rng: random.Random, stockholm: bool) -> dict:
     family, given = rng.choice(FAMILY), rng.choice(GIVEN)
-    person = {"name": f"{family}, {given}", "family_name": family, "given_name": given,
-              "affiliations": [dict(rng.choice(STOCKHOLM if stockholm else ELSEWHERE))]}  # fmt: skip
+    person = {
+        "name": f"{family}, {given}",
+        "family_name": family,
+        "given_name": given,
+        "affiliations": [dict(rng.choice(STOCKHOLM if stockholm else ELSEWHERE))],
+    }
     return person
 
 
@@ -131,9 +256,12 @@ def demo_metadata(index: int) -> dict:
         meta["version"] = f"{rng.randint(1, 3)}.{rng.randint(0, 9)}"
     if rng.random() < 0.15:
         meta["related_identifiers"] = [
-            {"identifier": f"10.48550/arXiv.{year % 100:02d}{rng.randint(1, 12):02d}.{index % 100000:05d}",
-             "scheme": "doi", "relation": "IsSupplementTo"}
-        ]  # fmt: skip
+            {
+                "identifier": f"10.48550/arXiv.{year % 100:02d}{rng.randint(1, 12):02d}.{index % 100000:05d}",
+                "scheme": "doi",
+                "relation": "IsSupplementTo",
+            }
+        ]
     return clean_metadata(meta)
 
 
@@ -176,7 +304,7 @@ def bulk_publish(
                     published_at=stamp,
                     datestamp=stamp,
                     search_text=search_text(meta),
-                )  # fmt: skip
+                )
                 for meta, stamp in zip(metadatas, stamps, strict=True)
             ]
         )
@@ -197,7 +325,7 @@ def bulk_publish(
                     summary="First publication",
                 )
                 for r in records
-            ]  # fmt: skip
+            ]
         )
         RecordFacet.objects.bulk_create(
             [
@@ -210,13 +338,21 @@ def bulk_publish(
             update_vectors("id = ANY(%s)", [ids])
         AuditEntry.objects.bulk_create(
             [
-                AuditEntry(actor=owner, verb=verb, object_type="records.record", object_id=str(r.pk),
-                           object_repr=f"{r.pk}: {r.metadata['title']}"[:255], after=after)  # fmt: skip
+                AuditEntry(
+                    actor=owner,
+                    verb=verb,
+                    object_type="records.record",
+                    object_id=str(r.pk),
+                    object_repr=f"{r.pk}: {r.metadata['title']}"[:255],
+                    after=after,
+                )
                 for r in records
-                for verb, after in (("create_draft", {"metadata": r.metadata}),
-                                    ("publish", {"state": "published", "revision": 1, "declaration_accepted": True}))
+                for verb, after in (
+                    ("create_draft", {"metadata": r.metadata}),
+                    ("publish", {"state": "published", "revision": 1, "declaration_accepted": True}),
+                )
             ]
-        )  # fmt: skip
+        )
         if files_per_record:
             _bulk_files(records, files_per_record, owner)
         if get_provider().name != "local":
@@ -256,14 +392,27 @@ def _bulk_files(records: list[Record], files_per_record: int, owner) -> None:
         published.setdefault(record_id, []).append({"key": key, "version": number, "md5": md5})
         instances.append(str(instance_id))
         # an upload's id becomes its file instance's id
-        entries.append(AuditEntry(actor=owner, verb="start_upload", object_type="records.record",
-                                  object_id=str(record_id), object_repr=titles[record_id],
-                                  after={"upload": str(instance_id), "key": key, "size": size}))  # fmt: skip
+        entries.append(
+            AuditEntry(
+                actor=owner,
+                verb="start_upload",
+                object_type="records.record",
+                object_id=str(record_id),
+                object_repr=titles[record_id],
+                after={"upload": str(instance_id), "key": key, "size": size},
+            )
+        )
     entries += [
-        AuditEntry(actor=owner, verb="publish_files", object_type="records.record", object_id=str(pk),
-                   object_repr=titles[pk], after={"published": files, "removed": []})
+        AuditEntry(
+            actor=owner,
+            verb="publish_files",
+            object_type="records.record",
+            object_id=str(pk),
+            object_repr=titles[pk],
+            after={"published": files, "removed": []},
+        )
         for pk, files in published.items()
-    ]  # fmt: skip
+    ]
     AuditEntry.objects.bulk_create(entries, batch_size=2000)
     if len(settings.STORAGE_LOCATIONS) > 1:
         for instance_id in instances:

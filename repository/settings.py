@@ -177,7 +177,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     # hourly, so an embargo ends within the hour after midnight (UTC) of its end date
     "records-lift-embargoes": {"task": "records.tasks.lift_embargoes", "schedule": crontab(minute=7)},
     # hourly: an upload untouched for 24 hours is gone within 25
-    "storage-remove-stale-uploads": {"task": "storage.tasks.remove_stale_uploads", "schedule": crontab(minute=17)},
+    "storage-remove-stale-uploads": {
+        "task": "storage.tasks.remove_stale_uploads",
+        "schedule": crontab(minute=17),
+    },
     # hourly: a request expires within the hour it is due
     "curation-expire-requests": {"task": "curation.tasks.expire_requests", "schedule": crontab(minute=17)},
     # OAI-PMH pulls: records whose payloads are missing or older than their datestamp are rendered

@@ -89,4 +89,3 @@ def error_403(request, exception=None):
 
 def error_400(request, exception=None):
     return render(request, "400.html", status=400)
-

@@ -118,7 +118,9 @@ class BucketAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         max_bytes, max_files = obj.limits  # an emptied field means the settings' default
-        services.set_quota(request.user, obj, max_bytes=max_bytes, max_files=max_files, reason=obj.quota_reason)
+        services.set_quota(
+            request.user, obj, max_bytes=max_bytes, max_files=max_files, reason=obj.quota_reason
+        )
 
     def has_add_permission(self, request):
         return False  # buckets are made by their owners

@@ -163,24 +163,28 @@ def serve_version(request, version: FileVersion, *, attachment: bool = False) ->
             response[name] = value
         return response
 
-    if not ranges:
-        response = FileResponse(backend.open_read(instance.path), content_type=version.mimetype)
-        response["Content-Length"] = str(size)
-    elif len(ranges) == 1:
-        first, last = ranges[0]
-        length = last - first + 1
-        response = StreamingHttpResponse(
-            RangeReader(backend.open_read(instance.path, first, length), length),
-            status=206,
-            content_type=version.mimetype,
-        )
-        response["Content-Range"] = f"bytes {first}-{last}/{size}"
-        response["Content-Length"] = str(last - first + 1)
-    else:
-        response = _multipart_ranges(backend, instance.path, ranges, size, version.mimetype)
+    response = _body(backend, instance.path, size, ranges, version.mimetype)
     for name, value in headers.items():
         response[name] = value
     return response
+
+
+def _body(backend, path: str, size: int, ranges: list[tuple[int, int]] | None, mimetype: str) -> HttpResponse:
+    """The streamed bytes: the whole file (200), one range (206) or several (206 multipart)."""
+    if not ranges:
+        response: HttpResponse = FileResponse(backend.open_read(path), content_type=mimetype)
+        response["Content-Length"] = str(size)
+        return response
+    if len(ranges) == 1:
+        first, last = ranges[0]
+        length = last - first + 1
+        response = StreamingHttpResponse(
+            RangeReader(backend.open_read(path, first, length), length), status=206, content_type=mimetype
+        )
+        response["Content-Range"] = f"bytes {first}-{last}/{size}"
+        response["Content-Length"] = str(length)
+        return response
+    return _multipart_ranges(backend, path, ranges, size, mimetype)
 
 
 def _multipart_ranges(backend, path: str, ranges, size: int, mimetype: str) -> StreamingHttpResponse:
@@ -242,11 +246,11 @@ def zip_stream(entries: list[tuple[str, FileVersion]]) -> Iterator[bytes]:
             info.compress_type = zipfile.ZIP_STORED
             info.file_size = version.instance.size
             info.external_attr = 0o644 << 16
-            with version.instance.location.backend().open_read(version.instance.path) as source:
-                with archive.open(info, "w") as target:
-                    while block := source.read(BLOCK_SIZE):
-                        target.write(block)
-                        yield sink.take()
+            backend = version.instance.location.backend()
+            with backend.open_read(version.instance.path) as source, archive.open(info, "w") as target:
+                while block := source.read(BLOCK_SIZE):
+                    target.write(block)
+                    yield sink.take()
             yield sink.take()
     yield sink.take()
 

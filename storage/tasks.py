@@ -13,8 +13,14 @@ from storage.models import FileInstance
 logger = logging.getLogger(__name__)
 
 
-@shared_task(bind=True, acks_late=True, autoretry_for=(OSError, BackendError), retry_backoff=60,
-             retry_backoff_max=3600, max_retries=10)  # fmt: skip
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=(OSError, BackendError),
+    retry_backoff=60,
+    retry_backoff_max=3600,
+    max_retries=10,
+)
 def replicate_instance(self, instance_id: str) -> int:
     """Copy one published file's bytes to every other location; returns the copies made."""
     instance = FileInstance.objects.select_related("location").filter(pk=instance_id).first()

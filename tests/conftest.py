@@ -68,6 +68,18 @@ def _require_services() -> None:
             pytest.exit(f"{name} is not reachable at {host}:{port}; start it with: {how}", returncode=2)
 
 
+@pytest.fixture(autouse=True)
+def _english_after_each_test():
+    """A request in Swedish leaves Swedish active in this thread (LocaleMiddleware): every test starts
+    in the default language, whatever ran before it."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 # --- The cast -------------------------------------------------------------------------------
 
 

@@ -6,7 +6,9 @@ Only environment defaults are set here; every value still flows through reposito
 import os
 import tempfile
 
-os.environ.setdefault("DATABASE_URL", os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/repository"))
+os.environ.setdefault(
+    "DATABASE_URL", os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/repository")
+)
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
 os.environ.setdefault("CELERY_BROKER_URL", os.environ["REDIS_URL"])
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")

@@ -18,6 +18,14 @@ from curation.rules.base import REASONS, RULES, CheckResult, Rule, RuleSettingsF
 from curation.rules.runner import overall_status, rule_config, run_checks
 
 __all__ = [
-    "REASONS", "RULES", "CheckResult", "Rule", "RuleSettingsForm", "overall_status", "register", "rule_config",
-    "run_checks", "unregister",
-]  # fmt: skip
+    "REASONS",
+    "RULES",
+    "CheckResult",
+    "Rule",
+    "RuleSettingsForm",
+    "overall_status",
+    "register",
+    "rule_config",
+    "run_checks",
+    "unregister",
+]

@@ -117,8 +117,11 @@ def parse(name: str, verb: Verb, params: dict[str, list[str]], base_url: str) ->
         return Request(name, args, base_url)
     missing = sorted(verb.required - args.keys())
     if missing:
-        raise OAIError("badArgument", _("%(verb)s requires the argument(s) %(arguments)s.")
-                       % {"verb": name, "arguments": ", ".join(missing)})  # fmt: skip
+        raise OAIError(
+            "badArgument",
+            _("%(verb)s requires the argument(s) %(arguments)s.")
+            % {"verb": name, "arguments": ", ".join(missing)},
+        )
     _check_values(args)
     request = Request(name, args, base_url)
     request.from_, request.until = parse_range(args.get("from"), args.get("until"))
@@ -132,14 +135,18 @@ def _arguments(name: str, verb: Verb, params: dict[str, list[str]]) -> dict[str,
         if key == "verb":
             continue
         if key not in verb.allowed:
-            raise OAIError("badArgument", _("%(verb)s does not take the argument %(argument)s.")
-                           % {"verb": name, "argument": _clip(key)})  # fmt: skip
+            raise OAIError(
+                "badArgument",
+                _("%(verb)s does not take the argument %(argument)s.")
+                % {"verb": name, "argument": _clip(key)},
+            )
         if len(values) != 1:
             raise OAIError("badArgument", _("The argument %(argument)s is repeated.") % {"argument": key})
         value = values[0]
         if XML_ILLEGAL_RE.search(value):
-            raise OAIError("badArgument", _("The argument %(argument)s contains control characters.")
-                           % {"argument": key})  # fmt: skip
+            raise OAIError(
+                "badArgument", _("The argument %(argument)s contains control characters.") % {"argument": key}
+            )
         args[key] = value
     return args
 

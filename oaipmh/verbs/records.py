@@ -50,8 +50,15 @@ from oaipmh.verbs import OAIError
 from records.models import CommunityRecord, RecordState
 
 CHUNK = 100  # records per streamed chunk
-PAYLOAD_FIELDS = ("id", "state", "datestamp", "payload__xml", "payload__datestamp", "payload__rendered_at",
-                  "links_changed")  # fmt: skip
+PAYLOAD_FIELDS = (
+    "id",
+    "state",
+    "datestamp",
+    "payload__xml",
+    "payload__datestamp",
+    "payload__rendered_at",
+    "links_changed",
+)
 
 
 @dataclass(frozen=True)
@@ -121,8 +128,9 @@ def _list(request):
         community_id = _community_id(state.set_spec)
         if state.set_spec is not None and community_id is None:
             raise OAIError("noRecordsMatch", _("The set of this harvest no longer exists."))
-        query = Query(request.verb, state.prefix, state.from_, state.until, state.set_spec, community_id,
-                      state.started)  # fmt: skip
+        query = Query(
+            request.verb, state.prefix, state.from_, state.until, state.set_spec, community_id, state.started
+        )
     else:
         query = _new_query(request, now)
     page_size = settings.OAI_PAGE_SIZE
@@ -248,11 +256,14 @@ def _streams(query: Query) -> list:
         # One filter() call: the membership is joined once (each filter() on a multi-valued
         # relation would join it again, which hides the key's index from the planner).
         return (
-            records.annotate(link=FilteredRelation("community_links",
-                                                   condition=Q(community_links__community_id=query.community_id)))
+            records.annotate(
+                link=FilteredRelation(
+                    "community_links", condition=Q(community_links__community_id=query.community_id)
+                )
+            )
             .filter(Q(link__id__isnull=False) & condition)
             .annotate(key=F(key), removed=F("link__removed_at"))
-        )  # fmt: skip
+        )
 
     return [
         # the record changed after its membership did
@@ -304,8 +315,11 @@ def _fetch(query: Query, after: tuple | None, limit: int, lead: int = 0) -> tupl
     stream alone returns ``limit`` rows, nothing after its last key can be on this page, so the
     other streams are bounded by that key: a sparse stream never walks its whole index.
     """
-    fields = ("key", "removed", *PAYLOAD_FIELDS) if query.verb == "ListRecords" else (
-        "id", "state", "datestamp", "key", "removed")  # fmt: skip
+    fields = (
+        ("key", "removed", *PAYLOAD_FIELDS)
+        if query.verb == "ListRecords"
+        else ("id", "state", "datestamp", "key", "removed")
+    )
     streams = []
     for stream in _streams(query):
         if query.verb == "ListRecords":

@@ -75,45 +75,8 @@ def _name(person: dict) -> str:
 def to_bibtex(record) -> str:
     """One BibTeX entry, ending with a newline."""
     rec = as_export_record(record)
-    md = rec.metadata
     kind = entry_type(rec)
-    parts = date_parts(rec.publication_date)
-    fields: list[tuple[str, str]] = []
-    if rec.creators:
-        fields.append(("author", " and ".join(_name(p) for p in rec.creators)))
-    editors = [p for p in rec.contributors if p.get("role") == "Editor"]
-    if editors:
-        fields.append(("editor", " and ".join(_name(p) for p in editors)))
-    fields.append(("title", "{" + escape(rec.title) + "}"))
-    subtitle = next(
-        (t.get("title", "") for t in md.get("additional_titles") or [] if t.get("type") == "subtitle"), ""
-    )
-    if subtitle:
-        fields.append(("subtitle", escape(subtitle)))
-    publisher = escape(rec.publisher)
-    if kind == "techreport":
-        fields.append(("institution", publisher))
-    elif kind == "phdthesis":
-        affiliations = (rec.creators[0].get("affiliations") or []) if rec.creators else []
-        fields.append(("school", escape(affiliations[0]["name"]) if affiliations else publisher))
-    else:
-        fields.append(("publisher", publisher))
-    fields.append(("year", rec.year))
-    if len(parts) >= 2:
-        fields.append(("month", MONTHS[parts[1] - 1]))
-    if md.get("version"):
-        fields.append(("version", escape(md["version"])))
-    if rec.doi:
-        fields.append(("doi", escape(rec.doi)))
-    fields.append(("url", escape(rec.url)))
-    if rec.keywords:
-        fields.append(("keywords", escape(", ".join(rec.keywords))))
-    if rec.languages:
-        fields.append(("language", escape(language_name(rec.languages[0]))))
-    if rec.description_text:
-        fields.append(("abstract", escape(rec.description_text)))
-    if kind == "misc":
-        fields.append(("howpublished", escape(rec.resource_type_label)))
+    fields = [*_people_and_titles(rec), _publisher_field(rec, kind), *_details(rec, kind)]
     lines = [f"@{kind}{{{citation_key(rec)},"]
     for name, value in fields:
         if value:
@@ -124,9 +87,58 @@ def to_bibtex(record) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _people_and_titles(rec: ExportRecord) -> list[tuple[str, str]]:
+    editors = [p for p in rec.contributors if p.get("role") == "Editor"]
+    subtitle = next(
+        (
+            t.get("title", "")
+            for t in rec.metadata.get("additional_titles") or []
+            if t.get("type") == "subtitle"
+        ),
+        "",
+    )
+    return [
+        ("author", " and ".join(_name(p) for p in rec.creators)),
+        ("editor", " and ".join(_name(p) for p in editors)),
+        ("title", "{" + escape(rec.title) + "}"),
+        ("subtitle", escape(subtitle)),
+    ]
+
+
+def _publisher_field(rec: ExportRecord, kind: str) -> tuple[str, str]:
+    publisher = escape(rec.publisher)
+    if kind == "techreport":
+        return ("institution", publisher)
+    if kind == "phdthesis":
+        affiliations = (rec.creators[0].get("affiliations") or []) if rec.creators else []
+        return ("school", escape(affiliations[0]["name"]) if affiliations else publisher)
+    return ("publisher", publisher)
+
+
+def _details(rec: ExportRecord, kind: str) -> list[tuple[str, str]]:
+    md = rec.metadata
+    parts = date_parts(rec.publication_date)
+    return [
+        ("year", rec.year),
+        ("month", MONTHS[parts[1] - 1] if len(parts) >= 2 else ""),
+        ("version", escape(md.get("version") or "")),
+        ("doi", escape(rec.doi or "")),
+        ("url", escape(rec.url)),
+        ("keywords", escape(", ".join(rec.keywords))),
+        ("language", escape(language_name(rec.languages[0])) if rec.languages else ""),
+        ("abstract", escape(rec.description_text or "")),
+        ("howpublished", escape(rec.resource_type_label) if kind == "misc" else ""),
+    ]
+
+
 register(
     ExportFormat(
-        name="bibtex", label="BibTeX", media_type="application/x-bibtex", extension="bib",
-        serialise=lambda record: to_bibtex(record), kind=TEXT, order=50,
+        name="bibtex",
+        label="BibTeX",
+        media_type="application/x-bibtex",
+        extension="bib",
+        serialise=lambda record: to_bibtex(record),
+        kind=TEXT,
+        order=50,
     )
-)  # fmt: skip
+)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from django.utils.html import escape, format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.html import escape, format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from .base import ExportRecord, as_export_record
 
@@ -87,12 +87,11 @@ def apa_html(record) -> SafeString:
     p = _parts(as_export_record(record))
     title = format_html("<i>{}</i>", p["title"]) if p["italic"] else escape(p["title"])
     trailing = escape(p["details"] + p["bracket"])
-    title_sentence = (
-        title + trailing + ("" if re.search(r"[.?!]$", p["title"] + p["details"] + p["bracket"]) else ".")
-    )
+    end = "" if re.search(r"[.?!]$", p["title"] + p["details"] + p["bracket"]) else "."
+    title_sentence = format_html("{}{}{}", title, trailing, end)
     head = escape(f"{_sentence(p['authors'])} ({p['year']}).") if p["authors"] else ""
     pieces = [head, title_sentence] if head else [title_sentence, escape(f"({p['year']}).")]
     if p["publisher"] and p["publisher"] != p["authors"]:
         pieces.append(escape(_sentence(p["publisher"])))
     pieces.append(format_html('<a href="{}">{}</a>', p["link"], p["link"]))
-    return mark_safe(" ".join(str(piece) for piece in pieces if piece))
+    return format_html_join(" ", "{}", ((piece,) for piece in pieces if piece))

@@ -62,7 +62,12 @@ def to_csl(record) -> dict:
 
 register(
     ExportFormat(
-        name="csl", label="CSL-JSON", media_type="application/vnd.citationstyles.csl+json", extension="json",
-        serialise=lambda record: to_csl(record), kind=JSON, order=60,
+        name="csl",
+        label="CSL-JSON",
+        media_type="application/vnd.citationstyles.csl+json",
+        extension="json",
+        serialise=lambda record: to_csl(record),
+        kind=JSON,
+        order=60,
     )
-)  # fmt: skip
+)

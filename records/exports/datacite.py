@@ -307,15 +307,25 @@ def _funding(root, rec: ExportRecord) -> None:
 
 register(
     ExportFormat(
-        name="datacite", label="DataCite XML", media_type="application/xml", extension="xml",
-        serialise=lambda record: to_datacite(record), kind=XML, order=20,
+        name="datacite",
+        label="DataCite XML",
+        media_type="application/xml",
+        extension="xml",
+        serialise=lambda record: to_datacite(record),
+        kind=XML,
+        order=20,
         oai=OaiMetadata("datacite", "http://schema.datacite.org/meta/kernel-4/metadata.xsd", NS, order=30),
     )
-)  # fmt: skip
+)
 register(
     ExportFormat(
-        name="oai_datacite", label="DataCite XML (OAI-PMH wrapper)", media_type="application/xml",
-        extension="xml", serialise=lambda record: to_oai_datacite(record), kind=XML, listed=False,
+        name="oai_datacite",
+        label="DataCite XML (OAI-PMH wrapper)",
+        media_type="application/xml",
+        extension="xml",
+        serialise=lambda record: to_oai_datacite(record),
+        kind=XML,
+        listed=False,
         oai=OaiMetadata("oai_datacite", "http://schema.datacite.org/oai/oai-1.1/oai.xsd", OAI_NS, order=20),
     )
-)  # fmt: skip
+)

@@ -47,7 +47,12 @@ def to_json(record) -> dict:
 
 register(
     ExportFormat(
-        name="json", label="JSON", media_type="application/json", extension="json",
-        serialise=lambda record: to_json(record), kind=JSON, order=10,
+        name="json",
+        label="JSON",
+        media_type="application/json",
+        extension="json",
+        serialise=lambda record: to_json(record),
+        kind=JSON,
+        order=10,
     )
-)  # fmt: skip
+)

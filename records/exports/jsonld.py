@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 from django.utils.html import json_script
+from django.utils.safestring import SafeString, mark_safe
 
 from identifiers import bare_doi, orcid_url, ror_url
 from records.resource_types import by_id
@@ -102,6 +103,20 @@ def to_jsonld(record) -> dict:
             "value": rec.doi,
             "url": rec.doi_url,
         }
+    _describe(doc, rec)
+    doc["publisher"] = {"@type": "Organization", "name": rec.publisher}
+    _access(doc, rec)
+    _funding(doc, rec)
+    if md.get("references"):
+        doc["citation"] = list(md["references"])
+    _relations(doc, rec)
+    _distribution(doc, rec)
+    return doc
+
+
+def _describe(doc: dict, rec: ExportRecord) -> None:
+    """Titles, people, dates, subjects, languages, licence and version."""
+    md = rec.metadata
     alternates = [t.get("title", "") for t in md.get("additional_titles") or []]
     if alternates:
         doc["alternateName"] = alternates
@@ -130,19 +145,13 @@ def to_jsonld(record) -> dict:
         doc["license"] = licence["url"]
     if md.get("version"):
         doc["version"] = md["version"]
-    doc["publisher"] = {"@type": "Organization", "name": rec.publisher}
-    _access(doc, rec)
-    _funding(doc, rec)
-    if md.get("references"):
-        doc["citation"] = list(md["references"])
-    _relations(doc, rec)
-    _distribution(doc, rec)
-    return doc
 
 
-def to_jsonld_script(record) -> str:
+def to_jsonld_script(record) -> SafeString:
     """The JSON-LD as a safe ``<script type="application/ld+json">`` element for a page."""
-    return json_script(to_jsonld(record)).replace('type="application/json"', 'type="application/ld+json"', 1)
+    script = json_script(to_jsonld(record))  # escapes <, > and & inside the JSON
+    # only the element's type attribute changes, so the escaped content stays safe
+    return mark_safe(script.replace('type="application/json"', 'type="application/ld+json"', 1))  # noqa: S308
 
 
 def to_jsonld_text(record) -> str:
@@ -223,7 +232,12 @@ def _distribution(doc: dict, rec: ExportRecord) -> None:
 
 register(
     ExportFormat(
-        name="jsonld", label="JSON-LD", media_type="application/ld+json", extension="jsonld",
-        serialise=lambda record: to_jsonld(record), kind=JSON, order=70,
+        name="jsonld",
+        label="JSON-LD",
+        media_type="application/ld+json",
+        extension="jsonld",
+        serialise=lambda record: to_jsonld(record),
+        kind=JSON,
+        order=70,
     )
-)  # fmt: skip
+)

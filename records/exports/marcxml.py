@@ -132,6 +132,35 @@ def _data_fields(rec: ExportRecord) -> list[tuple]:
     fields.append(_access_field(rec))
     if rec.description_text:
         fields.append(("520", "3", " ", [("a", rec.description_text)]))
+    fields.extend(_funding_licence_subjects(rec))
+    for keyword in rec.keywords:
+        fields.append(("653", " ", " ", [("a", keyword)]))
+    fields.append(("655", " ", "7", [("a", rec.resource_type_label), ("2", "local")]))
+    for rel in md.get("related_identifiers") or []:
+        fields.append(
+            (
+                "787",
+                "0",
+                "8",
+                [("i", _role_term(rel.get("relation", ""))), ("o", related_identifier_text(rel))],
+            )
+        )
+    for community in rec.communities:
+        fields.append(
+            (
+                "787",
+                "0",
+                "8",
+                [("i", "is part of"), ("t", community["title"]), ("o", community_url(community["slug"]))],
+            )
+        )
+    fields.extend(_link_fields(rec))
+    return fields
+
+
+def _funding_licence_subjects(rec: ExportRecord) -> list[tuple]:
+    md = rec.metadata
+    fields: list[tuple] = []
     for grant in md.get("funding") or []:
         funder = (grant.get("funder") or {}).get("name", "")
         title = grant.get("award_title", "")
@@ -166,28 +195,6 @@ def _data_fields(rec: ExportRecord) -> list[tuple]:
                 ],
             )
         )
-    for keyword in rec.keywords:
-        fields.append(("653", " ", " ", [("a", keyword)]))
-    fields.append(("655", " ", "7", [("a", rec.resource_type_label), ("2", "local")]))
-    for rel in md.get("related_identifiers") or []:
-        fields.append(
-            (
-                "787",
-                "0",
-                "8",
-                [("i", _role_term(rel.get("relation", ""))), ("o", related_identifier_text(rel))],
-            )
-        )
-    for community in rec.communities:
-        fields.append(
-            (
-                "787",
-                "0",
-                "8",
-                [("i", "is part of"), ("t", community["title"]), ("o", community_url(community["slug"]))],
-            )
-        )
-    fields.extend(_link_fields(rec))
     return fields
 
 
@@ -251,8 +258,15 @@ def _link_fields(rec: ExportRecord) -> list[tuple]:
 
 register(
     ExportFormat(
-        name="marcxml", label="MARCXML", media_type="application/xml", extension="xml",
-        serialise=lambda record: to_marcxml(record), kind=XML, order=40,
-        oai=OaiMetadata("marcxml", "http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd", NS, order=40),
+        name="marcxml",
+        label="MARCXML",
+        media_type="application/xml",
+        extension="xml",
+        serialise=lambda record: to_marcxml(record),
+        kind=XML,
+        order=40,
+        oai=OaiMetadata(
+            "marcxml", "http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd", NS, order=40
+        ),
     )
-)  # fmt: skip
+)

@@ -17,7 +17,7 @@ register = template.Library()
 def _sort_key(key: str) -> tuple:
     """Folders before files at every level, then by name."""
     parts = key.split("/")
-    return tuple((0, part.casefold(), part) for part in parts[:-1]) + ((1, parts[-1].casefold(), parts[-1]),)
+    return (*tuple((0, part.casefold(), part) for part in parts[:-1]), (1, parts[-1].casefold(), parts[-1]))
 
 
 def tree_rows(items: list[dict]) -> list[dict]:

@@ -104,7 +104,7 @@ class LocalBackend(StorageBackend):
         return self.full_path(path)
 
     def open_read(self, path: str, start: int = 0, length: int | None = None) -> BinaryIO:
-        handle = open(self.full_path(path), "rb")
+        handle = open(self.full_path(path), "rb")  # noqa: SIM115  (the caller closes the returned stream)
         if start:
             handle.seek(start)
         return handle if length is None else _Window(handle, length)

@@ -43,21 +43,41 @@ def bulk_store(items: Iterable[BulkItem], actor) -> list[FileVersion]:
         backend.save_stream(path, _Bytes(data), len(data))
         md5 = "md5:" + hashlib.md5(data, usedforsecurity=False).hexdigest()
         sha256 = "sha256:" + hashlib.sha256(data).hexdigest()
-        instance = FileInstance(id=instance_id, location=location, path=path, size=len(data), md5=md5,
-                                sha256=sha256, created=stamp)  # fmt: skip
+        instance = FileInstance(
+            id=instance_id,
+            location=location,
+            path=path,
+            size=len(data),
+            md5=md5,
+            sha256=sha256,
+            created=stamp,
+        )
         file_key = FileKey(bucket=bucket, key=key, created=stamp)
         instances.append(instance)
         keys.append(file_key)
         versions.append(
-            FileVersion(file=file_key, instance=instance, number=1, state=VersionState.PUBLISHED,
-                        mimetype=guess_mimetype(key), created=stamp, created_by=owner, published_at=stamp)
-        )  # fmt: skip
+            FileVersion(
+                file=file_key,
+                instance=instance,
+                number=1,
+                state=VersionState.PUBLISHED,
+                mimetype=guess_mimetype(key),
+                created=stamp,
+                created_by=owner,
+                published_at=stamp,
+            )
+        )
         subject = bucket.subject
         entries.append(
-            AuditEntry(actor=owner, verb="store_file", object_type=object_label(subject),
-                       object_id=object_id(subject), object_repr=str(subject)[:255],
-                       after={"key": key, "size": len(data), "md5": md5, "sha256": sha256})
-        )  # fmt: skip
+            AuditEntry(
+                actor=owner,
+                verb="store_file",
+                object_type=object_label(subject),
+                object_id=object_id(subject),
+                object_repr=str(subject)[:255],
+                after={"key": key, "size": len(data), "md5": md5, "sha256": sha256},
+            )
+        )
     with transaction.atomic():
         FileInstance.objects.bulk_create(instances, batch_size=2000)
         FileKey.objects.bulk_create(keys, batch_size=2000)

@@ -172,15 +172,8 @@ def find_version(bucket: Bucket, key: str, version: str | None, *, privileged: b
     file_key = files_with_versions(bucket).filter(key=key).first()
     if file_key is None:
         raise FileMissing(_("There is no file “%(key)s” in this record.") % {"key": key})
-    versions = list(file_key.versions.all())
     if version in (None, ""):
-        if not file_key.removed:
-            current = latest_published(file_key)
-            if current is not None:
-                return current
-        if privileged and (staged := staged_version(file_key)) is not None:
-            return staged
-        raise FileMissing(_("There is no file “%(key)s” in this record.") % {"key": key})
+        return _current_version(file_key, privileged=privileged)
     if version == "draft":
         staged = staged_version(file_key) if privileged else None
         if staged is None:
@@ -190,7 +183,7 @@ def find_version(bucket: Bucket, key: str, version: str | None, *, privileged: b
         number = int(version)
     except (TypeError, ValueError):
         raise FileMissing(_("“%(version)s” is not a version number.") % {"version": version})
-    for candidate in versions:
+    for candidate in file_key.versions.all():
         if candidate.number == number and candidate.state == VersionState.PUBLISHED:
             if file_key.removed and not privileged:
                 break
@@ -198,12 +191,24 @@ def find_version(bucket: Bucket, key: str, version: str | None, *, privileged: b
     raise FileMissing(_("Version %(number)s of “%(key)s” does not exist.") % {"number": number, "key": key})
 
 
+def _current_version(file_key: FileKey, *, privileged: bool) -> FileVersion:
+    """The current published version; for owners of a key not yet published, the staged one."""
+    if not file_key.removed:
+        current = latest_published(file_key)
+        if current is not None:
+            return current
+    if privileged and (staged := staged_version(file_key)) is not None:
+        return staged
+    raise FileMissing(_("There is no file “%(key)s” in this record.") % {"key": file_key.key})
+
+
 # --- Changing the working set ------------------------------------------------------------------------
 
 
 def drop_staged(version: FileVersion) -> None:
     """Delete an unpublished version and, after commit, its bytes (published ones are never deleted)."""
-    assert version.state == VersionState.STAGED
+    if version.state != VersionState.STAGED:
+        raise ValueError(f"version {version.pk} is published: published versions are never deleted")
     instance = version.instance
     version.delete()
     if not instance.versions.exists():
@@ -221,8 +226,11 @@ def remove_file(bucket: Bucket, key: str, actor) -> None:
         file_key = FileKey.objects.select_for_update().filter(bucket=bucket, key=key).first()
         if file_key is None or file_key.remove_staged:
             raise FileMissing(_("There is no file “%(key)s” in this record.") % {"key": key})
-        staged = list(FileVersion.objects.select_related("instance__location").filter(
-            file=file_key, state=VersionState.STAGED))  # fmt: skip
+        staged = list(
+            FileVersion.objects.select_related("instance__location").filter(
+                file=file_key, state=VersionState.STAGED
+            )
+        )
         for version in staged:
             drop_staged(version)
         published = FileVersion.objects.filter(file=file_key, state=VersionState.PUBLISHED).exists()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from django.conf import settings
 from django.db import transaction
 
@@ -46,10 +48,8 @@ def bytes_gone_on_commit(location: Location, path: str) -> None:
 
 
 def delete_quietly(location: Location, path: str) -> None:
-    try:
+    with contextlib.suppress(OSError, BackendError):  # a leftover file is harmless: no row points at it
         location.backend().delete(path)
-    except (OSError, BackendError):
-        pass  # a leftover file is harmless: no row points at it
 
 
 def replicas_wanted() -> bool:

@@ -50,8 +50,14 @@ def check_quota(bucket: Bucket, key: str, size: int, *, exclude_upload=None) -> 
     replaced = working.get(key, 0)
     after = current.bytes - replaced + size
     if after > current.max_bytes:
-        logger.warning("bucket %s: refused %s bytes for %r: quota of %s bytes (%s in use)",
-                       bucket.pk, size, key, current.max_bytes, current.bytes)  # fmt: skip
+        logger.warning(
+            "bucket %s: refused %s bytes for %r: quota of %s bytes (%s in use)",
+            bucket.pk,
+            size,
+            key,
+            current.max_bytes,
+            current.bytes,
+        )
         raise QuotaExceeded(
             _(
                 "This file (%(size)s) would pass the record's quota of %(limit)s: %(used)s are already "
@@ -93,6 +99,12 @@ def set_quota(actor, bucket: Bucket, *, max_bytes: int, max_files: int, reason: 
         bucket.quota_granted_by = actor if getattr(actor, "is_authenticated", False) else None
         bucket.updated = timezone.now()
         bucket.save(update_fields=["max_bytes", "max_files", "quota_reason", "quota_granted_by", "updated"])
-        audit(actor, "set_quota", bucket.subject, before=before,
-              after={"max_bytes": max_bytes, "max_files": max_files}, reason=reason)  # fmt: skip
+        audit(
+            actor,
+            "set_quota",
+            bucket.subject,
+            before=before,
+            after={"max_bytes": max_bytes, "max_files": max_files},
+            reason=reason,
+        )
     return bucket

@@ -186,8 +186,17 @@ def _abandon_upload(upload: Upload) -> None:
 
 def cancel_upload(upload: Upload, actor) -> None:
     with transaction.atomic():
-        audit(actor, "cancel_upload", upload.bucket.subject, before={"upload": str(upload.pk), "key": upload.key,
-              "offset": upload.offset, "size": upload.size})  # fmt: skip
+        audit(
+            actor,
+            "cancel_upload",
+            upload.bucket.subject,
+            before={
+                "upload": str(upload.pk),
+                "key": upload.key,
+                "offset": upload.offset,
+                "size": upload.size,
+            },
+        )
         Upload.objects.filter(pk=upload.pk).delete()
         transaction.on_commit(lambda: delete_quietly(upload.location, upload.path))
     streams.hashers.drop(str(upload.pk))
@@ -242,8 +251,14 @@ def finish_upload(upload: Upload, actor, *, md5: str | None = None, sha256: str 
 def _compare_checksums(upload, md5, sha256, found_md5, found_sha256) -> None:
     for declared, found, name in ((md5, found_md5, "MD5"), (sha256, found_sha256, "SHA-256")):
         if declared and declared != found:
-            logger.warning("upload %s of %r refused: %s %s declared, %s received",
-                           upload.pk, upload.key, name, declared, found)  # fmt: skip
+            logger.warning(
+                "upload %s of %r refused: %s %s declared, %s received",
+                upload.pk,
+                upload.key,
+                name,
+                declared,
+                found,
+            )
             raise ChecksumMismatch(
                 _(
                     "The %(algorithm)s of the received bytes is %(found)s, not the declared %(declared)s; "
@@ -284,8 +299,13 @@ def _commit_version(upload: Upload, actor, md5: str, sha256: str) -> FileVersion
             file_key.remove_staged = False
             file_key.save(update_fields=["remove_staged"])
         Upload.objects.filter(pk=upload.pk).delete()
-        audit(actor, "store_file", bucket.subject, before={"key": upload.key, "staged": replaced} if replaced else None,
-              after={"key": upload.key, "size": upload.size, "md5": md5, "sha256": sha256})  # fmt: skip
+        audit(
+            actor,
+            "store_file",
+            bucket.subject,
+            before={"key": upload.key, "staged": replaced} if replaced else None,
+            after={"key": upload.key, "size": upload.size, "md5": md5, "sha256": sha256},
+        )
     return version
 
 
@@ -341,7 +361,7 @@ def store_stream(
                         % {
                             "limit": format_size(bucket.limits[0]),
                             "used": format_size(usage(bucket, exclude_upload=upload).bytes),
-                        },  # fmt: skip
+                        },
                         limit=bucket.limits[0],
                     )
                 raise TooManyBytes(
@@ -397,8 +417,17 @@ def remove_stale_uploads(now: dt.datetime | None = None, max_age: dt.timedelta =
             with transaction.atomic():
                 if not Upload.objects.filter(pk=upload.pk, updated__lt=cutoff).delete()[0]:
                     continue
-                audit(None, "expire_upload", upload.bucket.subject, before={"upload": str(upload.pk), "key": upload.key,
-                      "offset": upload.offset, "size": upload.size})  # fmt: skip
+                audit(
+                    None,
+                    "expire_upload",
+                    upload.bucket.subject,
+                    before={
+                        "upload": str(upload.pk),
+                        "key": upload.key,
+                        "offset": upload.offset,
+                        "size": upload.size,
+                    },
+                )
             streams.hashers.drop(str(upload.pk))
             delete_quietly(upload.location, upload.path)
             removed += 1

@@ -27,9 +27,13 @@ def test_signup_creates_an_account_and_logs_in(client, db):
 def test_signup_goes_through_the_verb_and_is_audited(client, db):
     client.post(
         "/accounts/signup/",
-        {"username": "audited", "email": "audited@example.org", "password1": "a-long-enough-passphrase",
-         "password2": "a-long-enough-passphrase"},
-    )  # fmt: skip
+        {
+            "username": "audited",
+            "email": "audited@example.org",
+            "password1": "a-long-enough-passphrase",
+            "password2": "a-long-enough-passphrase",
+        },
+    )
     user = User.objects.get(username="audited")
     entry = AuditEntry.objects.get(verb="sign_up", object_id=str(user.pk))
     assert entry.actor == user and entry.object_type == "accounts.user"
@@ -104,7 +108,9 @@ def test_password_reset_sends_a_working_link(client, depositor, django_capture_o
     response = client.get(link, follow=True)
     assert response.status_code == 200
     form_url = response.redirect_chain[-1][0]
-    response = client.post(form_url, {"new_password1": "brand-new-passphrase-1", "new_password2": "brand-new-passphrase-1"})
+    response = client.post(
+        form_url, {"new_password1": "brand-new-passphrase-1", "new_password2": "brand-new-passphrase-1"}
+    )
     assert response.status_code == 302
     depositor.refresh_from_db()
     assert depositor.check_password("brand-new-passphrase-1")

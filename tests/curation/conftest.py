@@ -91,12 +91,3 @@ def swedish_depositor(db):
         full_name="Sven Svensson",
         language="sv",
     )
-
-
-@pytest.fixture(autouse=True)
-def _english_after_each_test(settings):
-    """A request in Swedish leaves Swedish active in this thread (LocaleMiddleware): reset it."""
-    yield
-    from django.utils import translation
-
-    translation.activate(settings.LANGUAGE_CODE)

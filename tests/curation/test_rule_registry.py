@@ -42,7 +42,9 @@ class TitleLengthRule(Rule):
     def run(self, record, community, params):
         words = len(record.metadata.get("title", "").split())
         if words > params["max_words"]:
-            return self.result(CheckStatus.FAIL, "title_length.too_long", words=words, max_words=params["max_words"])
+            return self.result(
+                CheckStatus.FAIL, "title_length.too_long", words=words, max_words=params["max_words"]
+            )
         return self.result(CheckStatus.PASS, "title_length.ok", words=words)
 
 
@@ -76,8 +78,9 @@ def test_a_registered_rule_runs_with_its_defaults_and_the_communitys_settings(co
 
 
 @pytest.mark.django_db
-def test_a_registered_rule_has_its_settings_on_the_community_edit_page(client_for, community, owner_user,
-                                                                       title_length):  # fmt: skip
+def test_a_registered_rule_has_its_settings_on_the_community_edit_page(
+    client_for, community, owner_user, title_length
+):
     c = client_for(owner_user(community))
     page = c.get(f"/communities/{community.slug}/edit/").content.decode()
     assert 'name="rules-title_length_enabled"' in page and 'name="rules-title_length_max_words"' in page

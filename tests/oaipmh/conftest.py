@@ -112,10 +112,7 @@ def oai(client):
     """
 
     def call(method="get", **params):
-        if method == "post":
-            response = client.post("/oai2d", params)
-        else:
-            response = client.get("/oai2d", params)
+        response = client.post("/oai2d", params) if method == "post" else client.get("/oai2d", params)
         assert response.status_code == 200
         assert response["Content-Type"].startswith("text/xml")
         content = b"".join(response.streaming_content) if response.streaming else response.content

@@ -49,10 +49,12 @@ def expected(set_spec: str | None = None) -> dict[str, tuple[bool, str]]:
     if set_spec:
         links = CommunityRecord.objects.filter(community__slug=set_spec.removeprefix("user-"))
         rows = {
-            ident(link.record_id): (rows[ident(link.record_id)][0] or link.removed_at is not None,
-                                    rows[ident(link.record_id)][1])
+            ident(link.record_id): (
+                rows[ident(link.record_id)][0] or link.removed_at is not None,
+                rows[ident(link.record_id)][1],
+            )
             for link in links
-        }  # fmt: skip
+        }
     return rows
 
 
@@ -108,8 +110,11 @@ def test_pyoai_client_harvests_everything_and_a_set_with_post(repository, live_s
     assert identify.granularity() == "YYYY-MM-DDThh:mm:ssZ"
     client.updateGranularity()
     assert [prefix for prefix, _schema, _ns in client.listMetadataFormats()] == [
-        "oai_dc", "oai_datacite", "datacite", "marcxml"
-    ]  # fmt: skip
+        "oai_dc",
+        "oai_datacite",
+        "datacite",
+        "marcxml",
+    ]
     assert [spec for spec, _name, _description in client.listSets()] == ["user-stockholm-ai"]
 
     for set_spec in (None, "user-stockholm-ai"):

@@ -53,8 +53,9 @@ def test_a_name_or_prefix_is_registered_once():
     with pytest.raises(ValueError):
         registry.register(datacite)
     with pytest.raises(ValueError):
-        registry.register(registry.ExportFormat("other", "Other", "application/xml", "xml", to_title_only,
-                                                oai=datacite.oai))  # fmt: skip
+        registry.register(
+            registry.ExportFormat("other", "Other", "application/xml", "xml", to_title_only, oai=datacite.oai)
+        )
 
 
 @pytest.mark.django_db
@@ -72,15 +73,19 @@ def test_a_registered_format_is_linked_served_and_harvestable(client, publish_re
     assert response["Content-Disposition"] == f'inline; filename="record-{record.pk}.xml"'
     assert etree.fromstring(response.content).findtext(f"{{{TITLE_NS}}}title") == "Registered in one place"
 
-    exports = json.loads(client.get(reverse("record-export", args=[record.pk, "json"])).content)["links"]["exports"]
+    exports = json.loads(client.get(reverse("record-export", args=[record.pk, "json"])).content)["links"][
+        "exports"
+    ]
     assert exports["titleonly"].endswith(url)
 
     formats = etree.fromstring(oai_body(client, verb="ListMetadataFormats"))
-    assert [f.findtext("oai:metadataPrefix", namespaces=NS) for f in formats.iterfind(".//oai:metadataFormat", NS)] == [
-        "oai_dc", "oai_datacite", "datacite", "marcxml", "title_only"
-    ]  # fmt: skip
+    assert [
+        f.findtext("oai:metadataPrefix", namespaces=NS) for f in formats.iterfind(".//oai:metadataFormat", NS)
+    ] == ["oai_dc", "oai_datacite", "datacite", "marcxml", "title_only"]
 
-    body = oai_body(client, verb="GetRecord", metadataPrefix="title_only", identifier=f"oai:{REPOSITORY}:{record.pk}")
+    body = oai_body(
+        client, verb="GetRecord", metadataPrefix="title_only", identifier=f"oai:{REPOSITORY}:{record.pk}"
+    )
     payload = etree.fromstring(body).find(".//oai:metadata", NS)[0]
     assert payload.tag == f"{{{TITLE_NS}}}record"
     assert payload.findtext(f"{{{TITLE_NS}}}title") == "Registered in one place"

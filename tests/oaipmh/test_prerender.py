@@ -6,6 +6,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from oaipmh.formats import FORMATS
 from oaipmh.models import RenderedPayload
@@ -61,8 +62,9 @@ def test_the_task_has_the_name_the_records_app_calls():
 
 
 @pytest.mark.django_db
-def test_publish_edit_withdraw_reinstate_are_rendered_by_the_sweep(publish_record, depositor, staff,
-                                                                   django_capture_on_commit_callbacks):  # fmt: skip
+def test_publish_edit_withdraw_reinstate_are_rendered_by_the_sweep(
+    publish_record, depositor, staff, django_capture_on_commit_callbacks
+):
     from records import services
 
     record = publish_record(title="First title")
@@ -214,8 +216,17 @@ def test_oai_render_command_with_worker_processes(publish_record):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("verb", ["ListRecords", "ListIdentifiers"])
-def test_list_verbs_use_a_fixed_number_of_queries(client, settings, publish_record, depositor, curator, community,
-                                                  django_capture_on_commit_callbacks, django_assert_num_queries, verb):  # fmt: skip
+def test_list_verbs_use_a_fixed_number_of_queries(
+    client,
+    settings,
+    publish_record,
+    depositor,
+    curator,
+    community,
+    django_capture_on_commit_callbacks,
+    django_assert_num_queries,
+    verb,
+):
     from tests.oaipmh.conftest import parse_and_validate, token_of
 
     records = [publish_record() for _ in range(12)]
@@ -253,8 +264,11 @@ def test_a_real_worker_renders_after_publish(celery_worker, depositor):
     from records import services
     from tests.oaipmh.conftest import metadata
 
-    record = services.publish(services.create_draft(depositor, metadata(title="Worker-rendered")), depositor,
-                              declaration_accepted=True)  # fmt: skip
+    record = services.publish(
+        services.create_draft(depositor, metadata(title="Worker-rendered")),
+        depositor,
+        declaration_accepted=True,
+    )
     from oaipmh.tasks import render_stale
 
     render_stale.delay()  # what beat sends every OAI_RENDER_INTERVAL_SECONDS
@@ -265,8 +279,9 @@ def test_a_real_worker_renders_after_publish(celery_worker, depositor):
 
 
 @pytest.mark.django_db
-def test_payload_follows_community_membership_live(oai, publish_record, depositor, curator, community,
-                                                   django_capture_on_commit_callbacks):  # fmt: skip
+def test_payload_follows_community_membership_live(
+    oai, publish_record, depositor, curator, community, django_capture_on_commit_callbacks
+):
     """Payloads name the record's communities: acceptance and removal make the stored one stale."""
     from tests.oaipmh.conftest import remove_from
 
@@ -316,9 +331,14 @@ def test_changed_serialisation_gets_a_new_datestamp(oai, publish_record):
 
 @pytest.mark.django_db
 def test_bulk_export_view_is_the_single_one_in_two_queries(
-    publish_record, depositor, curator, staff, community, django_capture_on_commit_callbacks,
+    publish_record,
+    depositor,
+    curator,
+    staff,
+    community,
+    django_capture_on_commit_callbacks,
     django_assert_num_queries,
-):  # fmt: skip
+):
     """``ExportRecord.from_records`` (bulk rendering) gives what ``from_record`` gives, record by record:
     the latest published version of each key still there, never staged or removed keys, no files of
     restricted or embargoed records, only live memberships of public communities."""
@@ -352,7 +372,7 @@ def test_bulk_export_view_is_the_single_one_in_two_queries(
         services.open_edit(edited, depositor)  # a staged version that is not published
         edited.refresh_from_db()
         store_bytes(edited.bucket, "c.txt", b"staged, not public", depositor)
-    future = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    future = (timezone.localdate() + dt.timedelta(days=30)).isoformat()
     restricted = deposit({"secret.txt": b"x"}, access_right="restricted", access_conditions="Ask us.")
     embargoed = deposit({"later.txt": b"y"}, access_right="embargoed", embargo_date=future)
     plain = publish_record()
@@ -381,8 +401,9 @@ def test_bulk_export_view_is_the_single_one_in_two_queries(
 
 
 @pytest.mark.django_db
-def test_bulk_rendering_takes_a_fixed_number_of_queries(publish_record, depositor, curator, community,
-                                                        django_capture_on_commit_callbacks):  # fmt: skip
+def test_bulk_rendering_takes_a_fixed_number_of_queries(
+    publish_record, depositor, curator, community, django_capture_on_commit_callbacks
+):
     """``oai_render`` and on-demand rendering of a page: the queries do not grow with the records."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

@@ -83,7 +83,7 @@ def test_bad_verb(oai, query):
             "metadataPrefix": "oai_dc",
             "from": "2024-02-01T10:00:01Z",
             "until": "2024-02-01T10:00:00Z",
-        },  # fmt: skip
+        },
         # a resumptionToken with any other argument (preferred over badResumptionToken)
         {"verb": "ListRecords", "metadataPrefix": "oai_dc", "resumptionToken": "whatever"},
         {"verb": "ListIdentifiers", "set": "user-x", "resumptionToken": "whatever"},
@@ -375,8 +375,9 @@ def test_extreme_but_legal_dates_and_odd_input_never_fail(oai, publish_record, c
     assert error_codes(oai(verb="Identify", **{"\x01bad": "x"})) == ["badArgument"]
     assert error_codes(oai(verb="Identify\x00")) == ["badVerb"]
     assert error_codes(oai(verb="ListSets", resumptionToken="a\x00b")) == ["badArgument"]
-    assert error_codes(oai(verb="GetRecord", identifier="oai:repository.example.org:" + "9" * 40,
-                           metadataPrefix="oai_dc")) == ["idDoesNotExist"]  # fmt: skip
+    assert error_codes(
+        oai(verb="GetRecord", identifier="oai:repository.example.org:" + "9" * 40, metadataPrefix="oai_dc")
+    ) == ["idDoesNotExist"]
     response = client.get("/oai2d?verb=GetRecord&metadataPrefix=oai_dc&identifier=%FF%FE%00")
     assert response.status_code == 200
     assert error_codes(parse_and_validate(b"".join(response.streaming_content))) == ["badArgument"]

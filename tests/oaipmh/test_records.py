@@ -100,8 +100,9 @@ def test_withdrawn_record_is_a_deleted_header_everywhere(
 
 
 @pytest.mark.django_db
-def test_reinstated_record_comes_back_with_a_new_datestamp(oai, publish_record, depositor, staff,
-                                                           django_capture_on_commit_callbacks):  # fmt: skip
+def test_reinstated_record_comes_back_with_a_new_datestamp(
+    oai, publish_record, depositor, staff, django_capture_on_commit_callbacks
+):
     from records import services
 
     record = withdraw_record(publish_record(), depositor, django_capture_on_commit_callbacks)
@@ -134,9 +135,11 @@ def test_from_until_are_inclusive_and_day_until_covers_the_day(oai, publish_reco
     from records.models import Record
 
     records = [publish_record() for _ in range(3)]
-    days = [dt.datetime(2024, 3, 1, 23, 59, 59, 500000, tzinfo=dt.UTC),
-            dt.datetime(2024, 3, 2, 0, 0, 0, tzinfo=dt.UTC),
-            dt.datetime(2024, 3, 3, 12, 0, 0, tzinfo=dt.UTC)]  # fmt: skip
+    days = [
+        dt.datetime(2024, 3, 1, 23, 59, 59, 500000, tzinfo=dt.UTC),
+        dt.datetime(2024, 3, 2, 0, 0, 0, tzinfo=dt.UTC),
+        dt.datetime(2024, 3, 3, 12, 0, 0, tzinfo=dt.UTC),
+    ]
     for record, when in zip(records, days, strict=True):
         Record.objects.filter(pk=record.pk).update(datestamp=when)  # back-date: test data only
 
@@ -154,8 +157,10 @@ def test_from_until_are_inclusive_and_day_until_covers_the_day(oai, publish_reco
     # headers show second granularity, never fractions
     root = oai(verb="ListIdentifiers", metadataPrefix="oai_dc")
     assert [d.text for d in root.iter(f"{{{OAI}}}datestamp")] == [
-        "2024-03-01T23:59:59Z", "2024-03-02T00:00:00Z", "2024-03-03T12:00:00Z"
-    ]  # fmt: skip
+        "2024-03-01T23:59:59Z",
+        "2024-03-02T00:00:00Z",
+        "2024-03-03T12:00:00Z",
+    ]
 
 
 @pytest.mark.django_db
@@ -172,8 +177,9 @@ def test_list_identifiers_has_headers_only(oai, publish_record):
 
 
 @pytest.mark.django_db
-def test_accepted_record_is_in_its_set_at_once(oai, publish_record, depositor, curator, community,
-                                               django_capture_on_commit_callbacks):  # fmt: skip
+def test_accepted_record_is_in_its_set_at_once(
+    oai, publish_record, depositor, curator, community, django_capture_on_commit_callbacks
+):
     inside = publish_record()
     outside = publish_record()
     include(inside, community, depositor, curator, django_capture_on_commit_callbacks)
@@ -188,8 +194,9 @@ def test_accepted_record_is_in_its_set_at_once(oai, publish_record, depositor, c
 
 
 @pytest.mark.django_db
-def test_removed_record_is_deleted_within_the_set_only(oai, publish_record, depositor, curator, community,
-                                                       django_capture_on_commit_callbacks):  # fmt: skip
+def test_removed_record_is_deleted_within_the_set_only(
+    oai, publish_record, depositor, curator, community, django_capture_on_commit_callbacks
+):
     from records.models import CommunityRecord
 
     record = publish_record()
@@ -212,13 +219,15 @@ def test_removed_record_is_deleted_within_the_set_only(oai, publish_record, depo
     assert header.findtext("oai:datestamp", namespaces=NS) == stamp(record.datestamp)
     # from/until apply to the removal's datestamp
     later = stamp(record.datestamp + dt.timedelta(seconds=1))
-    assert error_codes(oai(verb="ListIdentifiers", metadataPrefix="oai_dc", set="user-stockholm-ai",
-                           **{"from": later})) == ["noRecordsMatch"]  # fmt: skip
+    assert error_codes(
+        oai(verb="ListIdentifiers", metadataPrefix="oai_dc", set="user-stockholm-ai", **{"from": later})
+    ) == ["noRecordsMatch"]
 
 
 @pytest.mark.django_db
-def test_set_datestamp_follows_a_later_acceptance(oai, publish_record, depositor, curator, community,
-                                                  django_capture_on_commit_callbacks):  # fmt: skip
+def test_set_datestamp_follows_a_later_acceptance(
+    oai, publish_record, depositor, curator, community, django_capture_on_commit_callbacks
+):
     """An incremental harvest of a set (from = last harvest) finds records accepted since, also when
     the membership is newer than the record's datestamp (links made before curation decisions
     moved datestamps, or written by other means)."""
@@ -228,8 +237,9 @@ def test_set_datestamp_follows_a_later_acceptance(oai, publish_record, depositor
     include(record, community, depositor, curator, django_capture_on_commit_callbacks)
     Record.objects.filter(pk=record.pk).update(datestamp=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
     added_at = CommunityRecord.objects.get(record=record).added_at
-    root = oai(verb="ListIdentifiers", metadataPrefix="oai_dc", set="user-stockholm-ai",
-               **{"from": stamp(added_at)})  # fmt: skip
+    root = oai(
+        verb="ListIdentifiers", metadataPrefix="oai_dc", set="user-stockholm-ai", **{"from": stamp(added_at)}
+    )
     assert identifiers(root) == [ident(record)]
     assert root.findtext(".//oai:datestamp", namespaces=NS) == stamp(added_at)
 
@@ -267,8 +277,9 @@ def test_acceptance_and_removal_give_the_record_a_new_datestamp_outside_the_set_
 
 
 @pytest.mark.django_db
-def test_withdrawn_member_is_deleted_in_its_set(oai, publish_record, depositor, curator, community,
-                                                django_capture_on_commit_callbacks):  # fmt: skip
+def test_withdrawn_member_is_deleted_in_its_set(
+    oai, publish_record, depositor, curator, community, django_capture_on_commit_callbacks
+):
     record = publish_record()
     include(record, community, depositor, curator, django_capture_on_commit_callbacks)
     withdraw_record(record, depositor, django_capture_on_commit_callbacks)
@@ -279,8 +290,9 @@ def test_withdrawn_member_is_deleted_in_its_set(oai, publish_record, depositor, 
 
 
 @pytest.mark.django_db
-def test_restricted_communities_are_not_sets(oai, publish_record, depositor, curator, community,
-                                             django_capture_on_commit_callbacks):  # fmt: skip
+def test_restricted_communities_are_not_sets(
+    oai, publish_record, depositor, curator, community, django_capture_on_commit_callbacks
+):
     from communities.models import Community
 
     if not hasattr(Community, "visibility"):
@@ -297,8 +309,9 @@ def test_restricted_communities_are_not_sets(oai, publish_record, depositor, cur
 
 
 @pytest.mark.django_db
-def test_characters_illegal_in_xml_never_reach_a_response(oai, publish_record, depositor, curator, community,
-                                                          django_capture_on_commit_callbacks):  # fmt: skip
+def test_characters_illegal_in_xml_never_reach_a_response(
+    oai, publish_record, depositor, curator, community, django_capture_on_commit_callbacks
+):
     """Control characters in stored metadata (legacy data, imports) and in a community's title are
     removed from every response, which stays well-formed and valid."""
     from communities.models import Community
@@ -308,8 +321,12 @@ def test_characters_illegal_in_xml_never_reach_a_response(oai, publish_record, d
     record = publish_record()
     include(record, community, depositor, curator, django_capture_on_commit_callbacks)
     record.refresh_from_db()
-    dirty = {**record.metadata, "title": "Bell\x07 and\x0b tab\x1f", "keywords": ["back\x08space"],
-             "description": "<p>Form\x0cfeed</p>"}  # fmt: skip
+    dirty = {
+        **record.metadata,
+        "title": "Bell\x07 and\x0b tab\x1f",
+        "keywords": ["back\x08space"],
+        "description": "<p>Form\x0cfeed</p>",
+    }
     Record.objects.filter(pk=record.pk).update(metadata=dirty)
     Community.objects.filter(pk=community.pk).update(title="AI\x01 Stockholm", description="<p>x\x02y</p>")
     render_record(record.pk)

@@ -123,8 +123,9 @@ def test_tokens_survive_url_and_form_encoding(client, settings, publish_record):
 
 
 @pytest.mark.django_db
-def test_a_set_harvest_pages_too(oai, settings, publish_record, depositor, curator, community,
-                                 django_capture_on_commit_callbacks):  # fmt: skip
+def test_a_set_harvest_pages_too(
+    oai, settings, publish_record, depositor, curator, community, django_capture_on_commit_callbacks
+):
     settings.OAI_PAGE_SIZE = 2
     members = [publish_record() for _ in range(5)]
     publish_record()  # not in the set
@@ -181,8 +182,15 @@ def test_harvest_of_13_pages_misses_nothing_while_records_change(
         args["until"] = until.strftime("%Y-%m-%dT%H:%M:%SZ")
         while dt.datetime.now(dt.UTC) < until + dt.timedelta(seconds=1):  # changes fall after ``until``
             time.sleep(0.05)
-    state = {"pending": list(start), "harvested": [], "edited": {}, "withdrawn": set(), "added": [], "all": start,
-             "withdrawn_records": []}  # fmt: skip
+    state = {
+        "pending": list(start),
+        "harvested": [],
+        "edited": {},
+        "withdrawn": set(),
+        "added": [],
+        "all": start,
+        "withdrawn_records": [],
+    }
     seen: dict[str, list] = {}
     page = oai(verb="ListRecords", **args)
     pages = 1
@@ -255,8 +263,9 @@ def test_set_names_and_oai_dc_set_descriptions(oai, community):
 
 
 @pytest.mark.django_db
-def test_set_pages_merge_its_three_orderings_exactly(oai, settings, publish_record, depositor, curator, community,
-                                                     django_capture_on_commit_callbacks):  # fmt: skip
+def test_set_pages_merge_its_three_orderings_exactly(
+    oai, settings, publish_record, depositor, curator, community, django_capture_on_commit_callbacks
+):
     """In a set, records edited after joining, joined after their last edit, and removed ones all
     come in one ``(datestamp, id)`` order across pages, each once, with the right status."""
     from records.models import CommunityRecord, Record
@@ -283,10 +292,13 @@ def test_set_pages_merge_its_three_orderings_exactly(oai, settings, publish_reco
     headers, pages = harvest(oai, "ListIdentifiers", metadataPrefix="oai_dc", set="user-stockholm-ai")
     assert len(pages) == 5
     got = [
-        (h.findtext("oai:datestamp", namespaces=NS), h.findtext("oai:identifier", namespaces=NS),
-         h.get("status") == "deleted")
+        (
+            h.findtext("oai:datestamp", namespaces=NS),
+            h.findtext("oai:identifier", namespaces=NS),
+            h.get("status") == "deleted",
+        )
         for h in headers
-    ]  # fmt: skip
+    ]
     assert got == [(k.strftime("%Y-%m-%dT%H:%M:%SZ"), ident_of(pk), d) for k, pk, d in expected]
 
 

@@ -40,8 +40,12 @@ def fetch(client, url):
 
 @pytest.fixture
 def viewers(client, client_for, outsider, depositor, staff):
-    return {"anonymous": client, "outsider": client_for(outsider), "owner": client_for(depositor),
-            "staff": client_for(staff)}  # fmt: skip
+    return {
+        "anonymous": client,
+        "outsider": client_for(outsider),
+        "owner": client_for(depositor),
+        "staff": client_for(staff),
+    }
 
 
 def test_open_files_are_public(viewers, depositor, valid_metadata):
@@ -72,8 +76,9 @@ def test_restricted_and_closed_files_only_for_owners_and_staff(viewers, deposito
         assert fetch(viewers[name], file_url(record)) == (200, SECRET_BYTES), name
 
 
-def test_embargoed_files_open_when_the_beat_task_lifts_the_embargo(viewers, depositor, valid_metadata,
-                                                                    django_capture_on_commit_callbacks):  # fmt: skip
+def test_embargoed_files_open_when_the_beat_task_lifts_the_embargo(
+    viewers, depositor, valid_metadata, django_capture_on_commit_callbacks
+):
     from oaipmh.models import RenderedPayload
     from oaipmh.tasks import render_stale
 
@@ -138,9 +143,11 @@ def test_contact_email_never_leaks(client, client_for, outsider, depositor, vali
         reverse("records:api-detail", args=[record.pk]),
         reverse("records:api-list"),
         reverse("records:api-list") + "?q=speeches",
-        *[reverse("record-export", args=[record.pk, fmt]) for fmt in ("json", "datacite", "dc", "marcxml",
-                                                                      "bibtex", "csl", "jsonld")],
-    ]  # fmt: skip
+        *[
+            reverse("record-export", args=[record.pk, fmt])
+            for fmt in ("json", "datacite", "dc", "marcxml", "bibtex", "csl", "jsonld")
+        ],
+    ]
     for viewer in (client, client_for(outsider)):
         for url in urls:
             response = viewer.get(url)

@@ -16,7 +16,9 @@ def admin_client(client, staff):
 
 @pytest.fixture
 def record(depositor, valid_metadata):
-    return services.publish(services.create_draft(depositor, valid_metadata), depositor, declaration_accepted=True)
+    return services.publish(
+        services.create_draft(depositor, valid_metadata), depositor, declaration_accepted=True
+    )
 
 
 def test_records_cannot_be_added_or_deleted_in_the_admin(admin_client, record):
@@ -38,12 +40,18 @@ def test_lifecycle_fields_are_read_only(admin_client, record):
 
 def test_owner_changes_through_the_verb_with_an_audit_entry(admin_client, record, outsider, staff):
     inline = {"revisions-TOTAL_FORMS": 0, "revisions-INITIAL_FORMS": 0}  # the read-only revisions inline
-    response = admin_client.post(f"/admin/records/record/{record.pk}/change/", {"owner": outsider.pk, **inline})
+    response = admin_client.post(
+        f"/admin/records/record/{record.pk}/change/", {"owner": outsider.pk, **inline}
+    )
     assert response.status_code == 302
     record.refresh_from_db()
     assert record.owner == outsider and record.state == "published"
     entry = AuditEntry.objects.get(verb="change_owner", object_id=str(record.pk))
-    assert entry.actor == staff and entry.before == {"owner": "depositor"} and entry.after == {"owner": "outsider"}
+    assert (
+        entry.actor == staff
+        and entry.before == {"owner": "depositor"}
+        and entry.after == {"owner": "outsider"}
+    )
 
 
 def test_only_staff_change_owners(record, outsider):

@@ -126,8 +126,9 @@ def test_public_read_hides_private_fields(published):
     assert "edit_draft" not in body and body["revision"] == 1
 
 
-def test_public_list_is_search_and_mine_lists_own_drafts(writer, depositor, published, valid_metadata,
-                                                         django_assert_max_num_queries):  # fmt: skip
+def test_public_list_is_search_and_mine_lists_own_drafts(
+    writer, depositor, published, valid_metadata, django_assert_max_num_queries
+):
     services.create_draft(depositor, {"title": "Unfinished draft"})
     with django_assert_max_num_queries(6):
         body = APIClient().get(LIST, {"q": "parliamentary"}).json()

@@ -10,8 +10,9 @@ from records import services
 from records.models import CoOwnerInvitation, InvitationState
 
 
-def test_invite_by_username_accept_and_edit(client_for, depositor, outsider, published,
-                                            django_capture_on_commit_callbacks):  # fmt: skip
+def test_invite_by_username_accept_and_edit(
+    client_for, depositor, outsider, published, django_capture_on_commit_callbacks
+):
     owner = client_for(depositor)
     with django_capture_on_commit_callbacks(execute=True):
         response = owner.post(reverse("records:owners", args=[published.pk]), {"who": "outsider"})

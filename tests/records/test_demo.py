@@ -45,8 +45,11 @@ def test_seed_demo_creates_records_idempotently(db, django_capture_on_commit_cal
         assert record.doi.endswith(f".{record.pk}") and record.published_at and record.datestamp
         assert MetadataRevision.objects.filter(record=record, number=1).exists()
         assert RecordFacet.objects.filter(record=record, name="type").exists()
-        verbs = set(AuditEntry.objects.filter(object_id=str(record.pk), object_type="records.record")
-                    .values_list("verb", flat=True))  # fmt: skip
+        verbs = set(
+            AuditEntry.objects.filter(object_id=str(record.pk), object_type="records.record").values_list(
+                "verb", flat=True
+            )
+        )
         assert {"create_draft", "publish"} <= verbs
         assert record.search_text and record.search_vector
     word = bulk.metadata["title"].split()[0]
@@ -71,7 +74,9 @@ def assert_like_deposited(deposited, seeded) -> None:
     verbs = {}
     for record in (deposited, seeded):
         versions = list(
-            FileVersion.objects.filter(file__bucket=record.bucket).select_related("instance__location", "file")
+            FileVersion.objects.filter(file__bucket=record.bucket).select_related(
+                "instance__location", "file"
+            )
         )
         assert len(versions) == 1, record.pk
         version = versions[0]
@@ -85,8 +90,11 @@ def assert_like_deposited(deposited, seeded) -> None:
         assert FileReplica.objects.filter(instance=instance, verified_ok=True).exists(), (
             record.pk
         )  # replicated
-        verbs[record.pk] = set(AuditEntry.objects.filter(object_id=str(record.pk), object_type="records.record")
-                               .values_list("verb", flat=True))  # fmt: skip
+        verbs[record.pk] = set(
+            AuditEntry.objects.filter(object_id=str(record.pk), object_type="records.record").values_list(
+                "verb", flat=True
+            )
+        )
         payloads = {p.prefix: p for p in RenderedPayload.objects.filter(record=record)}
         assert set(payloads) == set(FORMATS), record.pk
         assert {p.datestamp for p in payloads.values()} == {record.datestamp}

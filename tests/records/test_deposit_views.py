@@ -86,8 +86,12 @@ def test_saving_creates_a_draft_with_rows_in_submitted_order(depositor_client, d
 def test_reordered_rows_keep_the_page_order(depositor_client):
     data = {k: v for k, v in FORM.items() if not k.startswith("creators-")}
     # the browser sends rows in page order: row 5 was moved above row 2
-    ordered = [("creators-5-family_name", "Zetterberg"), ("creators-5-given_name", "Zoe"),
-               ("creators-2-family_name", "Andersson"), ("creators-2-given_name", "Anna")]  # fmt: skip
+    ordered = [
+        ("creators-5-family_name", "Zetterberg"),
+        ("creators-5-given_name", "Zoe"),
+        ("creators-2-family_name", "Andersson"),
+        ("creators-2-given_name", "Anna"),
+    ]
     from django.test.client import encode_multipart  # noqa: F401
 
     body = "&".join(
@@ -194,8 +198,9 @@ def test_edit_published_record_then_discard_and_publish(client_for, depositor, p
     assert "Revision 2" in body
 
 
-def test_uploads_lists_drafts_edit_drafts_and_published(client_for, depositor, published, valid_metadata,
-                                                        django_assert_max_num_queries):  # fmt: skip
+def test_uploads_lists_drafts_edit_drafts_and_published(
+    client_for, depositor, published, valid_metadata, django_assert_max_num_queries
+):
     services.create_draft(depositor, {"title": "My unfinished draft"})
     services.open_edit(published, depositor)
     c = client_for(depositor)

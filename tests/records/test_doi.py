@@ -21,8 +21,13 @@ NS = {"d": "http://datacite.org/schema/kernel-4"}
 
 def recording(name: str, record, **extra) -> dict:
     text = (RECORDINGS / f"{name}.json").read_text(encoding="utf-8")
-    values = {"doi": record.doi, "doi_lower": record.doi.lower(), "suffix_lower": record.doi.split("/", 1)[1].lower(),
-              "url": f"http://testserver.example/records/{record.pk}/", **extra}  # fmt: skip
+    values = {
+        "doi": record.doi,
+        "doi_lower": record.doi.lower(),
+        "suffix_lower": record.doi.split("/", 1)[1].lower(),
+        "url": f"http://testserver.example/records/{record.pk}/",
+        **extra,
+    }
     for key, value in values.items():
         text = text.replace("{" + key + "}", value)
     return json.loads(text)
@@ -57,8 +62,9 @@ def test_local_doi_format(settings, published):
     assert get_provider().doi_for(published) == f"10.5072/repo-example-org.{published.pk}"
 
 
-def test_publish_registers_the_doi_with_datacite_xml(datacite, depositor, valid_metadata,
-                                                     django_capture_on_commit_callbacks):  # fmt: skip
+def test_publish_registers_the_doi_with_datacite_xml(
+    datacite, depositor, valid_metadata, django_capture_on_commit_callbacks
+):
     record = services.create_draft(depositor, valid_metadata)
     seen = []
     with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
@@ -85,8 +91,9 @@ def test_publish_registers_the_doi_with_datacite_xml(datacite, depositor, valid_
     assert b"secret.contact@example.se" not in base64.b64decode(attributes["xml"])
 
 
-def test_edit_and_withdrawal_update_the_doi_never_delete(datacite, depositor, valid_metadata, staff,
-                                                         django_capture_on_commit_callbacks):  # fmt: skip
+def test_edit_and_withdrawal_update_the_doi_never_delete(
+    datacite, depositor, valid_metadata, staff, django_capture_on_commit_callbacks
+):
     record = services.create_draft(depositor, valid_metadata)
     record.doi = f"10.5072/testserver-example.{record.pk}"
     seen = []
@@ -126,7 +133,7 @@ def test_refusal_raises_a_doi_error_naming_the_problem(datacite, published):
     seen = []
     with responses.RequestsMock() as rsps:
         mock(rsps, recording("datacite-401", published), seen)
-        with pytest.raises(DOIError, match="401.*Bad credentials"):
+        with pytest.raises(DOIError, match=r"401.*Bad credentials"):
             get_provider().register(published)
 
 
@@ -138,16 +145,19 @@ def test_register_task_retries_on_failure(datacite, published):
 
 
 def test_unreachable_datacite_is_a_doi_error(datacite, published):
-    with responses.RequestsMock():  # no response registered: the connection is refused
-        with pytest.raises(DOIError, match="unreachable"):
-            DataCiteProvider(API, "u", "p").update(published)
+    # no response registered: the connection is refused
+    with responses.RequestsMock(), pytest.raises(DOIError, match="unreachable"):
+        DataCiteProvider(API, "u", "p").update(published)
 
 
-def test_external_doi_is_never_sent_to_datacite(datacite, depositor, valid_metadata,
-                                                django_capture_on_commit_callbacks):  # fmt: skip
+def test_external_doi_is_never_sent_to_datacite(
+    datacite, depositor, valid_metadata, django_capture_on_commit_callbacks
+):
     record = services.create_draft(depositor, valid_metadata, external_doi="10.1000/elsewhere.1")
-    with responses.RequestsMock(assert_all_requests_are_fired=False):
-        with django_capture_on_commit_callbacks(execute=True):
-            services.publish(record, depositor)
+    with (
+        responses.RequestsMock(assert_all_requests_are_fired=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        services.publish(record, depositor)
     record.refresh_from_db()
     assert record.doi == "10.1000/elsewhere.1"

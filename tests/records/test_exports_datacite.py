@@ -245,12 +245,32 @@ def test_communities_are_related_as_collections(depositor, community):
     "resource_type,general",
     [
         ({"type": "publication", "subtype": subtype}, RESOURCE_TYPE_GENERAL[f"publication-{subtype}"])
-        for subtype in ("article", "preprint", "conferencepaper", "report", "thesis", "book", "section",
-                        "technicalnote", "workingpaper", "proposal", "deliverable", "milestone",
-                        "softwaredocumentation", "datamanagementplan", "patent", "taxonomictreatment",
-                        "annotationcollection", "peerreview", "other")
+        for subtype in (
+            "article",
+            "preprint",
+            "conferencepaper",
+            "report",
+            "thesis",
+            "book",
+            "section",
+            "technicalnote",
+            "workingpaper",
+            "proposal",
+            "deliverable",
+            "milestone",
+            "softwaredocumentation",
+            "datamanagementplan",
+            "patent",
+            "taxonomictreatment",
+            "annotationcollection",
+            "peerreview",
+            "other",
+        )
     ]
-    + [({"type": "image", "subtype": s}, "Image") for s in ("figure", "plot", "drawing", "diagram", "photo", "other")]
+    + [
+        ({"type": "image", "subtype": s}, "Image")
+        for s in ("figure", "plot", "drawing", "diagram", "photo", "other")
+    ]
     + [
         ({"type": "poster"}, "Poster"),
         ({"type": "presentation"}, "Presentation"),
@@ -260,7 +280,7 @@ def test_communities_are_related_as_collections(depositor, community):
         ({"type": "lesson"}, "InteractiveResource"),
         ({"type": "other"}, "Other"),
     ],
-)  # fmt: skip
+)
 def test_every_resource_type_maps_to_a_valid_resource_type_general(resource_type, general):
     rec = ExportRecord(
         id=7, doi="10.5072/x.7", metadata=public_metadata(all_fields(resource_type=resource_type))

@@ -155,9 +155,14 @@ def test_restricted_record_states_conditions(depositor):
 
 @pytest.mark.parametrize(
     "resource_type,leader6",
-    [({"type": "dataset"}, "m"), ({"type": "software"}, "m"), ({"type": "image", "subtype": "photo"}, "k"),
-     ({"type": "video"}, "g"), ({"type": "lesson"}, "a")],
-)  # fmt: skip
+    [
+        ({"type": "dataset"}, "m"),
+        ({"type": "software"}, "m"),
+        ({"type": "image", "subtype": "photo"}, "k"),
+        ({"type": "video"}, "g"),
+        ({"type": "lesson"}, "a"),
+    ],
+)
 def test_leader_type_of_record_follows_resource_type(depositor, resource_type, leader6):
     marc = to_marcxml(make_record(depositor, all_fields(resource_type=resource_type)))
     assert marc.xpath("string(m:leader)", namespaces=NS)[6] == leader6

@@ -104,8 +104,16 @@ def test_every_illegal_character_including_nul_is_removed(depositor):
     }
     noisy["title"] = "Början" + ILLEGAL + "slut"
     now = timezone.now()
-    record = Record(pk=999, owner=depositor, metadata=noisy, state="published", doi="10.5072/x.999",
-                    created=now, published_at=now, datestamp=now)  # fmt: skip
+    record = Record(
+        pk=999,
+        owner=depositor,
+        metadata=noisy,
+        state="published",
+        doi="10.5072/x.999",
+        created=now,
+        published_at=now,
+        datestamp=now,
+    )
     rec = ExportRecord.from_record(record)
     assert rec.title == "Börjanslut"
     for name, output in every_output(rec).items():

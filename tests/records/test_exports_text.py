@@ -264,6 +264,12 @@ def test_apa_html_is_escaped_and_italicises_stand_alone_titles(depositor):
 
 
 def test_no_contact_email_in_text_formats(record):
-    for output in (json.dumps(to_json(record)), to_bibtex(record), json.dumps(to_csl(record)),
-                   json.dumps(to_jsonld(record)), apa(record), str(apa_html(record))):  # fmt: skip
+    for output in (
+        json.dumps(to_json(record)),
+        to_bibtex(record),
+        json.dumps(to_csl(record)),
+        json.dumps(to_jsonld(record)),
+        apa(record),
+        str(apa_html(record)),
+    ):
         assert CONTACT_EMAIL not in output

@@ -15,9 +15,12 @@ from curation import services as curation
 @pytest.fixture
 def hidden(staff):
     return create_community(
-        staff, slug="secret-lab", title="Secret Lab Collection", description="Members only.",
+        staff,
+        slug="secret-lab",
+        title="Secret Lab Collection",
+        description="Members only.",
         visibility=Visibility.RESTRICTED,
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture
@@ -42,8 +45,9 @@ def test_landing_page_shows_each_community_once(client, in_both, community):
     assert len(page.xpath('//h2[normalize-space()="Communities"]')) == 1
 
 
-def test_restricted_community_is_named_only_to_those_who_may_see_it(client, client_for, in_both, hidden, staff,
-                                                                     depositor):  # fmt: skip
+def test_restricted_community_is_named_only_to_those_who_may_see_it(
+    client, client_for, in_both, hidden, staff, depositor
+):
     body = client.get(in_both.get_absolute_url()).content.decode()
     assert hidden.title not in body and not community_links(body, hidden.slug)
     staff_body = client_for(staff).get(in_both.get_absolute_url()).content.decode()

@@ -36,8 +36,11 @@ def query(**params):
     filters = {
         k: (v if isinstance(v, list) else [v]) for k, v in params.items() if k not in ("q", "sort", "page")
     }
-    return search(SearchParams(q=params.get("q", ""), sort=params.get("sort", ""), filters=filters,
-                               page=params.get("page", 1)))  # fmt: skip
+    return search(
+        SearchParams(
+            q=params.get("q", ""), sort=params.get("sort", ""), filters=filters, page=params.get("page", 1)
+        )
+    )
 
 
 def test_runs_on_postgresql_with_a_gin_index(db):
@@ -51,8 +54,11 @@ def test_title_match_ranks_first(depositor):
     in_title = publish(
         depositor, title="Quantum annealing for protein folding", description="<p>Methods.</p>"
     )
-    in_text = publish(depositor, title="Protein folding benchmarks",
-                      description="<p>We compare classical solvers against quantum annealing hardware.</p>")  # fmt: skip
+    in_text = publish(
+        depositor,
+        title="Protein folding benchmarks",
+        description="<p>We compare classical solvers against quantum annealing hardware.</p>",
+    )
     unrelated = publish(depositor, title="Bird song recordings from Gotland", description="<p>Audio.</p>")
     result = query(q="quantum annealing")
     assert ids(result) == [in_title.pk, in_text.pk]
@@ -63,8 +69,12 @@ def test_title_match_ranks_first(depositor):
 def test_creators_keywords_and_swedish_stemming_are_searchable(depositor):
     creator = publish(depositor, title="Some dataset", creators=[{"name": "Wahlström, Ingrid"}])
     keyword = publish(depositor, title="Another dataset", keywords=["hyperspectral imaging"])
-    swedish = publish(depositor, title="Taligenkänning för dialekter", languages=["swe"],
-                      description="<p>Vi jämför modeller för svenska dialekter.</p>")  # fmt: skip
+    swedish = publish(
+        depositor,
+        title="Taligenkänning för dialekter",
+        languages=["swe"],
+        description="<p>Vi jämför modeller för svenska dialekter.</p>",
+    )
     assert ids(query(q="Wahlström")) == [creator.pk]
     assert ids(query(q="hyperspectral")) == [keyword.pk]
     assert ids(query(q="dialekt")) == [swedish.pk]  # Swedish stemming: dialekter → dialekt
@@ -85,21 +95,22 @@ def varied(depositor, community):
         "dataset_2021_open_eng_ccby": publish(depositor, publication_date="2021-04-01"),
         "software_2022_mit": publish(
             depositor, resource_type={"type": "software"}, license="MIT", publication_date="2022"
-        ),  # fmt: skip
+        ),
         "article_2021_swe_cc0": publish(
             depositor,
             resource_type={"type": "publication", "subtype": "article"},
             languages=["swe"],
             license="CC0-1.0",
             publication_date="2021-12",
-        ),  # fmt: skip
+        ),
         "closed_2020": publish(
             depositor, access_right="closed", publication_date="2020-01-01", license="MIT"
         ),
     }
     CommunityRecord.objects.create(community=community, record=records["software_2022_mit"])
-    CommunityRecord.objects.create(community=community, record=records["closed_2020"],
-                                   removed_at=timezone.now())  # fmt: skip
+    CommunityRecord.objects.create(
+        community=community, record=records["closed_2020"], removed_at=timezone.now()
+    )
     return records
 
 
@@ -208,11 +219,18 @@ print(json.dumps({"found": found, "expected": [title, text], "software": softwar
 
 def test_sqlite_fallback_search_works(tmp_path, valid_metadata):
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TEST_DATABASE_URL")}
-    env.update({"DJANGO_SETTINGS_MODULE": "repository.settings", "VAR_DIR": str(tmp_path),
-                "CELERY_TASK_ALWAYS_EAGER": "true", "CELERY_BROKER_URL": "memory://"})  # fmt: skip
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "repository.settings",
+            "VAR_DIR": str(tmp_path),
+            "CELERY_TASK_ALWAYS_EAGER": "true",
+            "CELERY_BROKER_URL": "memory://",
+        }
+    )
     script = SQLITE_SCRIPT % json.dumps(valid_metadata)
-    proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=300)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["found"] == result["expected"]  # title match first, case-insensitive for å/ä/ö

@@ -155,8 +155,9 @@ def test_requested_communities_are_stored_and_checked(depositor, community, vali
         services.create_draft(depositor, valid_metadata, communities=["no-such-community"])
 
 
-def test_publish_leaves_the_oai_payloads_to_the_sweep(depositor, valid_metadata,
-                                                      django_capture_on_commit_callbacks):  # fmt: skip
+def test_publish_leaves_the_oai_payloads_to_the_sweep(
+    depositor, valid_metadata, django_capture_on_commit_callbacks
+):
     """Records never call up into OAI-PMH: publishing gives a datestamp, and OAI-PMH's sweep pulls."""
     from oaipmh.models import RenderedPayload
     from oaipmh.services import stale_record_ids

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from records.validation import (
     clean_metadata,
@@ -103,7 +104,7 @@ def test_shipped_licence_list_has_the_common_licences():
 
 
 def test_embargo_date_in_the_past_is_refused():
-    yesterday = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+    yesterday = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
     error = paths(validate_metadata(make_metadata(access_right="embargoed", embargo_date=yesterday)))[
         "$.embargo_date"
     ]

@@ -26,7 +26,9 @@ def published_record(depositor):
         "resource_type": {"type": "dataset"},
         "title": "Traffic flows in Stockholm",
         "publication_date": "2024-03-01",
-        "creators": [{"name": "Depositor, Erik", "affiliations": [{"name": "KTH Royal Institute of Technology"}]}],
+        "creators": [
+            {"name": "Depositor, Erik", "affiliations": [{"name": "KTH Royal Institute of Technology"}]}
+        ],
         "description": "<p>Hourly traffic counts.</p>",
         "access_right": "open",
         "license": "CC-BY-4.0",
@@ -55,7 +57,9 @@ def test_public_pages_have_no_severe_violations(page, live_server, community, pu
     assert problems == {}
 
 
-def test_depositor_and_curator_pages_have_no_severe_violations(login_page, live_server, depositor, curator, community):
+def test_depositor_and_curator_pages_have_no_severe_violations(
+    login_page, live_server, depositor, curator, community
+):
     problems = {}
     page = login_page(depositor)
     for path in ["/uploads/", "/uploads/new/", "/accounts/profile/", "/accounts/tokens/"]:

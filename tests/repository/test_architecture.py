@@ -11,8 +11,18 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("repository", "audit", "mail", "identifiers", "accounts", "storage", "communities", "records",
-        "curation", "oaipmh")  # fmt: skip
+APPS = (
+    "repository",
+    "audit",
+    "mail",
+    "identifiers",
+    "accounts",
+    "storage",
+    "communities",
+    "records",
+    "curation",
+    "oaipmh",
+)
 
 # Function-level imports between apps that are allowed, each with its reason (at most three).
 ALLOWED_LATE_IMPORTS: dict[tuple[str, str], str] = {}
@@ -64,8 +74,13 @@ def test_no_import_error_guards_around_project_modules():
                 handler.type is not None and "ImportError" in ast.unparse(handler.type)
                 for handler in node.handlers
             )
-            imports = {root for stmt in node.body for n in ast.walk(stmt) if isinstance(n, ast.Import | ast.ImportFrom)
-                       for root in imported_roots(n)}  # fmt: skip
+            imports = {
+                root
+                for stmt in node.body
+                for n in ast.walk(stmt)
+                if isinstance(n, ast.Import | ast.ImportFrom)
+                for root in imported_roots(n)
+            }
             if guards_import_error and imports & set(APPS):
                 found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert found == []
@@ -76,8 +91,13 @@ def test_no_calls_by_name_into_project_modules():
     found = []
     for _app, path, tree in product_modules():
         for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and ast.unparse(node.func).split(".")[-1] in ("import_string", "import_module"):
+            if isinstance(node, ast.Call) and ast.unparse(node.func).split(".")[-1] in (
+                "import_string",
+                "import_module",
+            ):
                 argument = node.args[0] if node.args else None
-                if (isinstance(argument, ast.Constant) and str(argument.value).split(".")[0] in APPS) or isinstance(argument, ast.JoinedStr):
+                if (
+                    isinstance(argument, ast.Constant) and str(argument.value).split(".")[0] in APPS
+                ) or isinstance(argument, ast.JoinedStr):
                     found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert found == []

@@ -12,7 +12,11 @@ def test_docker_compose_file_is_valid():
     assert shutil.which("docker-compose"), "docker-compose is installed by `make test` (scripts/test-deps.sh)"
     result = subprocess.run(
         ["docker-compose", "-f", str(ROOT / "docker-compose.yml"), "config", "-q"],
-        cwd=ROOT, env={**os.environ, "SECRET_KEY": "compose-check"}, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        env={**os.environ, "SECRET_KEY": "compose-check"},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
 

@@ -11,7 +11,16 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PO = ROOT / "locale" / "sv" / "LC_MESSAGES" / "django.po"
 MO = PO.with_suffix(".mo")
-SOURCE_DIRS = ["repository", "accounts", "records", "communities", "curation", "oaipmh", "storage", "templates"]
+SOURCE_DIRS = [
+    "repository",
+    "accounts",
+    "records",
+    "communities",
+    "curation",
+    "oaipmh",
+    "storage",
+    "templates",
+]
 
 
 def swedish(client):
@@ -57,7 +66,9 @@ def test_every_translatable_string_is_in_the_catalog(tmp_path):
     """Extract the strings again from a copy of the sources: nothing may be missing from django.po."""
     assert shutil.which("xgettext"), "GNU gettext is installed by `make test` (scripts/test-deps.sh)"
     for name in SOURCE_DIRS:
-        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__", "migrations"))
+        shutil.copytree(
+            ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__", "migrations")
+        )
     shutil.copy(ROOT / "manage.py", tmp_path / "manage.py")
     (tmp_path / "locale").mkdir()
     result = subprocess.run(
@@ -66,13 +77,19 @@ def test_every_translatable_string_is_in_the_catalog(tmp_path):
         capture_output=True,
         text=True,
         timeout=300,
-        env={**__import__("os").environ, "DJANGO_SETTINGS_MODULE": "repository.settings", "PYTHONPATH": str(ROOT)},
+        env={
+            **__import__("os").environ,
+            "DJANGO_SETTINGS_MODULE": "repository.settings",
+            "PYTHONPATH": str(ROOT),
+        },
     )
     assert result.returncode == 0, result.stderr
     extracted = polib.pofile(str(tmp_path / "locale" / "sv" / "LC_MESSAGES" / "django.po"))
     known = {(e.msgctxt, e.msgid) for e in polib.pofile(str(PO))}
     missing = sorted(e.msgid for e in extracted if (e.msgctxt, e.msgid) not in known)
-    assert missing == [], f"{len(missing)} strings are not in the Swedish catalog (run `make messages`): {missing[:10]}"
+    assert missing == [], (
+        f"{len(missing)} strings are not in the Swedish catalog (run `make messages`): {missing[:10]}"
+    )
 
 
 @pytest.mark.browser

@@ -37,7 +37,7 @@ def test_policies_page_shows_the_seed_policy(client, db):
     body = response.content.decode()
     assert "Fixity and authenticity" in body
     assert "MD5 checksum" in body
-    assert "href=\"/policies/\"" in body  # footer link
+    assert 'href="/policies/"' in body  # footer link
 
 
 def test_unknown_url_renders_404_template(client, db):

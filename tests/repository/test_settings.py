@@ -14,7 +14,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_manage(*args, **env):
-    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE", "SECRET_KEY"}}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE", "SECRET_KEY"}
+    }
     clean.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120
@@ -69,7 +73,9 @@ def test_unreachable_broker_is_reported_in_one_line(test_database_url):
 
 
 def test_preflight_passes_on_real_services(test_database_url):
-    result = run_manage("preflight", DATABASE_URL=test_database_url, CELERY_BROKER_URL="redis://127.0.0.1:6379/0")
+    result = run_manage(
+        "preflight", DATABASE_URL=test_database_url, CELERY_BROKER_URL="redis://127.0.0.1:6379/0"
+    )
     assert result.returncode == 0, result.stderr
     assert "reachable" in result.stdout
 
@@ -92,7 +98,11 @@ def test_production_settings_are_secure():
     )
     result = subprocess.run(
         [sys.executable, "-c", "import django; django.setup();" + code],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "True", "True", "True", "json", "True", "True", "1"]
@@ -100,7 +110,13 @@ def test_production_settings_are_secure():
 
 def test_database_url_parsing(tmp_path):
     pg = parse_database_url("postgres://me:p%40ss@db:6543/repo?sslmode=require", tmp_path)
-    assert (pg["NAME"], pg["USER"], pg["PASSWORD"], pg["HOST"], pg["PORT"]) == ("repo", "me", "p@ss", "db", "6543")
+    assert (pg["NAME"], pg["USER"], pg["PASSWORD"], pg["HOST"], pg["PORT"]) == (
+        "repo",
+        "me",
+        "p@ss",
+        "db",
+        "6543",
+    )
     assert pg["OPTIONS"] == {"sslmode": "require"}
     sqlite = parse_database_url("sqlite:///var/db.sqlite3", tmp_path)
     assert sqlite["NAME"] == str(tmp_path / "var/db.sqlite3")

@@ -99,7 +99,9 @@ def test_reload_mid_upload_then_resume_sends_only_the_rest(
     page.set_input_files("#storage-file-input", str(big_file))
 
     # Cut the upload midway: once the server holds at least a quarter of the file.
-    upload = wait_for(lambda: Upload.objects.filter(bucket=browser_draft.bucket, offset__gte=size // 4).first())
+    upload = wait_for(
+        lambda: Upload.objects.filter(bucket=browser_draft.bucket, offset__gte=size // 4).first()
+    )
     assert upload.offset < size
     page.reload()
     page.wait_for_selector("[data-storage-uploader]")
@@ -142,8 +144,9 @@ def test_reload_mid_upload_then_resume_sends_only_the_rest(
 
 
 @pytest.mark.browser
-def test_replace_remove_pause_and_cancel_in_the_browser(live_server, login_page, browser_draft, depositor, tmp_path,
-                                                        settings):  # fmt: skip
+def test_replace_remove_pause_and_cancel_in_the_browser(
+    live_server, login_page, browser_draft, depositor, tmp_path, settings
+):
     from storage import services
 
     settings.STORAGE_UPLOAD_CHUNK_BYTES = 1 * MIB

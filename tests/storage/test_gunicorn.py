@@ -37,10 +37,18 @@ def server(request, transactional_db, settings):
     if request.param == "gthread":
         args += ["--threads", "2", "--keep-alive", "10"]
     proc = subprocess.Popen(
-        [str(Path(sys.executable).with_name("gunicorn")), "repository.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", *args],
-        cwd=ROOT, env=env,
-    )  # fmt: skip
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "repository.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            *args,
+        ],
+        cwd=ROOT,
+        env=env,
+    )
     try:
         wait_for_port(port)
         yield port
@@ -57,10 +65,21 @@ def token_draft(depositor, metadata):
     return create_draft(depositor, metadata), secret
 
 
-def raw_request(sock, method: str, path: str, token: str, body: bytes = b"", headers: dict | None = None,
-                declared: int | None = None) -> None:  # fmt: skip
-    lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", f"Authorization: Bearer {token}",
-             f"Content-Length: {len(body) if declared is None else declared}"]  # fmt: skip
+def raw_request(
+    sock,
+    method: str,
+    path: str,
+    token: str,
+    body: bytes = b"",
+    headers: dict | None = None,
+    declared: int | None = None,
+) -> None:
+    lines = [
+        f"{method} {path} HTTP/1.1",
+        "Host: 127.0.0.1",
+        f"Authorization: Bearer {token}",
+        f"Content-Length: {len(body) if declared is None else declared}",
+    ]
     lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
     # Headers and body in one send: gunicorn reads part of the body together with the headers.
     sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
@@ -124,8 +143,14 @@ def test_a_dropped_streaming_request_leaves_nothing_visible(server, token_draft,
     record, token = token_draft
     before = stored_files(primary_root)
     sock = socket.create_connection(("127.0.0.1", server))
-    raw_request(sock, "PUT", f"/api/v1/records/{record.pk}/files/dropped.bin", token, os.urandom(2 * MIB),
-                declared=10 * MIB)  # fmt: skip
+    raw_request(
+        sock,
+        "PUT",
+        f"/api/v1/records/{record.pk}/files/dropped.bin",
+        token,
+        os.urandom(2 * MIB),
+        declared=10 * MIB,
+    )
     time.sleep(0.5)
     sock.close()  # the connection drops with 8 MiB missing
     deadline = time.monotonic() + 15
@@ -159,8 +184,12 @@ def test_a_dropped_chunk_is_resumed_from_the_servers_offset(server, token_draft,
             break
         time.sleep(0.1)
     assert offset == 3 * MIB  # every byte that arrived was kept
-    response = client.patch(url, data[offset:], content_type="application/offset+octet-stream",
-                            headers={"Upload-Offset": str(offset)})  # fmt: skip
+    response = client.patch(
+        url,
+        data[offset:],
+        content_type="application/offset+octet-stream",
+        headers={"Upload-Offset": str(offset)},
+    )
     assert response.status_code == 204
     response = client.post(f"{url}/finish")
     assert response.status_code == 201

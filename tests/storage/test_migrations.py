@@ -49,8 +49,10 @@ def test_records_get_buckets_with_their_keys_uploads_and_quota(django_user_model
     Record = new.get_model("records", "Record")
     buckets = {r.pk: r.bucket for r in Record.objects.select_related("bucket")}
     assert (buckets[draft.pk].locked, buckets[published.pk].locked, buckets[editing.pk].locked) == (
-        False, True, False
-    )  # fmt: skip
+        False,
+        True,
+        False,
+    )
     for pk, bucket in buckets.items():
         assert (bucket.subject_type, bucket.subject_id) == ("records.record", str(pk))
     assert new.get_model("storage", "FileKey").objects.get(key="a.txt").bucket_id == buckets[published.pk].pk

@@ -25,7 +25,9 @@ def read_version(version: FileVersion) -> bytes:
 
 def test_store_stream_records_both_checksums_and_the_bytes(draft, depositor):
     data = b"hello, world\n" * 1000
-    version = services.store_stream(draft.bucket, "data/hello.txt", io.BytesIO(data), depositor, size=len(data))
+    version = services.store_stream(
+        draft.bucket, "data/hello.txt", io.BytesIO(data), depositor, size=len(data)
+    )
     instance = version.instance
     assert instance.size == len(data)
     assert instance.md5 == "md5:" + md5_hex(data)
@@ -94,7 +96,10 @@ def test_removing_a_key_in_an_edit_draft_hides_it_but_keeps_its_versions(
     services.remove_file(record.bucket, "drop.txt", depositor)
     statuses = {wf.key: wf.status for wf in services.working_files(record.bucket)}
     assert statuses == {"keep.txt": "unchanged", "drop.txt": "removed"}
-    assert {f["key"] for f in services.current_files(record.bucket)} == {"keep.txt", "drop.txt"}  # not yet published
+    assert {f["key"] for f in services.current_files(record.bucket)} == {
+        "keep.txt",
+        "drop.txt",
+    }  # not yet published
     record = publish(record, depositor)
     assert {f["key"] for f in services.current_files(record.bucket)} == {"keep.txt"}
     dropped = FileVersion.objects.get(file__key="drop.txt")
@@ -254,8 +259,9 @@ def test_chunks_served_by_other_processes_are_caught_up_not_rehashed_at_finish(d
     upload = services.create_upload(draft.bucket, "hopping.bin", len(data), depositor)
 
     def chunk(start, end):
-        return services.write_chunk(Upload.objects.get(pk=upload.pk), start, io.BytesIO(data[start:end]).read,
-                                    end - start)  # fmt: skip
+        return services.write_chunk(
+            Upload.objects.get(pk=upload.pk), start, io.BytesIO(data[start:end]).read, end - start
+        )
 
     chunk(0, 1_000_000)
     assert reads == []  # one pass: hashed while written
@@ -335,8 +341,9 @@ def test_beat_schedule_includes_the_stale_upload_cleanup():
     assert "storage.tasks.remove_stale_uploads" in tasks
 
 
-def test_publishing_replicates_and_verify_detects_and_repair_fixes(draft, depositor, publish, settings,
-                                                                    django_capture_on_commit_callbacks):  # fmt: skip
+def test_publishing_replicates_and_verify_detects_and_repair_fixes(
+    draft, depositor, publish, settings, django_capture_on_commit_callbacks
+):
     assert len(settings.STORAGE_LOCATIONS) == 2  # tests configure primary + replica
     version = services.store_bytes(draft.bucket, "r.txt", b"replicate me", depositor)
     with django_capture_on_commit_callbacks(execute=True):
@@ -443,7 +450,9 @@ def test_a_second_writer_on_the_same_upload_is_told_to_wait(draft, depositor):
     assert Upload.objects.get(pk=upload.pk).offset == 5
 
 
-def test_the_bucket_is_unlocked_only_while_a_draft_or_edit_draft_is_open(draft, depositor, staff, publish, open_edit):
+def test_the_bucket_is_unlocked_only_while_a_draft_or_edit_draft_is_open(
+    draft, depositor, staff, publish, open_edit
+):
     from records.services import discard_edit, reinstate, withdraw
     from storage.models import Bucket
 

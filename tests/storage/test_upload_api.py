@@ -204,8 +204,9 @@ def test_put_without_content_length_is_refused_and_an_empty_body_is_an_empty_fil
     assert response.json()["size"] == 0
 
 
-def test_cancel_removes_the_upload_and_its_bytes(draft, depositor, client_for, primary_root,
-                                                 django_capture_on_commit_callbacks):  # fmt: skip
+def test_cancel_removes_the_upload_and_its_bytes(
+    draft, depositor, client_for, primary_root, django_capture_on_commit_callbacks
+):
     client = client_for(depositor)
     upload_id = create(client, draft, "c.bin", 10).json()["id"]
     patch(client, upload_id, 0, b"12345")
@@ -236,8 +237,12 @@ def test_nul_and_other_bad_keys_in_urls_are_4xx_not_500(draft, depositor, client
     upload_id = client.post(
         f"/api/v1/records/{draft.pk}/uploads", {"key": "x", "size": 2}, content_type="application/json"
     ).json()["id"]
-    response = client.patch(f"/api/v1/uploads/{upload_id}", b"ab", content_type="application/offset+octet-stream",
-                            headers={"Upload-Offset": "minus one"})  # fmt: skip
+    response = client.patch(
+        f"/api/v1/uploads/{upload_id}",
+        b"ab",
+        content_type="application/offset+octet-stream",
+        headers={"Upload-Offset": "minus one"},
+    )
     assert response.status_code == 400 and "Upload-Offset" in response.json()["message"]
     response = client.post(
         f"/api/v1/uploads/{upload_id}/finish", {"md5": "xyz"}, content_type="application/json"
