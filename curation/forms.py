@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import re
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from communities.models import Community
@@ -59,8 +61,9 @@ class BulkForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("action") == "decline" and not (data.get("reason") or "").strip():
             self.add_error("reason", _("Give a reason for declining: the records' owners will see it."))
         return data
@@ -127,7 +130,9 @@ class InviteForm(forms.Form):
 
 
 class RequestInclusionForm(forms.Form):
-    community = forms.ModelChoiceField(label=_("Community"), queryset=None, empty_label=None)
+    community: forms.ModelChoiceField[Community] = forms.ModelChoiceField(
+        label=_("Community"), queryset=None, empty_label=None
+    )
     message = forms.CharField(
         label=_("Message to the curators (optional)"),
         max_length=5000,
@@ -135,12 +140,11 @@ class RequestInclusionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args, communities=None, **kwargs):
+    def __init__(self, *args: Any, communities: QuerySet[Community] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["community"].queryset = (
-            communities if communities is not None else Community.objects.all()
-        )
-        self.fields["community"].to_field_name = "slug"
+        field = cast("forms.ModelChoiceField[Community]", self.fields["community"])
+        field.queryset = communities if communities is not None else Community.objects.all()
+        field.to_field_name = "slug"
 
 
 class CheckRulesForm:
@@ -177,8 +181,11 @@ class CheckRulesForm:
             for name, errors in form.errors.items()
         }
 
-    def non_field_errors(self):
-        return forms.utils.ErrorList(e for form in self.forms.values() for e in form.non_field_errors())
+    def non_field_errors(self) -> forms.utils.ErrorList:
+        errors = forms.utils.ErrorList()
+        for form in self.forms.values():
+            errors.extend(form.non_field_errors())
+        return errors
 
     def hidden_fields(self) -> list:
         return [field for form in self.forms.values() for field in form.hidden_fields()]

@@ -39,6 +39,8 @@ PAGE_SIZE = 20
 
 def record_files(record: Record) -> list:
     """The record's current files (objects with ``key`` and ``size``)."""
+    if record.bucket is None:  # a record without a bucket has no files
+        return []
     return list(storage_services.current_files(record.bucket))
 
 

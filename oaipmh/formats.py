@@ -25,7 +25,10 @@ class MetadataFormat:
 
 
 def _metadata_format(fmt: ExportFormat) -> MetadataFormat:
-    return MetadataFormat(fmt.oai.prefix, fmt.oai.schema, fmt.oai.namespace, fmt)
+    oai = fmt.oai
+    if oai is None:  # never: oai_formats() holds only the formats that declare OAI-PMH metadata
+        raise KeyError(fmt.name)
+    return MetadataFormat(oai.prefix, oai.schema, oai.namespace, fmt)
 
 
 class _Formats(Mapping):

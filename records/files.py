@@ -38,6 +38,8 @@ def download_url(record_id: int, key: str, version: int | str | None = None) -> 
 
 def current_files(record: Record) -> list[dict]:
     """The current published files (``storage.services.current_files``) with their download ``url``."""
+    if record.bucket is None:  # a record without a bucket has no files
+        return []
     return [
         {**item, "url": download_url(record.pk, item["key"])}
         for item in storage_services.current_files(record.bucket)
@@ -101,6 +103,8 @@ def download(request, pk: int, key: str):
     if denial is not None:
         return denied_response(request, record, *denial)
     key = unicodedata.normalize("NFC", key)
+    if record.bucket is None:  # a record without a bucket has no files
+        raise Http404
     try:
         version = storage_services.find_version(
             record.bucket, key, request.GET.get("version"), privileged=_is_privileged(record, request.user)
@@ -117,6 +121,8 @@ def download_all(request, pk: int):
     denial = access_denial(record, request.user)
     if denial is not None:
         return denied_response(request, record, *denial)
+    if record.bucket is None:  # a record without a bucket has no files
+        raise Http404
     if _is_privileged(record, request.user) and files_editable(record):
         entries = [
             (wf.key, wf.version)
@@ -159,7 +165,7 @@ def files_page(request, pk: int):
         "editable": editable,
         "owner": owner,
         "edit_started": date_format(record.edit_started_at, "DATETIME_FORMAT")
-        if getattr(record, "edit_started_at", None)
+        if record.edit_started_at
         else "",
     }
     return render(request, "storage/files_page.html", context)

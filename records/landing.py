@@ -55,11 +55,11 @@ def export_links(record: Record) -> list[dict]:
     ]
 
 
-def citations(record: Record) -> dict:
+def citations(record: Record) -> dict[str, str]:
     """APA and BibTeX from records/exports (empty while the record is unpublished)."""
     if not record.is_published():
         return {}
-    result = {}
+    result: dict[str, str] = {}
     try:
         result["apa"] = citation.apa_html(record)
         result["bibtex"] = bibtex.to_bibtex(record)
@@ -120,19 +120,18 @@ def communities(record: Record, user) -> list:
     )
 
 
-def people(persons: list) -> list[dict]:
+def people(persons: list | None) -> list[dict]:
     result = []
     for person in persons or []:
         if not isinstance(person, dict):
             continue
         orcid = person.get("orcid", "")
+        role = person.get("role")
         result.append(
             {
                 **person,
                 "orcid_url": f"https://orcid.org/{orcid}" if orcid else "",
-                "role_label": str(ROLE_LABELS.get(person.get("role")) or camel_words(person.get("role", "")))
-                if person.get("role")
-                else "",
+                "role_label": str(ROLE_LABELS.get(role) or camel_words(role)) if role else "",
             }
         )
     return result
@@ -147,9 +146,9 @@ def landing_context(record: Record, user, *, metadata: dict | None = None) -> di
             **item,
             "url": identifier_url(item.get("scheme", ""), item.get("identifier", "")),
             "relation_label": str(
-                RELATION_LABELS.get(item.get("relation")) or camel_words(item.get("relation", ""))
+                RELATION_LABELS.get(item.get("relation", "")) or camel_words(item.get("relation", ""))
             ),
-            "scheme_label": SCHEME_LABELS.get(item.get("scheme"), ""),
+            "scheme_label": SCHEME_LABELS.get(item.get("scheme", ""), ""),
         }
         for item in meta.get("related_identifiers") or []
         if isinstance(item, dict)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
@@ -8,6 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from storage.models import Bucket
 
 
 class RecordState(models.TextChoices):
@@ -177,6 +182,17 @@ class Record(models.Model):
 
     def can_edit(self, user) -> bool:
         return bool(user.is_authenticated and (user.is_staff or self.is_owner(user)))
+
+    def files_bucket(self) -> Bucket:
+        """The storage bucket of the record's files, for the storage verbs that change or store them.
+
+        Every record has one from its creation (``create_draft``, the demo's bulk publishing, migration
+        0005 for older records); the column is nullable only because the record's row comes first.
+        Without one this raises what Django raises for a missing required relation (an AttributeError).
+        """
+        if self.bucket is None:
+            raise Record.bucket.RelatedObjectDoesNotExist(f"Record {self.pk} has no storage bucket.")
+        return self.bucket
 
 
 PRIVATE_FIELDS = ("contact_email",)

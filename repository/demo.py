@@ -12,6 +12,7 @@ sweep at its end). So 100,000 records take minutes and look exactly like deposit
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import random
 import time
 
@@ -320,11 +321,11 @@ def bulk_publish(
                     record=r,
                     number=1,
                     metadata=r.metadata,
-                    created=r.published_at,
+                    created=stamp,
                     created_by=owner,
                     summary="First publication",
                 )
-                for r in records
+                for r, stamp in zip(records, stamps, strict=True)
             ]
         )
         RecordFacet.objects.bulk_create(
@@ -357,7 +358,7 @@ def bulk_publish(
             _bulk_files(records, files_per_record, owner)
         if get_provider().name != "local":
             for record_id in ids:
-                transaction.on_commit(lambda pk=record_id: records_tasks.register_doi.delay(pk))
+                transaction.on_commit(functools.partial(records_tasks.register_doi.delay, record_id))
     return ids
 
 
@@ -365,7 +366,7 @@ def seed_files(records: list[Record], files_per_record: int, actor) -> int:
     """Give published records ``files_per_record`` demo files as version 1 (records that already
     have files are left alone). Returns the number of files stored."""
     items = [
-        (record.bucket, *demo_file(record.pk, number), record.published_at)
+        (record.files_bucket(), *demo_file(record.pk, number), record.published_at)
         for record in records
         for number in range(files_per_record)
     ]
@@ -415,8 +416,8 @@ def _bulk_files(records: list[Record], files_per_record: int, owner) -> None:
     ]
     AuditEntry.objects.bulk_create(entries, batch_size=2000)
     if len(settings.STORAGE_LOCATIONS) > 1:
-        for instance_id in instances:
-            transaction.on_commit(lambda i=instance_id: storage_tasks.replicate_instance.delay(i))
+        for replicated_id in instances:
+            transaction.on_commit(functools.partial(storage_tasks.replicate_instance.delay, replicated_id))
 
 
 def _published_stamp(index: int, total: int) -> dt.datetime:

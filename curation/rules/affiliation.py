@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -97,7 +98,7 @@ class AffiliationForm(RuleSettingsForm):
         cities = sorted(set(Organisation.objects.filter(active=True).values_list("city", flat=True))) or [
             "Stockholm"
         ]
-        self.fields["city"].choices = [(c, c) for c in cities]
+        cast(forms.ChoiceField, self.fields["city"]).choices = [(c, c) for c in cities]
 
 
 @register

@@ -17,16 +17,20 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django import forms
 
 from curation.models import CheckStatus
 from storage.sizes import format_size
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 # rule key → the registered instance, by ``Rule.order`` (the order checks run and are shown)
 RULES: dict[str, Rule] = {}
 # result code → its reason, a translatable template filled with the result's params
-REASONS: dict[str, str] = {}
+REASONS: dict[str, StrOrPromise] = {}
 
 
 class RuleSettingsForm(forms.Form):
@@ -52,10 +56,10 @@ class RuleSettingsForm(forms.Form):
 
 class Rule(abc.ABC):
     key = ""
-    label = ""
-    help = ""
+    label: StrOrPromise = ""  # translatable: gettext_lazy
+    help: StrOrPromise = ""
     defaults: dict = {}
-    reasons: dict = {}  # code → translatable reason template
+    reasons: dict[str, StrOrPromise] = {}  # code → translatable reason template
     form_class: type[RuleSettingsForm] = RuleSettingsForm
     order = 1000  # where the rule runs and is shown among the others (lower first)
 

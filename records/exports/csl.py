@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from records.resource_types import by_id
 
 from .base import as_export_record, date_parts, language_bcp47
@@ -31,11 +33,11 @@ def to_csl(record) -> dict:
     """A CSL-JSON item (a dict; serialise a list of these for a CSL-JSON document)."""
     rec = as_export_record(record)
     md = rec.metadata
-    item = {"id": str(rec.id), "type": csl_type(rec.resource_type_id), "title": rec.title}
+    item: dict[str, Any] = {"id": str(rec.id), "type": csl_type(rec.resource_type_id), "title": rec.title}
     if rec.creators:
         item["author"] = [_name(p) for p in rec.creators]
     for contributor in rec.contributors:
-        variable = ROLE_VARIABLES.get(contributor.get("role"))
+        variable = ROLE_VARIABLES.get(contributor.get("role", ""))
         if variable:
             item.setdefault(variable, []).append(_name(contributor))
     parts = date_parts(rec.publication_date) or ([int(rec.year)] if rec.year else [])

@@ -81,7 +81,7 @@ def to_datacite(record) -> etree._Element:
     """The record as a DataCite kernel-4 ``<resource>`` element (schema version 4.7)."""
     rec = as_export_record(record)
     md = rec.metadata
-    root = etree.Element(f"{{{NS}}}resource", nsmap={None: NS, "xsi": XSI})
+    root = etree.Element(f"{{{NS}}}resource", nsmap={None: NS, "xsi": XSI})  # type: ignore[dict-item]  # lxml-stubs: a None key (the default namespace) is valid
     root.set(f"{{{XSI}}}schemaLocation", SCHEMA_LOCATION)
 
     if rec.doi:
@@ -125,7 +125,7 @@ def to_datacite(record) -> etree._Element:
 
 def to_oai_datacite(record) -> etree._Element:
     """``to_datacite`` inside the oai_datacite 1.1 wrapper (OpenAIRE's ``oai_datacite`` prefix)."""
-    root = etree.Element(f"{{{OAI_NS}}}oai_datacite", nsmap={None: OAI_NS, "xsi": XSI})
+    root = etree.Element(f"{{{OAI_NS}}}oai_datacite", nsmap={None: OAI_NS, "xsi": XSI})  # type: ignore[dict-item]  # lxml-stubs: a None key (the default namespace) is valid
     root.set(f"{{{XSI}}}schemaLocation", OAI_SCHEMA_LOCATION)
     etree.SubElement(root, f"{{{OAI_NS}}}schemaVersion").text = SCHEMA_VERSION
     etree.SubElement(root, f"{{{OAI_NS}}}datacentreSymbol").text = datacentre_symbol()

@@ -15,7 +15,7 @@ def _iso(value: datetime | None) -> str | None:
 def to_json(record) -> dict:
     """A JSON-serialisable dict; ``contact_email`` and every e-mail address are absent."""
     rec = as_export_record(record)
-    links = {"self": rec.export_url("json"), "html": rec.landing_url}
+    links: dict[str, str | dict[str, str]] = {"self": rec.export_url("json"), "html": rec.landing_url}
     if rec.doi:
         links["doi"] = rec.doi_url
     links["exports"] = {name: rec.export_url(name) for name in export_formats()}

@@ -182,10 +182,11 @@ def _funding(doc: dict, rec: ExportRecord) -> None:
     grants = []
     for grant in rec.metadata.get("funding") or []:
         funder = grant.get("funder") or {}
-        node = {"@type": "Grant", "funder": {"@type": "Organization", "name": funder.get("name", "")}}
+        funder_node = {"@type": "Organization", "name": funder.get("name", "")}
         ror = ror_url(funder.get("ror", ""))
         if ror:
-            node["funder"]["@id"] = ror
+            funder_node["@id"] = ror
+        node: dict[str, str | dict[str, str]] = {"@type": "Grant", "funder": funder_node}
         if grant.get("award_number"):
             node["identifier"] = grant["award_number"]
         if grant.get("award_title"):

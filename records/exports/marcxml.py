@@ -47,7 +47,7 @@ Subfields = list[tuple[str, str]]
 def to_marcxml(record) -> etree._Element:
     """The record as a ``<record>`` element in the MARC21 slim namespace."""
     rec = as_export_record(record)
-    root = etree.Element(f"{{{NS}}}record", nsmap={None: NS, "xsi": XSI}, type="Bibliographic")
+    root = etree.Element(f"{{{NS}}}record", nsmap={None: NS, "xsi": XSI}, type="Bibliographic")  # type: ignore[dict-item]  # lxml-stubs: a None key (the default namespace) is valid
     root.set(f"{{{XSI}}}schemaLocation", SCHEMA_LOCATION)
     etree.SubElement(root, f"{{{NS}}}leader").text = leader(rec)
     for tag, value in _control_fields(rec):
@@ -78,11 +78,8 @@ def _control_fields(rec: ExportRecord) -> list[tuple[str, str]]:
 
 def _field_008(rec: ExportRecord) -> str:
     """Fixed-length data: date entered, single known date, place unknown, language, source."""
-    entered = (
-        (rec.published_at or rec.created).strftime("%y%m%d")
-        if (rec.published_at or rec.created)
-        else "||||||"
-    )
+    when = rec.published_at or rec.created
+    entered = when.strftime("%y%m%d") if when else "||||||"
     year = rec.year or "uuuu"
     language = language_marc(rec.languages[0]) if rec.languages else "und"
     return f"{entered}s{year}    xx {'|' * 17}{language[:3]:<3}|d"

@@ -117,8 +117,9 @@ def export_formats() -> dict[str, ExportFormat]:
 
 def oai_formats() -> dict[str, ExportFormat]:
     """Formats OAI-PMH disseminates, by metadata prefix, in ``ListMetadataFormats`` order."""
-    with_oai = _ordered((f for f in _REGISTRY.values() if f.oai is not None), key=lambda f: f.oai.order)
-    return {f.oai.prefix: f for f in with_oai}
+    with_oai = [(f.oai, f) for f in _REGISTRY.values() if f.oai is not None]
+    # sorted() is stable: equal orders keep registration order
+    return {oai.prefix: f for oai, f in sorted(with_oai, key=lambda pair: pair[0].order)}
 
 
 def get(name: str) -> ExportFormat | None:

@@ -52,12 +52,12 @@ REMOTE_TO_LOCAL = {
 class LocalSchemaResolver(etree.Resolver):
     """Resolves the official http(s) schema URLs to the vendored copies."""
 
-    def resolve(self, url, pubid, context):
+    def resolve(self, url: str | None, pubid: str | None, context: object) -> object:  # type: ignore[override]  # lxml-stubs lack lxml's context argument
         for scheme in ("http://", "https://"):
             if url and url.startswith(scheme):
                 local = REMOTE_TO_LOCAL.get(url[len(scheme) :])
                 if local:
-                    return self.resolve_filename(str(SCHEMA_DIR / local), context)
+                    return self.resolve_filename(str(SCHEMA_DIR / local), context)  # type: ignore[attr-defined]  # lxml-stubs lack resolve_filename
         return None  # relative includes (DataCite include/*.xsd) resolve normally
 
 
@@ -86,13 +86,15 @@ def load_schema(name: str) -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(str(schema_path(name)), _parser()))
 
 
-def validate(schema: etree.XMLSchema | str, xml) -> tuple[bool, list[str]]:
+def validate(
+    schema: etree.XMLSchema | str, xml: etree._Element | etree._ElementTree | bytes | bytearray | str
+) -> tuple[bool, list[str]]:
     """Validate an element, tree, bytes or str against a schema (or schema name): (ok, errors)."""
     if isinstance(schema, str):
         schema = load_schema(schema)
     if isinstance(xml, str):
         xml = xml.encode("utf-8")
     if isinstance(xml, bytes | bytearray):
-        xml = etree.fromstring(xml, etree.XMLParser(no_network=True, resolve_entities=False))
+        xml = etree.fromstring(bytes(xml), etree.XMLParser(no_network=True, resolve_entities=False))
     ok = schema.validate(xml)
-    return ok, [f"{e.line}:{e.column} {e.message}" for e in schema.error_log]
+    return ok, [f"{e.line}:{e.column} {e.message}" for e in schema.error_log]  # type: ignore[attr-defined]  # lxml-stubs: the log is iterable

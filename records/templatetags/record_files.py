@@ -119,6 +119,8 @@ def deposit_files(context, record) -> dict:
     items = []
     for wf in services.working_files(record.bucket):
         version = wf.version or wf.current
+        if version is None:  # never: a working file has a staged or a published version (WorkingFile)
+            continue
         items.append(
             {
                 "key": wf.key,
