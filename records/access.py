@@ -14,7 +14,7 @@ def get_record_for_user(user, pk, *, write: bool = False) -> Record:
     Someone else's draft or edit draft is indistinguishable from a record that does not exist, and a
     record a user may see but not change answers the same 404 to a write as one that does not exist.
     """
-    record = get_object_or_404(Record.objects.select_related("owner"), pk=pk)
+    record = get_object_or_404(Record.objects.select_related("owner", "bucket"), pk=pk)
     if not record.can_view(user):
         raise Http404
     if write and not record.can_edit(user):

@@ -6,12 +6,13 @@ from __future__ import annotations
 import unicodedata
 
 from django.http import Http404, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from records.access import get_record_for_user
 from records.models import Record
 from storage import downloads
 from storage import services as storage_services
@@ -47,10 +48,9 @@ def current_files(record: Record) -> list[dict]:
 
 
 def _record_for_files(request, pk: int) -> Record:
-    record = get_object_or_404(Record.objects.select_related("owner", "bucket"), pk=pk)
-    if not record.can_view(request.user):
-        raise Http404  # drafts are private: indistinguishable from a missing record
-    return record
+    return get_record_for_user(
+        request.user, pk
+    )  # drafts are private: indistinguishable from a missing record
 
 
 def _is_privileged(record: Record, user) -> bool:

@@ -18,7 +18,6 @@ One streaming request: ``PUT /api/v1/records/<id>/files/<key>`` with the bytes a
 from __future__ import annotations
 
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -28,6 +27,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import require_scope
+from records.access import get_record_for_user
 from records.files import download_url, files_editable, require_editable
 from records.models import Record
 from storage import services, streams
@@ -80,9 +80,7 @@ def _forbidden(message: str) -> Response:
 def record_for_owner(request, pk: int) -> Record:
     """The record if the user may see it (drafts: 404 to others); PermissionError unless an owner;
     ``NotEditable`` unless its files may change now."""
-    record = get_object_or_404(Record.objects.select_related("owner", "bucket"), pk=pk)
-    if not record.can_view(request.user):
-        raise Http404
+    record = get_record_for_user(request.user, pk)
     if not record.is_owner(request.user):
         raise PermissionError(_("Only the owners of a record can change its files."))
     require_editable(record)
@@ -177,9 +175,7 @@ class RecordFilesAPI(APIView):
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT, 403: ERROR_SCHEMA}, tags=["files"])
     def get(self, request, pk: int):
-        record = get_object_or_404(Record.objects.select_related("owner", "bucket"), pk=pk)
-        if not record.can_view(request.user):
-            raise Http404
+        record = get_record_for_user(request.user, pk)
         if not record.can_access_files(request.user):
             return _forbidden(_("The files of this record are not available to you."))
         return Response(files_json(record, request.user))
