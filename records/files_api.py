@@ -27,7 +27,7 @@ from rest_framework import permissions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.authentication import require_scope
+from accounts.authentication import reader, require_scope
 from records.files import download_url, files_editable, require_editable
 from records.models import Record
 from storage import services, streams
@@ -177,12 +177,13 @@ class RecordFilesAPI(APIView):
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT, 403: ERROR_SCHEMA}, tags=["files"])
     def get(self, request, pk: int):
+        user = reader(request)  # a user:read token reads what the public reads
         record = get_object_or_404(Record.objects.select_related("owner", "bucket"), pk=pk)
-        if not record.can_view(request.user):
+        if not record.can_view(user):
             raise Http404
-        if not record.can_access_files(request.user):
+        if not record.can_access_files(user):
             return _forbidden(_("The files of this record are not available to you."))
-        return Response(files_json(record, request.user))
+        return Response(files_json(record, user))
 
 
 class RecordFileAPI(APIView):
