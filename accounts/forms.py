@@ -20,9 +20,12 @@ class SignupForm(UserCreationForm):
     )
     full_name = forms.CharField(label=_("Full name"), max_length=200, required=False)
 
+    field_order = ("username", "email", "full_name", "password1", "password2")
+
     class Meta(UserCreationForm.Meta):
         model = User
-        fields = ("username", "email", "full_name")
+        # not "email": the model's unique constraint would tell who has an account; sign_up decides
+        fields = ("username", "full_name")
 
     def clean_email(self):
         # whether another account has this address is never said here (sign_up mails its holder)

@@ -63,6 +63,11 @@ def hit_ip(request: HttpRequest, group: str, rate: str) -> Verdict:
     return hit(request, group, rate, client_ip(request))
 
 
+def comment_limit(request: HttpRequest) -> Verdict:
+    """Comments (and reports) per account: ``RATELIMIT_COMMENTS``."""
+    return hit(request, "comment", settings.RATELIMIT_COMMENTS, f"user:{request.user.pk}")
+
+
 def wait_text(seconds: int) -> str:
     """'Try again in 3 minutes.' — the wait rounded up to a unit a person reads."""
     if seconds < 120:
@@ -123,8 +128,9 @@ def record_lockout(request: HttpRequest, username: str | None) -> None:
     cache = caches[CACHE_ALIAS]
     name = (username or _posted_username(request)).lower()
     until = timezone.now() + login_cool_off(request)
-    timeout = int((until - timezone.now()).total_seconds()) + 1
-    cache.add(_until_key(name, client_ip(request)), until.timestamp(), timeout=timeout)
+    timeout = max(1, math.ceil((until - timezone.now()).total_seconds()))
+    if not cache.add(_until_key(name, client_ip(request)), until.timestamp(), timeout=timeout):
+        return  # axes repeats the signal for every attempt during a lockout: one lockout counts once
     key = _lockouts_key(name)
     if not cache.add(key, 1, timeout=86400):
         try:
