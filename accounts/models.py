@@ -32,8 +32,11 @@ class User(AbstractUser):
     # ``email`` is the address mail goes to; only a verified one is used to find the account (member
     # and co-owner look-ups, e-mail invitations). A new address waits in ``pending_email`` until its
     # link is followed; the old one stays in use meanwhile.
-    email_verified = models.BooleanField(_("e-mail address verified"), default=False)
-    pending_email = models.EmailField(_("new e-mail address, not yet confirmed"), blank=True)
+    # database defaults too: code (or a migration test) that predates these columns can still insert
+    email_verified = models.BooleanField(_("e-mail address verified"), default=False, db_default=False)
+    pending_email = models.EmailField(
+        _("new e-mail address, not yet confirmed"), blank=True, default="", db_default=""
+    )
     full_name = models.CharField(_("full name"), max_length=200, blank=True)
     orcid = models.CharField(_("ORCID iD"), max_length=19, blank=True, validators=[validate_orcid])
     affiliations = models.JSONField(_("affiliations"), default=list, blank=True)

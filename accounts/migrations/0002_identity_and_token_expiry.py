@@ -35,12 +35,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='user',
             name='email_verified',
-            field=models.BooleanField(default=False, verbose_name='e-mail address verified'),
+            field=models.BooleanField(db_default=False, default=False, verbose_name='e-mail address verified'),
         ),
         migrations.AddField(
             model_name='user',
             name='pending_email',
-            field=models.EmailField(blank=True, max_length=254, verbose_name='new e-mail address, not yet confirmed'),
+            field=models.EmailField(blank=True, db_default='', default='', max_length=254, verbose_name='new e-mail address, not yet confirmed'),
         ),
         migrations.AlterField(
             model_name='user',
