@@ -1,7 +1,9 @@
 """The native REST API for records: ``/api/v1/records…``.
 
-Reading published records is public. Token users need ``deposit:write`` to create and update
-drafts and ``deposit:actions`` to publish, open or discard an edit draft (session users pass).
+Reading published records is public. Token users need ``deposit:read`` (or a write scope) to read
+their own drafts and private fields, ``deposit:write`` to create and update drafts and
+``deposit:actions`` to publish, open or discard an edit draft (session users pass); a ``user:read``
+token reads what the public reads.
 Errors name the problem: ``{"message": …, "errors": [{"field": "$.creators[0].orcid", …}]}``.
 """
 

@@ -151,3 +151,39 @@ def test_the_access_log_redacts_access_token():
     assert "rpt_secret" not in atoms["r"] + atoms["q"]
     assert "access_token=[redacted]&page=2" in atoms["r"]
     assert redact_token("x?ACCESS_TOKEN=abc") == "x?ACCESS_TOKEN=[redacted]"
+
+
+def test_issue_token_takes_an_expiry(depositor):
+    import io
+
+    import pytest
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    call_command(
+        "issue_token",
+        "depositor",
+        "--scopes",
+        "user:read",
+        "--expires-days",
+        "7",
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
+    token = PersonalAccessToken.objects.get(user=depositor)
+    assert dt.timedelta(days=6) < token.expires_at - timezone.now() <= dt.timedelta(days=7)
+    call_command(
+        "issue_token",
+        "depositor",
+        "--name",
+        "n",
+        "--expires-days",
+        "never",
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
+    assert PersonalAccessToken.objects.get(name="n").expires_at is None
+    with pytest.raises(CommandError, match="number of days"):
+        call_command(
+            "issue_token", "depositor", "--expires-days", "soon", stdout=io.StringIO(), stderr=io.StringIO()
+        )
