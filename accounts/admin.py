@@ -1,11 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
+from accounts.forms import TokenRevokingAdminPasswordChangeForm
 from accounts.models import PersonalAccessToken, User
 
 
 @admin.register(User)
 class RepositoryUserAdmin(UserAdmin):
+    change_password_form = TokenRevokingAdminPasswordChangeForm
     fieldsets = (
         *(UserAdmin.fieldsets or ()),
         ("Profile", {"fields": ("full_name", "orcid", "affiliations", "language")}),

@@ -2,7 +2,13 @@ from urllib.parse import urlsplit
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm, UserCreationForm
+from django.contrib.auth.forms import (
+    AdminPasswordChangeForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    SetPasswordForm,
+    UserCreationForm,
+)
 from django.core.exceptions import ValidationError
 from django.template import loader
 from django.utils.translation import gettext_lazy as _
@@ -78,6 +84,16 @@ class TokenRevokingPasswordChangeForm(PasswordChangeForm):
         user = super().save(commit=commit)
         if commit:
             services.revoke_all_tokens(user, "password_change")
+        return user
+
+
+class TokenRevokingAdminPasswordChangeForm(AdminPasswordChangeForm):
+    """Staff set a password in the admin: the account's tokens go too."""
+
+    def save(self, commit=True):
+        user = super().save(commit=commit)
+        if commit:
+            services.revoke_all_tokens(user, "password_set_by_staff")
         return user
 
 

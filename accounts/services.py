@@ -70,13 +70,15 @@ def sign_up(*, username: str, email: str, password: str, full_name: str = "", la
     email = email.strip().lower()
     with transaction.atomic():
         holder = User.objects.filter(email__iexact=email).first()
-        user = User.objects.create_user(
-            username=username,
-            email="" if holder else email,
-            password=password,
-            full_name=full_name,
-            language=language,
-        )
+        fields = {"username": username, "password": password, "full_name": full_name, "language": language}
+        try:
+            with transaction.atomic():  # a savepoint: another sign-up may take the address meanwhile
+                user = User.objects.create_user(email="" if holder else email, **fields)
+        except IntegrityError:
+            if User.objects.filter(username=username).exists():
+                raise
+            holder = User.objects.filter(email__iexact=email).first()
+            user = User.objects.create_user(email="", **fields)
         if holder:
             user.pending_email = email
             user.save(update_fields=["pending_email"])

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.db import IntegrityError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -26,13 +27,17 @@ def signup(request):
         if verdict.limited:
             return too_many_requests(request, verdict.retry_after, _("Too many sign-ups from your address."))
         data = form.cleaned_data
-        user = services.sign_up(
-            username=data["username"],
-            email=data["email"],
-            password=data["password1"],
-            full_name=data.get("full_name", ""),
-            language=getattr(request, "LANGUAGE_CODE", "en")[:2],
-        )
+        try:
+            user = services.sign_up(
+                username=data["username"],
+                email=data["email"],
+                password=data["password1"],
+                full_name=data.get("full_name", ""),
+                language=getattr(request, "LANGUAGE_CODE", "en")[:2],
+            )
+        except IntegrityError:  # the same username taken a moment ago by another sign-up
+            form.add_error("username", _("A user with that username already exists."))
+            return render(request, "accounts/signup.html", {"form": form}, status=400)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         # the same words whether or not the address already had an account (that holder got a notice)
         messages.success(

@@ -187,3 +187,22 @@ def test_issue_token_takes_an_expiry(depositor):
         call_command(
             "issue_token", "depositor", "--expires-days", "soon", stdout=io.StringIO(), stderr=io.StringIO()
         )
+
+
+def test_a_password_set_by_staff_in_the_admin_revokes_every_token(client, client_for, depositor, staff):
+    _token, key = create_token(depositor, "script", ["user:read"])
+    url = reverse("admin:auth_user_password_change", args=[depositor.pk]).replace(
+        "auth/user", "accounts/user"
+    )
+    response = client_for(staff).post(
+        url,
+        {
+            "password1": "staff-chosen-passphrase",
+            "password2": "staff-chosen-passphrase",
+            "usable_password": "true",
+        },
+    )
+    assert response.status_code == 302
+    depositor.refresh_from_db()
+    assert depositor.check_password("staff-chosen-passphrase")
+    assert client.get("/api/v1/me", **_bearer(key)).status_code == 401
