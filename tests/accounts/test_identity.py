@@ -245,3 +245,34 @@ def test_invitation_rows_are_not_changed_by_profile_edits(depositor, outsider, p
     invitation.refresh_from_db()
     assert invitation.user is None and invitation.email == VICTIM
     assert CoOwnerInvitation.objects.filter(user=outsider).count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sign_ups_with_one_address_at_once_both_succeed_and_one_gets_it():
+    """The address check and the insert race: the constraint decides, and the loser's sign-up still
+    succeeds (the same answer for both), its address left waiting for confirmation."""
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(2)
+    results: dict[str, object] = {}
+
+    def sign_up(name):
+        try:
+            barrier.wait(timeout=10)
+            results[name] = accounts.sign_up(username=name, email="Shared@Example.org", password=PASSPHRASE)
+        except Exception as exc:
+            results[name] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sign_up, args=(n,)) for n in ("first", "second")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert all(isinstance(r, User) for r in results.values()), results
+    users = User.objects.filter(username__in=["first", "second"])
+    assert sorted(u.email for u in users) == ["", "shared@example.org"]
+    assert sorted(u.pending_email for u in users) == ["", "shared@example.org"]
