@@ -137,6 +137,7 @@ def test_sign_up_mails_a_verification_link_built_from_site_url(
 def test_sign_up_does_not_reveal_an_existing_address(client, depositor, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         fresh = _sign_up(client, "fresh", "fresh@example.org")
+    fresh_profile = client.get("/accounts/profile/").content.decode()
     client.post("/accounts/logout/")
     with django_capture_on_commit_callbacks(execute=True):
         taken = _sign_up(client, "copycat", depositor.email.upper())
@@ -152,6 +153,10 @@ def test_sign_up_does_not_reveal_an_existing_address(client, depositor, django_c
     # the same words on the next page in both cases
     page = client.get(taken["Location"]).content.decode()
     assert "We have sent a message to depositor@example.org" in page
+    assert "depositor@example.org is waiting for confirmation" in page
+    assert "fresh@example.org is waiting for confirmation" in fresh_profile
+    for body in (page, fresh_profile):
+        assert "Until then" not in body and "not confirmed yet" not in body
 
 
 def test_changing_the_address_keeps_the_old_one_until_the_new_one_is_confirmed(
