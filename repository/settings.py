@@ -297,6 +297,7 @@ AXES_LOCKOUT_CALLABLE = "accounts.ratelimit.login_lockout_response"
 AXES_CLIENT_IP_CALLABLE = "accounts.ratelimit.axes_client_ip"
 AXES_USERNAME_CALLABLE = "accounts.ratelimit.axes_username"
 AXES_VERBOSE = False
+AXES_ENABLE_ADMIN = False  # the cache handler keeps no rows: the admin's attempt lists would stay empty
 
 # --- REST API -----------------------------------------------------------------------------
 API_PAGE_SIZE = 25
