@@ -1,3 +1,4 @@
+from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions, permissions
@@ -27,8 +28,13 @@ class PersonalTokenAuthentication(authentication.BaseAuthentication):
             .filter(key_hash=PersonalAccessToken.hash_key(key))
             .first()
         )
-        if token is None or not token.is_active:
+        if token is None or token.revoked_at is not None:
             raise exceptions.AuthenticationFailed(_("The access token is invalid or has been revoked."))
+        if token.expires_at is not None and token.is_expired:
+            raise exceptions.AuthenticationFailed(
+                _("The access token expired on %(date)s; create a new one.")
+                % {"date": token.expires_at.strftime("%Y-%m-%d")}
+            )
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("This account is disabled."))
         now = timezone.now()
@@ -38,6 +44,27 @@ class PersonalTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request):
         return 'Bearer realm="api"'
+
+
+# Scopes that let a token read its owner's uploads as the owner (drafts, the edit draft, the contact
+# e-mail and other private fields). ``user:read`` is not one of them: it reads the profile only.
+OWNER_READ_SCOPES = ("deposit:read", "deposit:write", "deposit:actions")
+
+
+def token_allows(request, *scopes: str) -> bool:
+    """Session users may do anything their account may; a token needs one of ``scopes``."""
+    token = getattr(request, "auth", None)
+    if isinstance(token, PersonalAccessToken):
+        return any(token.has_scope(scope) for scope in scopes)
+    return True
+
+
+def reader(request):
+    """The user whose rights a read uses: the account, or anonymous when a token may not read as
+    the owner (a ``user:read`` token sees what the public sees)."""
+    if request.user.is_authenticated and not token_allows(request, *OWNER_READ_SCOPES):
+        return AnonymousUser()
+    return request.user
 
 
 def require_scope(scope: str):

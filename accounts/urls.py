@@ -2,7 +2,11 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from accounts import views
-from accounts.forms import QueuedPasswordResetForm
+from accounts.forms import (
+    QueuedPasswordResetForm,
+    TokenRevokingPasswordChangeForm,
+    TokenRevokingSetPasswordForm,
+)
 
 app_name = "accounts"
 
@@ -29,6 +33,7 @@ urlpatterns = [
     path(
         "reset/<uidb64>/<token>/",
         auth_views.PasswordResetConfirmView.as_view(
+            form_class=TokenRevokingSetPasswordForm,
             template_name="accounts/password_reset_confirm.html",
             success_url=reverse_lazy("accounts:password_reset_complete"),
         ),
@@ -42,11 +47,15 @@ urlpatterns = [
     path(
         "password_change/",
         auth_views.PasswordChangeView.as_view(
-            template_name="accounts/password_change.html", success_url=reverse_lazy("accounts:profile")
+            form_class=TokenRevokingPasswordChangeForm,
+            template_name="accounts/password_change.html",
+            success_url=reverse_lazy("accounts:profile"),
         ),
         name="password_change",
     ),
     path("profile/", views.profile, name="profile"),
+    path("profile/verify/", views.resend_verification, name="resend_verification"),
+    path("verify/<str:token>/", views.verify_email, name="verify_email"),
     path("tokens/", views.tokens, name="tokens"),
     path("tokens/<int:pk>/revoke/", views.revoke_token, name="revoke_token"),
 ]

@@ -1,9 +1,11 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.db import IntegrityError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -13,6 +15,7 @@ from accounts import services
 from accounts.authentication import require_scope
 from accounts.forms import NotificationForm, ProfileForm, SignupForm, TokenForm
 from accounts.models import PersonalAccessToken, TokenScope
+from accounts.ratelimit import hit_ip, too_many_requests
 
 
 def signup(request):
@@ -20,16 +23,31 @@ def signup(request):
         return redirect("home")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        verdict = hit_ip(request, "signup", settings.RATELIMIT_SIGNUP)
+        if verdict.limited:
+            return too_many_requests(request, verdict.retry_after, _("Too many sign-ups from your address."))
         data = form.cleaned_data
-        user = services.sign_up(
-            username=data["username"],
-            email=data["email"],
-            password=data["password1"],
-            full_name=data.get("full_name", ""),
-            language=getattr(request, "LANGUAGE_CODE", "en")[:2],
-        )
+        try:
+            user = services.sign_up(
+                username=data["username"],
+                email=data["email"],
+                password=data["password1"],
+                full_name=data.get("full_name", ""),
+                language=getattr(request, "LANGUAGE_CODE", "en")[:2],
+            )
+        except IntegrityError:  # the same username taken a moment ago by another sign-up
+            form.add_error("username", _("A user with that username already exists."))
+            return render(request, "accounts/signup.html", {"form": form}, status=400)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, _("Welcome! Your account has been created."))
+        # the same words whether or not the address already had an account (that holder got a notice)
+        messages.success(
+            request,
+            _(
+                "Welcome! Your account has been created. We have sent a message to %(address)s: "
+                "follow its link to confirm your e-mail address."
+            )
+            % {"address": data["email"]},
+        )
         return redirect("accounts:profile")
     return render(request, "accounts/signup.html", {"form": form})
 
@@ -44,15 +62,50 @@ def profile(request):
         services.update_profile(
             user,
             full_name=data["full_name"],
-            email=data["email"],
             orcid=data["orcid"],
             language=data["language"],
             affiliations=data["affiliations_text"],
             notification_settings={key: bool(value) for key, value in notify_form.cleaned_data.items()},
         )
         messages.success(request, _("Your profile has been saved."))
+        if services.request_email_change(user, data["email"]):
+            messages.info(
+                request,
+                _("We have sent a link to %(address)s: follow it to confirm the address.")
+                % {"address": data["email"]},
+            )
         return redirect("accounts:profile")
     return render(request, "accounts/profile.html", {"form": form, "notify_form": notify_form})
+
+
+@login_required
+@require_POST
+def resend_verification(request):
+    user = request.user
+    address = user.pending_email or (user.email if not user.email_verified else "")
+    if address and services.send_verification(user, address):
+        messages.info(request, _("We have sent a link to %(address)s.") % {"address": address})
+    elif address:
+        messages.error(request, _("We sent several links to this address recently. Try again later."))
+    return redirect("accounts:profile")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def verify_email(request, token: str):
+    """The link from a verification mail: GET shows the address, POST confirms it (a mail scanner's
+    prefetch changes nothing)."""
+    try:
+        user, address = services.read_email_token(token)
+    except services.EmailError as exc:
+        return render(request, "accounts/verify_email.html", {"error": str(exc)}, status=400)
+    if request.method == "POST":
+        try:
+            services.confirm_email(user, address)
+        except services.EmailError as exc:
+            return render(request, "accounts/verify_email.html", {"error": str(exc)}, status=409)
+        messages.success(request, _("Thank you: %(address)s is confirmed.") % {"address": address})
+        return redirect("accounts:profile" if request.user.is_authenticated else "accounts:login")
+    return render(request, "accounts/verify_email.html", {"address": address, "account": user})
 
 
 @login_required
@@ -61,7 +114,10 @@ def tokens(request):
     new_key = None
     if request.method == "POST" and form.is_valid():
         _token, new_key = services.create_token(
-            request.user, form.cleaned_data["name"], form.cleaned_data["scopes"]
+            request.user,
+            form.cleaned_data["name"],
+            form.cleaned_data["scopes"],
+            expires_in_days=form.cleaned_data["expires"],
         )
         form = TokenForm()
     user_tokens = PersonalAccessToken.objects.filter(user=request.user)

@@ -7,6 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
+# benchmarks measure speed, not the limiter (README, Security): unthrottled unless a run says otherwise
+export RATELIMIT_ENABLE=${RATELIMIT_ENABLE:-false}
 
 names=()
 while (($#)); do

@@ -4,11 +4,10 @@ from decimal import Decimal
 from typing import cast
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.services import find_user
 from communities.models import Community, MemberRole, Visibility
 from communities.services import CommunityError, resize_logo
 
@@ -144,11 +143,8 @@ class NewCommunityForm(CommunityForm):
 
 
 def _find_user(value: str):
-    user = (
-        get_user_model()
-        .objects.filter(Q(username__iexact=value) | Q(email__iexact=value), is_active=True)
-        .first()
-    )
+    # a username, or an e-mail address its owner verified (a profile field alone finds nobody)
+    user = find_user(value)
     if user is None:
         raise ValidationError(_("There is no user “%(who)s”."), params={"who": value})
     return user

@@ -10,11 +10,13 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, generics, permissions, serializers, status
+from rest_framework.exceptions import Throttled
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import require_scope
 from accounts.models import User
+from accounts.ratelimit import comment_limit
 from communities.models import Community
 from curation import services
 from curation.access import get_community_for_curator, get_request_for_user
@@ -271,6 +273,9 @@ class CommentList(_Base, APIView):
         req = get_request_for_user(request.user, pk)
         data = CommentInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        verdict = comment_limit(request)
+        if verdict.limited:
+            raise Throttled(wait=verdict.retry_after)
         try:
             note = services.comment(request.user, req, data.validated_data["body"])
         except services.CurationError as exc:

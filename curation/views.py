@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from accounts.ratelimit import comment_limit, too_many_requests
 from audit.services import history
 from communities.models import Community
 from curation import services
@@ -284,6 +285,9 @@ def request_remove(request, pk: int):
 @login_required
 @require_POST
 def request_comment(request, pk: int):
+    verdict = comment_limit(request)
+    if verdict.limited:
+        return too_many_requests(request, verdict.retry_after, _("You have written many messages recently."))
     return _act(
         request,
         pk,

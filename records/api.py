@@ -1,7 +1,9 @@
 """The native REST API for records: ``/api/v1/records…``.
 
-Reading published records is public. Token users need ``deposit:write`` to create and update
-drafts and ``deposit:actions`` to publish, open or discard an edit draft (session users pass).
+Reading published records is public. Token users need ``deposit:read`` (or a write scope) to read
+their own drafts and private fields, ``deposit:write`` to create and update drafts and
+``deposit:actions`` to publish, open or discard an edit draft (session users pass); a ``user:read``
+token reads what the public reads.
 Errors name the problem: ``{"message": …, "errors": [{"field": "$.creators[0].orcid", …}]}``.
 """
 
@@ -18,7 +20,8 @@ from rest_framework import permissions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.authentication import require_scope
+from accounts.authentication import reader, require_scope
+from accounts.redact import without_token
 from curation import services as curation
 from records import services
 from records.models import Record, public_metadata
@@ -73,7 +76,7 @@ def bad_request(message: str, field: str = "$") -> Response:
 
 def _page_links(request, page) -> dict:
     def link(number):
-        query = request.GET.copy()
+        query = without_token(request.GET)  # a token sent as ?access_token= is never echoed
         query["page"] = str(number)
         return request.build_absolute_uri("?" + query.urlencode())
 
@@ -131,11 +134,16 @@ class RecordListView(APIView):
         if request.query_params.get("mine") in ("1", "true", "yes"):
             if not request.user.is_authenticated:
                 return Response({"message": _("Sign in or send a token to list your records.")}, status=401)
+            if not reader(request).is_authenticated:
+                return Response(
+                    {"message": _("Listing your records needs a token with the scope “deposit:read”.")},
+                    status=403,
+                )
             records = Record.objects.owned_by(request.user).order_by("-updated")
             page: Page = Paginator(records, settings.API_PAGE_SIZE).get_page(request.query_params.get("page"))
             results = [serialize(r, owner=True) for r in page.object_list]
         else:
-            page = search(SearchParams.from_querydict(request.query_params, request.user)).page
+            page = search(SearchParams.from_querydict(request.query_params, reader(request))).page
             results = [serialize(r) for r in page.object_list]
         return Response({**_page_links(request, page), "results": results})
 
@@ -172,9 +180,10 @@ class RecordDetailView(APIView):
         responses={200: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT},
     )
     def get(self, request, pk: int):
-        record = services.get_record_for_user(request.user, pk)
+        user = reader(request)
+        record = services.get_record_for_user(user, pk)
         revision = record.revisions.aggregate(n=Max("number"))["n"]
-        return Response(serialize(record, owner=record.can_edit(request.user), revision=revision))
+        return Response(serialize(record, owner=record.can_edit(user), revision=revision))
 
     @extend_schema(
         operation_id="records_update",
@@ -206,7 +215,7 @@ class RevisionListView(APIView):
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request, pk: int):
-        record = services.get_record_for_user(request.user, pk, write=True)
+        record = services.get_record_for_user(reader(request), pk, write=True)
         revisions = [
             {"number": r.number, "created": _iso(r.created), "summary": r.summary, "metadata": r.metadata}
             for r in record.revisions.order_by("-number")

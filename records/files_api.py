@@ -26,7 +26,7 @@ from rest_framework import permissions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.authentication import require_scope
+from accounts.authentication import reader, require_scope
 from records.access import get_record_for_user
 from records.files import download_url, files_editable, require_editable
 from records.models import Record
@@ -175,10 +175,11 @@ class RecordFilesAPI(APIView):
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT, 403: ERROR_SCHEMA}, tags=["files"])
     def get(self, request, pk: int):
-        record = get_record_for_user(request.user, pk)
-        if not record.can_access_files(request.user):
+        user = reader(request)  # a user:read token reads what the public reads
+        record = get_record_for_user(user, pk)
+        if not record.can_access_files(user):
             return _forbidden(_("The files of this record are not available to you."))
-        return Response(files_json(record, request.user))
+        return Response(files_json(record, user))
 
 
 class RecordFileAPI(APIView):

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
@@ -289,12 +290,18 @@ class CoOwnerInvitation(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("records:invitation", args=[self.token])
 
-    def is_for(self, user) -> bool:
+    def is_for(self, user, *, token: str = "") -> bool:
+        """Whether ``user`` may answer: the invited account; for an invitation by e-mail, whoever
+        presents the link's secret ``token`` (it was mailed to the address) or verified the address."""
         if not user.is_authenticated:
             return False
         if self.user_id:
             return self.user_id == user.pk
-        return bool(self.email) and self.email.lower() == (user.email or "").lower()
+        if not self.email:
+            return False
+        if token and constant_time_compare(token, self.token):
+            return True
+        return bool(user.email_verified) and self.email.lower() == (user.email or "").lower()
 
 
 class CommunityRecordQuerySet(models.QuerySet):

@@ -22,14 +22,14 @@ from collections.abc import Callable, Iterable
 
 from celery import Task
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.models import Actor, User
+from accounts.services import find_user
 from audit.services import audit
 from communities.models import Community
 from identifiers import DOI_RE
@@ -466,8 +466,9 @@ def invite_co_owner(record: Record, actor: User, who: str) -> CoOwnerInvitation:
         raise RecordError(_("Enter a username or an e-mail address."))
     if not record.is_owner(actor):
         raise RecordError(_("Only the record's owners can invite co-owners."))
-    User = get_user_model()
-    user = User.objects.filter(Q(username__iexact=who) | Q(email__iexact=who), is_active=True).first()
+    # a username, or an address its owner verified; any other address gets an invitation bound to
+    # whoever follows the link mailed to it, never to an account that merely shows the address
+    user = find_user(who)
     if user is None and "@" not in who:
         raise RecordError(_("There is no user “%(who)s”.") % {"who": who})
     if user is not None and record.is_owner(user):
@@ -496,12 +497,14 @@ def invite_co_owner(record: Record, actor: User, who: str) -> CoOwnerInvitation:
     return invitation
 
 
-def accept_invitation(invitation: CoOwnerInvitation, user: User) -> Record:
+def accept_invitation(invitation: CoOwnerInvitation, user: User, *, token: str = "") -> Record:
+    """``user`` accepts. An invitation by e-mail needs ``token``, the secret of the link mailed to the
+    address (or an account that verified that address): the link is the proof, not a profile field."""
     with transaction.atomic():
         invitation = CoOwnerInvitation.objects.select_for_update().get(pk=invitation.pk)
         if invitation.state != InvitationState.PENDING:
             raise InvalidState(_("This invitation has already been answered or revoked."))
-        if not invitation.is_for(user):
+        if not invitation.is_for(user, token=token):
             raise RecordError(_("This invitation is for someone else."))
         invitation.state = InvitationState.ACCEPTED
         invitation.answered_at = timezone.now()
@@ -514,12 +517,12 @@ def accept_invitation(invitation: CoOwnerInvitation, user: User) -> Record:
     return record
 
 
-def decline_invitation(invitation: CoOwnerInvitation, user: User) -> None:
+def decline_invitation(invitation: CoOwnerInvitation, user: User, *, token: str = "") -> None:
     with transaction.atomic():
         invitation = CoOwnerInvitation.objects.select_for_update().get(pk=invitation.pk)
         if invitation.state != InvitationState.PENDING:
             raise InvalidState(_("This invitation has already been answered or revoked."))
-        if not invitation.is_for(user):
+        if not invitation.is_for(user, token=token):
             raise RecordError(_("This invitation is for someone else."))
         invitation.state = InvitationState.DECLINED
         invitation.answered_at = timezone.now()

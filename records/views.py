@@ -276,8 +276,16 @@ def uploads(request):
         "edit_drafts": [r for r in mine if r.state == RecordState.PUBLISHED and r.draft_metadata is not None],
         "published": [r for r in mine if r.state == RecordState.PUBLISHED],
         "withdrawn": [r for r in mine if r.state == RecordState.WITHDRAWN],
+        # invitations by e-mail show here only for an address the account verified; otherwise the
+        # mailed link is the way in (anyone can type any address into a profile)
         "invitations": CoOwnerInvitation.objects.filter(
-            Q(user=request.user) | Q(email__iexact=request.user.email or "-", user__isnull=True),
+            Q(user=request.user)
+            | Q(
+                email__iexact=request.user.email
+                if request.user.email_verified and request.user.email
+                else "-",
+                user__isnull=True,
+            ),
             state=InvitationState.PENDING,
         ).select_related("record", "invited_by"),
     }
@@ -317,15 +325,16 @@ def owners(request, pk: int):
 @login_required
 def invitation(request, token: str):
     invite = get_object_or_404(CoOwnerInvitation.objects.select_related("record", "invited_by"), token=token)
-    if not invite.is_for(request.user):
+    # the token in the link is the proof for an invitation by e-mail: whoever follows it may answer
+    if not invite.is_for(request.user, token=token):
         raise Http404
     if request.method == "POST":
         try:
             if request.POST.get("answer") == "accept":
-                record = services.accept_invitation(invite, request.user)
+                record = services.accept_invitation(invite, request.user, token=token)
                 messages.success(request, _("You are now a co-owner of this record."))
                 return redirect(record)
-            services.decline_invitation(invite, request.user)
+            services.decline_invitation(invite, request.user, token=token)
             messages.info(request, _("Invitation declined."))
             return redirect("records:uploads")
         except services.RecordError as exc:

@@ -7,6 +7,7 @@ so a bad deployment fails fast and says what to fix.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import overload
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -50,6 +51,17 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     if minimum is not None and number < minimum:
         raise ImproperlyConfigured(f"{name}={number} must be at least {minimum}.")
     return number
+
+
+_RATE = re.compile(r"^[1-9][0-9]*/[smhd]$")
+
+
+def env_rate(name: str, default: str) -> str:
+    """A rate such as ``5/h`` or ``600/m`` (count per second, minute, hour or day)."""
+    value = (os.environ.get(name) or default).strip()
+    if not _RATE.match(value):
+        raise ImproperlyConfigured(f"{name}={value!r} is not a rate: write COUNT/PERIOD, e.g. 5/h or 600/m.")
+    return value
 
 
 def env_float(name: str, default: float | None) -> float | None:

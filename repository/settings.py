@@ -20,6 +20,7 @@ from repository.env import (
     env_float,
     env_int,
     env_list,
+    env_rate,
     env_str,
     parse_database_url,
     parse_email_url,
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.postgres",
     "rest_framework",
+    "axes",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "repository",
@@ -84,6 +86,13 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "repository.middleware.RedactTokenRedirectMiddleware",
+    "repository.middleware.AnonymousRateLimitMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+AUTHENTICATION_BACKENDS = [
+    "accounts.backends.LoginLockoutBackend",  # django-axes: refuses a locked (account, address) pair
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "repository.urls"
@@ -135,10 +144,21 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "repo"),
-        }
+        },
+        # the rate limiters' counters, shared by every worker (README, 'Security')
+        "ratelimit": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "repo") + "-rl",
+        },
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # without Redis the limits count per process (make run, tests of settings): axes says so (W001)
+    SILENCED_SYSTEM_CHECKS = ["axes.W001"]
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "ratelimit": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"},
+    }
 
 # --- Celery -------------------------------------------------------------------------------
 BROKER_DIR = VAR_DIR / "celery-broker"
@@ -246,6 +266,39 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# --- Rate limits (README, 'Security') ---------------------------------------------------------
+# Counters live in the "ratelimit" cache (Redis in production). A rate is COUNT/PERIOD (s, m, h, d).
+RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)  # also django-ratelimit's own switch
+RATELIMIT_USE_CACHE = "ratelimit"
+# X-Forwarded-For is believed only for this many proxies in front of the application (0: REMOTE_ADDR)
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+RATELIMIT_LOGIN_FAILURES = env_int("RATELIMIT_LOGIN_FAILURES", 10, minimum=1)  # per account and address
+RATELIMIT_LOGIN_LOCKOUT_SECONDS = env_int("RATELIMIT_LOGIN_LOCKOUT_SECONDS", 15 * 60, minimum=1)
+RATELIMIT_LOGIN_LOCKOUT_MAX_SECONDS = env_int("RATELIMIT_LOGIN_LOCKOUT_MAX_SECONDS", 24 * 3600, minimum=1)
+RATELIMIT_MAILS = env_rate("RATELIMIT_MAILS", "5/h")  # reset and verification mails, per address and kind
+RATELIMIT_SIGNUP = env_rate("RATELIMIT_SIGNUP", "20/h")  # sign-ups per client address
+RATELIMIT_COMMENTS = env_rate("RATELIMIT_COMMENTS", "60/h")  # comments (and reports) per account
+RATELIMIT_SEARCH = env_rate("RATELIMIT_SEARCH", "300/m")  # anonymous /search/ pages per client address
+RATELIMIT_OAI = env_rate("RATELIMIT_OAI", "6000/m")  # /oai2d per client address (a harvester: ~10/s)
+RATELIMIT_API_ANON = env_rate("RATELIMIT_API_ANON", "1200/m")  # anonymous /api/ calls per address
+RATELIMIT_API_USER = env_rate("RATELIMIT_API_USER", "6000/m")  # /api/ calls per token (or session)
+EMAIL_VERIFICATION_DAYS = env_int("EMAIL_VERIFICATION_DAYS", 7, minimum=1)  # a verification link's life
+TOKEN_DEFAULT_EXPIRY_DAYS = env_int("TOKEN_DEFAULT_EXPIRY_DAYS", 365, minimum=1)
+# django-axes: login lockout per (username, address) pair on the shared cache, 429 with Retry-After
+AXES_ENABLED = RATELIMIT_ENABLE
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_CACHE = "ratelimit"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = RATELIMIT_LOGIN_FAILURES
+AXES_COOLOFF_TIME = "accounts.ratelimit.login_cool_off"
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "accounts.ratelimit.login_lockout_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.ratelimit.axes_client_ip"
+AXES_USERNAME_CALLABLE = "accounts.ratelimit.axes_username"
+AXES_VERBOSE = False
+AXES_ENABLE_ADMIN = False  # the cache handler keeps no rows: the admin's attempt lists would stay empty
+
 # --- REST API -----------------------------------------------------------------------------
 API_PAGE_SIZE = 25
 REST_FRAMEWORK = {
@@ -258,6 +311,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": API_PAGE_SIZE,
     "EXCEPTION_HANDLER": "repository.api.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["accounts.throttles.AnonymousThrottle", "accounts.throttles.TokenThrottle"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Community Research Repository API",

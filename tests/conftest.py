@@ -80,14 +80,36 @@ def _english_after_each_test():
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Every test starts with empty rate-limit counters and login lockouts (the ``ratelimit`` cache,
+    this test run's own key prefix only: other runs share the Redis database)."""
+    _clear_rate_limits()
+    yield
+
+
+def _clear_rate_limits() -> None:
+    from django.core.cache import caches
+
+    cache = caches["ratelimit"]
+    if hasattr(cache, "_cache") and hasattr(cache._cache, "get_client"):
+        client = cache._cache.get_client(None, write=True)
+        keys = list(client.scan_iter(match=cache.make_key("*"), count=1000))
+        if keys:
+            client.delete(*keys)
+    else:
+        cache.clear()
+
+
 # --- The cast -------------------------------------------------------------------------------
 
 
 def _make_user(username: str, **extra):
+    """A member of the cast: their e-mail address is verified (they followed the sign-up link)."""
     from accounts.models import User
 
     user = User.objects.create_user(
-        username=username, email=f"{username}@example.org", password=PASSWORD, **extra
+        username=username, email=f"{username}@example.org", password=PASSWORD, email_verified=True, **extra
     )
     return user
 
