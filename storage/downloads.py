@@ -11,12 +11,13 @@ from collections.abc import Iterator
 from urllib.parse import quote
 
 from django.conf import settings
-from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, parse_http_date_safe
 
+from storage.backends import StorageBackend
 from storage.models import FileVersion
-from storage.streams import BLOCK_SIZE
+from storage.streams import BLOCK_SIZE, ReadStream
 
 # Shown in the browser; everything else is downloaded (HTML or SVG from users must never run here).
 INLINE_TYPES = {"application/pdf", "text/plain", "text/csv", "application/json"}
@@ -84,7 +85,7 @@ def parse_ranges(header: str, size: int) -> list[tuple[int, int]] | None:
 class RangeReader:
     """A stream's next ``length`` bytes, read in blocks (no fileno: servers must not sendfile past it)."""
 
-    def __init__(self, handle, length: int):
+    def __init__(self, handle: ReadStream, length: int):
         self.handle = handle
         self.remaining = length
 
@@ -103,7 +104,7 @@ class RangeReader:
         self.handle.close()
 
 
-def _if_range_allows(request, etag: str, last_modified: int) -> bool:
+def _if_range_allows(request: HttpRequest, etag: str, last_modified: int) -> bool:
     value = request.META.get("HTTP_IF_RANGE")
     if not value:
         return True
@@ -113,7 +114,9 @@ def _if_range_allows(request, etag: str, last_modified: int) -> bool:
     return date is not None and date == last_modified
 
 
-def serve_version(request, version: FileVersion, *, attachment: bool = False) -> HttpResponse:
+def serve_version(
+    request: HttpRequest, version: FileVersion, *, attachment: bool = False
+) -> HttpResponseBase:
     """The response for one file version: 200, 206, 304, 412 or 416, streamed."""
     instance = version.instance
     etag = instance.etag
@@ -163,18 +166,20 @@ def serve_version(request, version: FileVersion, *, attachment: bool = False) ->
             response[name] = value
         return response
 
-    response = _body(backend, instance.path, size, ranges, version.mimetype)
+    body = _body(backend, instance.path, size, ranges, version.mimetype)
     for name, value in headers.items():
-        response[name] = value
-    return response
+        body[name] = value
+    return body
 
 
-def _body(backend, path: str, size: int, ranges: list[tuple[int, int]] | None, mimetype: str) -> HttpResponse:
+def _body(
+    backend: StorageBackend, path: str, size: int, ranges: list[tuple[int, int]] | None, mimetype: str
+) -> FileResponse | StreamingHttpResponse:
     """The streamed bytes: the whole file (200), one range (206) or several (206 multipart)."""
     if not ranges:
-        response: HttpResponse = FileResponse(backend.open_read(path), content_type=mimetype)
-        response["Content-Length"] = str(size)
-        return response
+        whole = FileResponse(backend.open_read(path), content_type=mimetype)
+        whole["Content-Length"] = str(size)
+        return whole
     if len(ranges) == 1:
         first, last = ranges[0]
         length = last - first + 1
@@ -187,7 +192,9 @@ def _body(backend, path: str, size: int, ranges: list[tuple[int, int]] | None, m
     return _multipart_ranges(backend, path, ranges, size, mimetype)
 
 
-def _multipart_ranges(backend, path: str, ranges, size: int, mimetype: str) -> StreamingHttpResponse:
+def _multipart_ranges(
+    backend: StorageBackend, path: str, ranges: list[tuple[int, int]], size: int, mimetype: str
+) -> StreamingHttpResponse:
     boundary = secrets.token_hex(16)
     parts = []
     for first, last in ranges:

@@ -15,24 +15,57 @@ import queue
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import BinaryIO
+from types import TracebackType
+from typing import TYPE_CHECKING, BinaryIO, Protocol, Self
+
+if TYPE_CHECKING:
+    from hashlib import _Hash
+
+    from django.http import HttpRequest
 
 BLOCK_SIZE = 1 << 20  # 1 MiB: large enough for hashlib to drop the GIL, small enough to bound memory
 QUEUE_BLOCKS = 4  # per hashing thread: at most ~2 × 4 MiB in flight
 THREAD_THRESHOLD = 256 * 1024  # small bodies are hashed inline: starting threads costs more
 
+# What a read returns: bytes, or (reading a socket into a buffer without copying) a bytearray or a
+# memoryview of one.
+Chunk = bytes | bytearray | memoryview
+ReadFunc = Callable[[int], Chunk]
+
+
+class Readable(Protocol):
+    """Anything with ``read(n) -> bytes``: open files, the backends' streams, the wrappers here."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+class ReadStream(Readable, Protocol):
+    """A readable stream that its user closes, also with ``with`` (``StorageBackend.open_read``)."""
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+        /,
+    ) -> None: ...
+
 
 class Digests:
     """MD5 and SHA-256 of one byte stream, optionally continuing from existing hash objects."""
 
-    def __init__(self, md5=None, sha256=None):
+    def __init__(self, md5: _Hash | None = None, sha256: _Hash | None = None):
         self.md5 = md5 or hashlib.md5(usedforsecurity=False)
         self.sha256 = sha256 or hashlib.sha256()
-        self._queues: list[queue.Queue] = []
+        self._queues: list[queue.Queue[Chunk | None]] = []
         self._threads: list[threading.Thread] = []
         self._errors: list[BaseException] = []
 
-    def update(self, block) -> None:
+    def update(self, block: Chunk) -> None:
         if not self._threads and len(block) < THREAD_THRESHOLD:
             self.md5.update(block)
             self.sha256.update(block)
@@ -44,13 +77,13 @@ class Digests:
 
     def _start(self) -> None:
         for hasher in (self.md5, self.sha256):
-            q: queue.Queue = queue.Queue(maxsize=QUEUE_BLOCKS)
+            q: queue.Queue[Chunk | None] = queue.Queue(maxsize=QUEUE_BLOCKS)
             thread = threading.Thread(target=self._run, args=(q, hasher), daemon=True, name="digest")
             thread.start()
             self._queues.append(q)
             self._threads.append(thread)
 
-    def _run(self, q: queue.Queue, hasher) -> None:
+    def _run(self, q: queue.Queue[Chunk | None], hasher: _Hash) -> None:
         while True:
             block = q.get()
             if block is None:
@@ -78,14 +111,14 @@ class Digests:
 class NoDigests:
     """Stands in for ``Digests`` when the hash state is elsewhere (checksums are re-read at finish)."""
 
-    def update(self, block) -> None:
+    def update(self, block: Chunk) -> None:
         pass
 
     def close(self) -> None:
         pass
 
 
-def digest_file(handle: BinaryIO, limit: int | None = None) -> tuple[str, str]:
+def digest_file(handle: Readable, limit: int | None = None) -> tuple[str, str]:
     """Checksums of a file's first ``limit`` bytes (or all of it), in bounded memory."""
     digests = Digests()
     remaining = limit
@@ -141,7 +174,7 @@ class WriteBehind:
 
 
 def copy_stream(
-    read: Callable[[int], bytes],
+    read: ReadFunc,
     out: BinaryIO,
     digests: Digests | NoDigests,
     *,
@@ -180,7 +213,7 @@ def copy_stream(
     return written
 
 
-def _write_all(out: BinaryIO, block) -> None:
+def _write_all(out: BinaryIO, block: Chunk) -> None:
     view = memoryview(block)
     while view:
         count = out.write(view)
@@ -189,7 +222,7 @@ def _write_all(out: BinaryIO, block) -> None:
         view = view[count:]
 
 
-def request_body_reader(request) -> Callable[[int], bytes]:
+def request_body_reader(request: HttpRequest) -> ReadFunc:
     """A ``read(n)`` over the request body that never reads it whole.
 
     Reading returns b"" at the end of the body. A client that disconnects early makes reads
@@ -208,7 +241,7 @@ def request_body_reader(request) -> Callable[[int], bytes]:
     return read
 
 
-def _gunicorn_reader(request) -> Callable[[int], bytes] | None:
+def _gunicorn_reader(request: HttpRequest) -> ReadFunc | None:
     """Read the socket directly when gunicorn serves a body with a Content-Length.
 
     Only when nothing of the body has been read yet; anything gunicorn already buffered past the
@@ -240,15 +273,16 @@ def _gunicorn_reader(request) -> Callable[[int], bytes] | None:
     head, rest = pending[: reader.length], pending[reader.length :]
     unreader.buf = io.BytesIO()
     unreader.buf.write(rest)
-    state = {"head": head, "remaining": reader.length}
+    remaining = reader.length
 
-    def read(size: int):
-        if state["head"]:
-            out, state["head"] = state["head"][:size], state["head"][size:]
-            state["remaining"] -= len(out)
-            reader.length = state["remaining"]
+    def read(size: int) -> Chunk:
+        nonlocal head, remaining
+        if head:
+            out, head = head[:size], head[size:]
+            remaining -= len(out)
+            reader.length = remaining
             return out
-        want = min(size, state["remaining"])
+        want = min(size, remaining)
         if want <= 0:
             return b""
         buf = bytearray(want)
@@ -262,8 +296,8 @@ def _gunicorn_reader(request) -> Callable[[int], bytes] | None:
                 got += count
         except OSError:
             pass
-        state["remaining"] -= got
-        reader.length = state["remaining"]
+        remaining -= got
+        reader.length = remaining
         return view[:got] if got < want else buf
 
     return read
@@ -279,7 +313,7 @@ class HasherRegistry:
 
     def __init__(self, capacity: int = 256):
         self.capacity = capacity
-        self._items: OrderedDict[str, tuple[int, object, object]] = OrderedDict()
+        self._items: OrderedDict[str, tuple[int, _Hash, _Hash]] = OrderedDict()
         self._lock = threading.Lock()
 
     def take(self, upload_id: str) -> tuple[int, Digests] | None:
@@ -304,7 +338,7 @@ class HasherRegistry:
             self._items.pop(upload_id, None)
 
 
-def feed_file(handle: BinaryIO, digests: Digests, start: int, length: int) -> None:
+def feed_file(handle: Readable, digests: Digests, start: int, length: int) -> None:
     """Hash the next ``length`` bytes of a stream opened at byte ``start`` (catching up on bytes
     stored elsewhere); ``start`` only names where they are."""
     remaining = length

@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
+from storage.streams import Readable, ReadStream
+
 
 class BackendError(Exception):
     """A backend could not do what was asked (the message names the path and the problem)."""
@@ -45,7 +47,7 @@ class UploadSession(abc.ABC):
         if another writer has it). An object shorter than ``offset`` raises ``BackendError``.
         """
 
-    def write_at(self, offset: int, stream: BinaryIO, *, lock: bool = True) -> int:
+    def write_at(self, offset: int, stream: Readable, *, lock: bool = True) -> int:
         """Copy ``stream`` to the object from ``offset``; returns the bytes written."""
         with self.writer(offset, lock=lock) as out:
             start = out.tell()
@@ -74,11 +76,11 @@ class StorageBackend(abc.ABC):
         """The backend for a ``STORAGE_LOCATIONS`` URL of this scheme."""
 
     @abc.abstractmethod
-    def open_read(self, path: str, start: int = 0, length: int | None = None) -> BinaryIO:
+    def open_read(self, path: str, start: int = 0, length: int | None = None) -> ReadStream:
         """A binary stream of the object's bytes from ``start`` (``length`` of them, or to the end)."""
 
     @abc.abstractmethod
-    def save_stream(self, path: str, stream: BinaryIO, size: int | None = None) -> None:
+    def save_stream(self, path: str, stream: Readable, size: int | None = None) -> None:
         """Write a whole object from ``stream`` (a replica, a repair, bulk data)."""
 
     def begin_upload(self, path: str) -> UploadSession:

@@ -7,12 +7,13 @@ import fcntl
 import os
 import shutil
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Self
 from urllib.parse import unquote
 
 from django.conf import settings
 
 from storage.backends import BackendError, LockBusy, StorageBackend, UploadSession, clean_relative, register
+from storage.streams import Readable, ReadStream
 
 
 def local_root(url: str) -> Path:
@@ -41,10 +42,10 @@ class _Window:
     def close(self) -> None:
         self.handle.close()
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 
@@ -103,13 +104,13 @@ class LocalBackend(StorageBackend):
     def local_path(self, path: str) -> Path:
         return self.full_path(path)
 
-    def open_read(self, path: str, start: int = 0, length: int | None = None) -> BinaryIO:
+    def open_read(self, path: str, start: int = 0, length: int | None = None) -> ReadStream:
         handle = open(self.full_path(path), "rb")  # noqa: SIM115  (the caller closes the returned stream)
         if start:
             handle.seek(start)
         return handle if length is None else _Window(handle, length)
 
-    def save_stream(self, path: str, stream: BinaryIO, size: int | None = None) -> None:
+    def save_stream(self, path: str, stream: Readable, size: int | None = None) -> None:
         full = self.full_path(path)
         full.parent.mkdir(parents=True, exist_ok=True)
         try:

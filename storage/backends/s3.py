@@ -5,12 +5,13 @@ location cannot be the primary one."""
 from __future__ import annotations
 
 import io
-from typing import BinaryIO
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
 
 from storage.backends import BackendError, StorageBackend, clean_relative, register
+from storage.streams import Readable, ReadStream
 
 
 @register
@@ -33,7 +34,7 @@ class S3Backend(StorageBackend):
         rel = str(clean_relative(path))
         return f"{self.prefix}/{rel}" if self.prefix else rel
 
-    def client(self):
+    def client(self) -> Any:  # a boto3 S3 client (boto3 ships no types)
         import boto3  # optional dependency: only S3 locations need it
         import botocore.config
 
@@ -46,7 +47,7 @@ class S3Backend(StorageBackend):
             config=botocore.config.Config(s3={"addressing_style": "path"}),
         )
 
-    def open_read(self, path: str, start: int = 0, length: int | None = None) -> BinaryIO:
+    def open_read(self, path: str, start: int = 0, length: int | None = None) -> ReadStream:
         if length == 0:
             return io.BytesIO(b"")
         extra = {}
@@ -58,7 +59,7 @@ class S3Backend(StorageBackend):
         except Exception as exc:  # botocore raises many kinds; the caller needs one
             raise BackendError(f"cannot read s3://{self.bucket}/{self._key(path)}: {exc}") from exc
 
-    def save_stream(self, path: str, stream: BinaryIO, size: int | None = None) -> None:
+    def save_stream(self, path: str, stream: Readable, size: int | None = None) -> None:
         self.client().upload_fileobj(stream, self.bucket, self._key(path))
 
     def delete(self, path: str) -> None:

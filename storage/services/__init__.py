@@ -8,6 +8,7 @@
 - ``uploads``: the resumable upload protocol, ``store_stream``/``store_bytes``, stale uploads.
 - ``replicas``: ``replicate``, ``verify``, ``repair``.
 - ``bulk``: ``bulk_store`` for demo data.
+- ``actors``: the user a row records for an ``Actor``.
 """
 
 from storage.services.bulk import BulkItem, bulk_store

@@ -10,16 +10,18 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import Actor
 from audit.models import AuditEntry
 from audit.services import object_id, object_label
 from storage.models import Bucket, FileInstance, FileKey, FileVersion, VersionState
+from storage.services.actors import recorded_user
 from storage.services.keys import guess_mimetype, validate_key
 from storage.services.locations import primary_location
 
 BulkItem = tuple[Bucket, str, bytes, dt.datetime | None]
 
 
-def bulk_store(items: Iterable[BulkItem], actor) -> list[FileVersion]:
+def bulk_store(items: Iterable[BulkItem], actor: Actor) -> list[FileVersion]:
     """Store ``(bucket, key, bytes, published_at)`` items as published version 1, in bulk.
 
     Writes the bytes and the same rows (instance with MD5 and SHA-256, key, published version,
@@ -28,7 +30,7 @@ def bulk_store(items: Iterable[BulkItem], actor) -> list[FileVersion]:
     """
     location = primary_location()
     backend = location.backend()
-    owner = actor if getattr(actor, "is_authenticated", False) else None
+    owner = recorded_user(actor)
     items = list(items)
     buckets = {bucket.pk for bucket, *_rest in items}
     have_keys = set(FileKey.objects.filter(bucket__in=buckets).values_list("bucket_id", flat=True))

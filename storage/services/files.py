@@ -11,6 +11,7 @@ from django.db.models import Max, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import Actor
 from audit.services import audit
 from storage import tasks
 from storage.models import Bucket, FileKey, FileVersion, Upload, VersionState
@@ -59,7 +60,7 @@ def require_unlocked(bucket: Bucket) -> None:
         raise NotEditable(_("The files of this record can no longer be changed."))
 
 
-def delete_bucket(bucket: Bucket, actor) -> None:
+def delete_bucket(bucket: Bucket, actor: Actor) -> None:
     """Delete a bucket that never published a version, with its staged bytes and uploads."""
     with transaction.atomic():
         bucket = lock_for_update(bucket)
@@ -80,9 +81,14 @@ def files_with_versions(bucket: Bucket) -> QuerySet[FileKey]:
     return FileKey.objects.filter(bucket=bucket).prefetch_related(Prefetch("versions", queryset=versions))
 
 
+def _number(version: FileVersion) -> int:
+    """The number of a published version (numbered from 1; staged ones have none)."""
+    return version.number or 0
+
+
 def latest_published(file_key: FileKey) -> FileVersion | None:
     published = [v for v in file_key.versions.all() if v.state == VersionState.PUBLISHED]
-    return max(published, key=lambda v: v.number, default=None)
+    return max(published, key=_number, default=None)
 
 
 def staged_version(file_key: FileKey) -> FileVersion | None:
@@ -104,15 +110,15 @@ class WorkingFile:
         return self.file.key
 
 
-def working_files(bucket) -> list[WorkingFile]:
+def working_files(bucket: Bucket) -> list[WorkingFile]:
     """Every key of a draft or edit draft: staged, unchanged and staged-for-removal ones."""
-    result = []
+    result: list[WorkingFile] = []
     for file_key in files_with_versions(bucket):
         current = None if file_key.removed else latest_published(file_key)
         staged = staged_version(file_key)
         history = sorted(
             (v for v in file_key.versions.all() if v.state == VersionState.PUBLISHED),
-            key=lambda v: v.number,
+            key=_number,
             reverse=True,
         )
         if file_key.remove_staged:
@@ -135,7 +141,7 @@ def published_files(bucket: Bucket) -> list[tuple[FileKey, FileVersion, list[Fil
             continue
         history = sorted(
             (v for v in file_key.versions.all() if v.state == VersionState.PUBLISHED),
-            key=lambda v: v.number,
+            key=_number,
             reverse=True,
         )
         if history:
@@ -217,7 +223,7 @@ def drop_staged(version: FileVersion) -> None:
         bytes_gone_on_commit(location, path)
 
 
-def remove_file(bucket: Bucket, key: str, actor) -> None:
+def remove_file(bucket: Bucket, key: str, actor: Actor) -> None:
     """Remove ``key`` from the next published state; published versions stay stored."""
     key = validate_key(key)
     with transaction.atomic():
@@ -242,7 +248,7 @@ def remove_file(bucket: Bucket, key: str, actor) -> None:
         audit(actor, "remove_file", bucket.subject, before={"key": key, "staged_versions": len(staged)})
 
 
-def restore_file(bucket: Bucket, key: str, actor) -> None:
+def restore_file(bucket: Bucket, key: str, actor: Actor) -> None:
     """Undo a staged removal."""
     key = validate_key(key)
     with transaction.atomic():
@@ -259,7 +265,7 @@ def restore_file(bucket: Bucket, key: str, actor) -> None:
 # --- The owner publishes or discards the working set (inside its own transaction) -------------------------
 
 
-def publish_staged(bucket: Bucket, actor) -> None:
+def publish_staged(bucket: Bucket, actor: Actor) -> None:
     """Staged versions become current (numbered); staged removals hide their keys. Then replicate."""
     now = timezone.now()
     published, removed, instances = [], [], []
@@ -289,10 +295,14 @@ def publish_staged(bucket: Bucket, actor) -> None:
         audit(actor, "publish_files", bucket.subject, after={"published": published, "removed": removed})
     if instances and replicas_wanted():
         for instance_id in instances:
-            transaction.on_commit(lambda i=instance_id: tasks.replicate_instance.delay(i))
+            _replicate_on_commit(instance_id)
 
 
-def discard_staged(bucket: Bucket, actor) -> None:
+def _replicate_on_commit(instance_id: str) -> None:
+    transaction.on_commit(lambda: tasks.replicate_instance.delay(instance_id))
+
+
+def discard_staged(bucket: Bucket, actor: Actor) -> None:
     """Drop staged versions and staged removals; published versions stay."""
     dropped = []
     for file_key in FileKey.objects.select_for_update().filter(bucket=bucket):

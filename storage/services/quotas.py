@@ -9,8 +9,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import Actor
 from audit.services import audit
 from storage.models import Bucket, Upload
+from storage.services.actors import recorded_user
 from storage.services.errors import QuotaExceeded, StorageError
 from storage.services.files import lock_for_update, working_files
 from storage.sizes import format_size
@@ -30,7 +32,9 @@ def working_sizes(bucket: Bucket) -> dict[str, int]:
     return {wf.key: wf.version.size for wf in working_files(bucket) if wf.version is not None}
 
 
-def usage(bucket: Bucket, *, exclude_upload=None, working: dict[str, int] | None = None) -> Usage:
+def usage(
+    bucket: Bucket, *, exclude_upload: Upload | None = None, working: dict[str, int] | None = None
+) -> Usage:
     """Bytes and files of the working set plus unfinished uploads (their declared sizes)."""
     max_bytes, max_files = bucket.limits
     working = working_sizes(bucket) if working is None else working
@@ -43,7 +47,7 @@ def usage(bucket: Bucket, *, exclude_upload=None, working: dict[str, int] | None
     return Usage(total, len(keys), max_bytes, max_files)
 
 
-def check_quota(bucket: Bucket, key: str, size: int, *, exclude_upload=None) -> None:
+def check_quota(bucket: Bucket, key: str, size: int, *, exclude_upload: Upload | None = None) -> None:
     """Refuse an upload of ``size`` bytes to ``key`` that would pass the bucket's limits."""
     working = working_sizes(bucket)
     current = usage(bucket, exclude_upload=exclude_upload, working=working)
@@ -88,7 +92,7 @@ def check_quota(bucket: Bucket, key: str, size: int, *, exclude_upload=None) -> 
         )
 
 
-def set_quota(actor, bucket: Bucket, *, max_bytes: int, max_files: int, reason: str = "") -> Bucket:
+def set_quota(actor: Actor, bucket: Bucket, *, max_bytes: int, max_files: int, reason: str = "") -> Bucket:
     """Staff raise (or set) one bucket's limits."""
     if max_bytes < 0 or max_files < 1:
         raise StorageError(_("A quota needs at least 0 bytes and at least 1 file."))
@@ -96,7 +100,7 @@ def set_quota(actor, bucket: Bucket, *, max_bytes: int, max_files: int, reason: 
         bucket = lock_for_update(bucket)
         before = dict(zip(("max_bytes", "max_files"), bucket.limits, strict=True))
         bucket.max_bytes, bucket.max_files, bucket.quota_reason = max_bytes, max_files, reason
-        bucket.quota_granted_by = actor if getattr(actor, "is_authenticated", False) else None
+        bucket.quota_granted_by = recorded_user(actor)
         bucket.updated = timezone.now()
         bucket.save(update_fields=["max_bytes", "max_files", "quota_reason", "quota_granted_by", "updated"])
         audit(

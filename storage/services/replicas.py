@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import Actor
 from audit.services import audit
 from storage import streams
 from storage.backends import BackendError
@@ -19,7 +20,7 @@ logger = logging.getLogger(__name__)
 
 
 def _copies(instance: FileInstance) -> list[tuple[Location, str, FileReplica | None]]:
-    copies = [(instance.location, instance.path, None)]
+    copies: list[tuple[Location, str, FileReplica | None]] = [(instance.location, instance.path, None)]
     copies += [(r.location, r.path, r) for r in instance.replicas.select_related("location")]
     return copies
 
@@ -36,18 +37,18 @@ def _digest_copy(location: Location, path: str) -> tuple[str, str, int] | None:
 
 
 class _CountingReader:
-    def __init__(self, source):
+    def __init__(self, source: streams.Readable):
         self.source = source
         self.count = 0
 
-    def read(self, size: int = -1):
+    def read(self, size: int = -1) -> bytes:
         block = self.source.read(size)
         self.count += len(block)
         return block
 
 
 def replicate(
-    instance: FileInstance, actor=None, locations: list[Location] | None = None
+    instance: FileInstance, actor: Actor = None, locations: list[Location] | None = None
 ) -> list[FileReplica]:
     """Copy ``instance`` to every other active location that lacks it, checking the checksums."""
     targets = locations if locations is not None else [loc for loc in sync_locations()[1:]]
@@ -59,7 +60,7 @@ def replicate(
     return made
 
 
-def _copy_to(instance: FileInstance, location: Location, actor) -> FileReplica:
+def _copy_to(instance: FileInstance, location: Location, actor: Actor) -> FileReplica:
     source_backend = instance.location.backend()
     target = location.backend()
     with source_backend.open_read(instance.path) as source:
@@ -84,12 +85,12 @@ def _copy_to(instance: FileInstance, location: Location, actor) -> FileReplica:
 
 
 class _DigestingReader:
-    def __init__(self, source):
+    def __init__(self, source: streams.Readable):
         self.source = source
         self.digests = streams.Digests()
         self.count = 0
 
-    def read(self, size: int = -1):
+    def read(self, size: int = -1) -> bytes:
         block = self.source.read(size if size and size > 0 else streams.BLOCK_SIZE)
         if block:
             self.digests.update(block)
@@ -97,7 +98,7 @@ class _DigestingReader:
         return block
 
 
-def verify(instance: FileInstance, actor=None) -> dict[str, bool]:
+def verify(instance: FileInstance, actor: Actor = None) -> dict[str, bool]:
     """Re-read every copy of ``instance`` and compare size, MD5 and SHA-256: {location: ok}."""
     now = timezone.now()
     results = {}
@@ -105,15 +106,17 @@ def verify(instance: FileInstance, actor=None) -> dict[str, bool]:
         found = _digest_copy(location, path)
         ok = found == (instance.md5, instance.sha256, instance.size)
         results[location.name] = ok
-        row = replica or instance
-        type(row).objects.filter(pk=row.pk).update(last_verified=now, verified_ok=ok)
+        if replica is not None:
+            FileReplica.objects.filter(pk=replica.pk).update(last_verified=now, verified_ok=ok)
+        else:
+            FileInstance.objects.filter(pk=instance.pk).update(last_verified=now, verified_ok=ok)
     if not all(results.values()):
         logger.warning("fixity check failed for instance %s (%s): %s", instance.pk, instance.path, results)
         audit(actor, "verify_failed", instance, after={"results": results})
     return results
 
 
-def repair(instance: FileInstance, actor=None) -> dict[str, bool]:
+def repair(instance: FileInstance, actor: Actor = None) -> dict[str, bool]:
     """Rewrite bad or missing copies from a good one; returns the verification after the repair."""
     results = verify(instance, actor)
     good = [(loc, path) for loc, path, _r in _copies(instance) if results.get(loc.name)]

@@ -12,18 +12,18 @@ import errno
 import io
 import logging
 import uuid
-from collections.abc import Callable
-from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import Actor
 from audit.services import audit
 from storage import streams
-from storage.backends import BackendError, LockBusy
+from storage.backends import BackendError, LockBusy, StorageBackend
 from storage.models import Bucket, FileInstance, FileKey, FileVersion, Upload, UploadState, VersionState
+from storage.services.actors import recorded_user
 from storage.services.errors import (
     ChecksumMismatch,
     FileMissing,
@@ -45,6 +45,9 @@ logger = logging.getLogger(__name__)
 
 STALE_UPLOAD_AGE = dt.timedelta(hours=24)
 
+# What ``store_stream`` reads: bytes in memory, a readable stream, or a ``read(n)`` callable.
+StreamSource = bytes | bytearray | memoryview | streams.Readable | streams.ReadFunc
+
 
 def _parse_checksum(value: str | None, algorithm: str, length: int) -> str | None:
     if not value:
@@ -59,7 +62,7 @@ def _parse_checksum(value: str | None, algorithm: str, length: int) -> str | Non
     return f"{algorithm}:{hexpart}"
 
 
-def create_upload(bucket: Bucket, key: str, size: int, actor) -> Upload:
+def create_upload(bucket: Bucket, key: str, size: int, actor: Actor) -> Upload:
     """Start an upload of ``size`` bytes to ``key``: checks name, state and quota before any byte."""
     key = validate_key(key)
     if not isinstance(size, int) or isinstance(size, bool) or size < 0:
@@ -77,7 +80,7 @@ def create_upload(bucket: Bucket, key: str, size: int, actor) -> Upload:
             size=size,
             location=location,
             path=FileInstance.path_for(upload_id),
-            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            created_by=recorded_user(actor),
         )
         audit(
             actor, "start_upload", bucket.subject, after={"upload": str(upload.id), "key": key, "size": size}
@@ -86,7 +89,7 @@ def create_upload(bucket: Bucket, key: str, size: int, actor) -> Upload:
     return upload
 
 
-def write_chunk(upload: Upload, offset: int, read: Callable[[int], bytes], length: int) -> Upload:
+def write_chunk(upload: Upload, offset: int, read: streams.ReadFunc, length: int) -> Upload:
     """Append ``length`` bytes read from ``read`` at ``offset``; returns the upload with its new offset.
 
     A wrong offset raises ``WrongOffset`` (with the expected one); bytes past the declared size
@@ -153,7 +156,9 @@ def write_chunk(upload: Upload, offset: int, read: Callable[[int], bytes], lengt
 CATCH_UP_LIMIT = 64 * 1024 * 1024
 
 
-def _resume_digests(upload: Upload, offset: int, backend) -> streams.Digests | streams.NoDigests:
+def _resume_digests(
+    upload: Upload, offset: int, backend: StorageBackend
+) -> streams.Digests | streams.NoDigests:
     """The hash state to continue with at ``offset``: kept here, caught up over a small gap, or none.
 
     Chunks served by other processes leave gaps; up to ``CATCH_UP_LIMIT`` bytes are re-read here
@@ -184,7 +189,7 @@ def _abandon_upload(upload: Upload) -> None:
     delete_quietly(upload.location, upload.path)
 
 
-def cancel_upload(upload: Upload, actor) -> None:
+def cancel_upload(upload: Upload, actor: Actor) -> None:
     with transaction.atomic():
         audit(
             actor,
@@ -202,7 +207,9 @@ def cancel_upload(upload: Upload, actor) -> None:
     streams.hashers.drop(str(upload.pk))
 
 
-def finish_upload(upload: Upload, actor, *, md5: str | None = None, sha256: str | None = None) -> FileVersion:
+def finish_upload(
+    upload: Upload, actor: Actor, *, md5: str | None = None, sha256: str | None = None
+) -> FileVersion:
     """Turn a complete upload into a staged version of its key (the previous staged one goes)."""
     md5 = _parse_checksum(md5, "md5", 32)
     sha256 = _parse_checksum(sha256, "sha256", 64)
@@ -248,7 +255,9 @@ def finish_upload(upload: Upload, actor, *, md5: str | None = None, sha256: str 
         handle.close()
 
 
-def _compare_checksums(upload, md5, sha256, found_md5, found_sha256) -> None:
+def _compare_checksums(
+    upload: Upload, md5: str | None, sha256: str | None, found_md5: str, found_sha256: str
+) -> None:
     for declared, found, name in ((md5, found_md5, "MD5"), (sha256, found_sha256, "SHA-256")):
         if declared and declared != found:
             logger.warning(
@@ -269,7 +278,7 @@ def _compare_checksums(upload, md5, sha256, found_md5, found_sha256) -> None:
             )
 
 
-def _commit_version(upload: Upload, actor, md5: str, sha256: str) -> FileVersion:
+def _commit_version(upload: Upload, actor: Actor, md5: str, sha256: str) -> FileVersion:
     with transaction.atomic():
         bucket = lock_for_update(upload.bucket)
         require_unlocked(bucket)
@@ -293,7 +302,7 @@ def _commit_version(upload: Upload, actor, md5: str, sha256: str) -> FileVersion
             file=file_key,
             instance=instance,
             mimetype=guess_mimetype(upload.key),
-            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            created_by=recorded_user(actor),
         )
         if file_key.remove_staged:
             file_key.remove_staged = False
@@ -309,7 +318,7 @@ def _commit_version(upload: Upload, actor, md5: str, sha256: str) -> FileVersion
     return version
 
 
-def _as_reader(data: Any) -> Callable[[int], bytes]:
+def _as_reader(data: StreamSource) -> streams.ReadFunc:
     if callable(data):
         return data
     if isinstance(data, bytes | bytearray | memoryview):
@@ -322,8 +331,8 @@ def _as_reader(data: Any) -> Callable[[int], bytes]:
 def store_stream(
     bucket: Bucket,
     key: str,
-    stream: BinaryIO | Callable[[int], bytes] | bytes,
-    actor,
+    stream: StreamSource,
+    actor: Actor,
     *,
     size: int | None = None,
     md5: str | None = None,
@@ -395,7 +404,7 @@ def store_stream(
         raise
 
 
-def store_bytes(bucket: Bucket, key: str, data_or_stream: Any, actor) -> FileVersion:
+def store_bytes(bucket: Bucket, key: str, data_or_stream: StreamSource, actor: Actor) -> FileVersion:
     """Convenience for commands and seeding: bytes (size known) or a stream."""
     size = len(data_or_stream) if isinstance(data_or_stream, bytes | bytearray) else None
     return store_stream(bucket, key, data_or_stream, actor, size=size)
