@@ -229,7 +229,7 @@ class RecordFileAPI(APIView):
             )
         try:
             version = services.store_stream(
-                record.bucket,
+                record.require_bucket(),
                 key,
                 streams.request_body_reader(raw),
                 request.user,
@@ -246,7 +246,7 @@ class RecordFileAPI(APIView):
     def delete(self, request, pk: int, key: str):
         try:
             record = record_for_owner(request, pk)
-            services.remove_file(record.bucket, key, request.user)
+            services.remove_file(record.require_bucket(), key, request.user)
         except PermissionError as exc:
             return _forbidden(str(exc))
         except services.StorageError as exc:
@@ -268,7 +268,7 @@ class RestoreFileAPI(APIView):
         key = request.data.get("key") if isinstance(request.data, dict) else None
         try:
             record = record_for_owner(request, pk)
-            services.restore_file(record.bucket, key or "", request.user)
+            services.restore_file(record.require_bucket(), key or "", request.user)
         except PermissionError as exc:
             return _forbidden(str(exc))
         except services.StorageError as exc:
@@ -297,7 +297,11 @@ class CreateUploadAPI(APIView):
         try:
             record = record_for_owner(request, pk)
             upload = services.create_upload(
-                record.bucket, data.get("key", ""), size, request.user, allowance=draft_allowance(record)
+                record.require_bucket(),
+                data.get("key", ""),
+                size,
+                request.user,
+                allowance=draft_allowance(record),
             )
         except PermissionError as exc:
             return _forbidden(str(exc))

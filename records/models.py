@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
@@ -8,6 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from storage.models import Bucket
 
 
 class RecordState(models.TextChoices):
@@ -78,6 +83,12 @@ class Record(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("records:detail", args=[self.pk])
+
+    def require_bucket(self) -> Bucket:
+        """The bucket of the record's files (every record the verbs create has one)."""
+        if self.bucket is None:
+            raise ValueError(f"record {self.pk} has no bucket")
+        return self.bucket
 
     @property
     def title(self) -> str:

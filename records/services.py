@@ -18,7 +18,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from celery import Task
 from django.conf import settings
@@ -48,6 +48,7 @@ from records.models import (
 from records.search import index_record
 from records.validation import FieldError, clean_metadata, normalize_doi, validate_metadata
 from storage import services as storage_services
+from storage.models import Bucket
 
 
 class RecordError(Exception):
@@ -123,8 +124,10 @@ def _after_commit_doi(record: Record, task: Task) -> None:
 BUCKET_SUBJECT = "records.record"  # storage's audit entries about a record's files point at the record
 
 
-def _files(verb, bucket, actor) -> None:
+def _files(verb: Callable[[Bucket, Actor], object], bucket: Bucket | None, actor: Actor) -> None:
     """Run a storage verb on a record's bucket; its refusals become RecordErrors."""
+    if bucket is None:
+        raise ValueError("a record without a bucket has no files to change")
     try:
         verb(bucket, actor)
     except storage_services.StorageError as exc:
@@ -183,7 +186,7 @@ def create_draft(
     with transaction.atomic():
         _check_open_drafts(actor)
         record = Record.objects.create(owner=actor, metadata=cleaned, requested_communities=requested)
-        record.bucket = storage_services.create_bucket(BUCKET_SUBJECT, record.pk)
+        record.bucket = storage_services.create_bucket(BUCKET_SUBJECT, str(record.pk))
         record.save(update_fields=["bucket"])
         if external_doi:
             record.doi = _check_external_doi(record, external_doi)
@@ -306,7 +309,7 @@ def _publish_draft(record: Record, actor: Actor, declaration_accepted: bool) -> 
         )
     revision = _add_revision(record, actor, gettext_noop("First publication"))
     _files(storage_services.publish_staged, record.bucket, actor)
-    storage_services.lock_bucket(record.bucket)
+    storage_services.lock_bucket(record.require_bucket())
     index_record(record)
     audit(
         actor,
@@ -333,7 +336,7 @@ def _publish_edit(record: Record, actor: Actor, declaration_accepted: bool) -> N
     record.save(update_fields=["metadata", "draft_metadata", "edit_started_at", "datestamp", "updated"])
     revision = _add_revision(record, actor, gettext_noop("Edit published"))
     _files(storage_services.publish_staged, record.bucket, actor)
-    storage_services.lock_bucket(record.bucket)
+    storage_services.lock_bucket(record.require_bucket())
     index_record(record)
     audit(
         actor,
@@ -359,7 +362,7 @@ def open_edit(record: Record, actor: Actor) -> Record:
             locked.draft_metadata = copy.deepcopy(locked.metadata)
             locked.edit_started_at = timezone.now()
             locked.save(update_fields=["draft_metadata", "edit_started_at", "updated"])
-            storage_services.unlock_bucket(locked.bucket)
+            storage_services.unlock_bucket(locked.require_bucket())
             audit(actor, "open_edit", locked)
     return _sync(record, locked)
 
@@ -375,7 +378,7 @@ def discard_edit(record: Record, actor: Actor) -> Record:
         locked.edit_started_at = None
         locked.save(update_fields=["draft_metadata", "edit_started_at", "updated"])
         _files(storage_services.discard_staged, locked.bucket, actor)
-        storage_services.lock_bucket(locked.bucket)
+        storage_services.lock_bucket(locked.require_bucket())
         audit(actor, "discard_edit", locked, before={"metadata": staged})
     return _sync(record, locked)
 
@@ -397,7 +400,7 @@ def withdraw(record: Record, actor: Actor, reason: str) -> Record:
         locked.withdrawn_at = locked.datestamp = now
         locked.withdrawal_reason = reason
         locked.save(update_fields=["state", "withdrawn_at", "datestamp", "withdrawal_reason", "updated"])
-        storage_services.lock_bucket(locked.bucket)  # an open edit draft's files are frozen too
+        storage_services.lock_bucket(locked.require_bucket())  # an open edit draft's files are frozen too
         index_record(locked)
         audit(
             actor,
@@ -423,7 +426,7 @@ def reinstate(record: Record, actor: Actor, reason: str = "") -> Record:
         locked.datestamp = timezone.now()
         locked.save(update_fields=["state", "withdrawn_at", "withdrawal_reason", "datestamp", "updated"])
         if locked.draft_metadata is not None:
-            storage_services.unlock_bucket(locked.bucket)
+            storage_services.unlock_bucket(locked.require_bucket())
         index_record(locked)
         audit(
             actor,
