@@ -69,13 +69,11 @@ class _LockedWriter(io.FileIO):
 class LocalUploadSession(UploadSession):
     backend: LocalBackend
 
-    def _lock(self, *, create: bool) -> int:
-        """A read-only descriptor holding the exclusive flock (released by the kernel if the process dies)."""
-        full = self.backend.full_path(self.path)
-        if create:
-            full.parent.mkdir(parents=True, exist_ok=True)
+    def _lock(self) -> int:
+        """A read-only descriptor holding the exclusive flock (released by the kernel if the process
+        dies). The file must exist: ``begin_upload`` created it, so a missing one lost its bytes."""
         try:
-            fd = os.open(full, os.O_RDONLY | (os.O_CREAT if create else 0), 0o640)
+            fd = os.open(self.backend.full_path(self.path), os.O_RDONLY)
         except FileNotFoundError as exc:
             raise BackendError(f"{self.path} is missing: its bytes were lost") from exc
         try:
@@ -89,7 +87,7 @@ class LocalUploadSession(UploadSession):
 
     def writer(self, offset: int, *, lock: bool = False, check: Callable[[], None] | None = None) -> BinaryIO:
         full = self.backend.full_path(self.path)
-        lock_fd = self._lock(create=offset == 0) if lock else None
+        lock_fd = self._lock() if lock else None
         handle = None
         try:
             if check is not None:
@@ -119,7 +117,7 @@ class LocalUploadSession(UploadSession):
 
     @contextlib.contextmanager
     def hold(self) -> Iterator[None]:
-        fd = self._lock(create=False)
+        fd = self._lock()
         try:
             yield
         finally:
