@@ -27,4 +27,5 @@ RUN SECRET_KEY=build SITE_URL=http://build.invalid DATABASE_URL=postgres://build
  && mkdir -p /app/var && chown -R app /app/var
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "repository.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "3600", "--access-logfile", "-", "--logger-class", "repository.gunicorn_logging.RedactingLogger"]
+# deploy/gunicorn.conf.py: gthread workers, 60 s timeout; in compose nginx (deploy/nginx.conf) stands in front.
+CMD ["gunicorn", "-c", "deploy/gunicorn.conf.py"]

@@ -4,7 +4,10 @@ after another on the same file. Prints the times, their ratios and the server's 
 (VmHWM after the upload minus VmRSS before it, from /proc/<pid>/status of every worker).
 
 Usage: .venv/bin/python bench/upload.py [--size-mib 1024] [--chunk-mib 8] [--workers 2]
-       [--worker-class sync|gthread] [--threads 4]
+       [--worker-class sync|gthread] [--threads 4] [--through-nginx]
+With --through-nginx the uploads go through the production stack: Debian's nginx with deploy/nginx.conf
+(upload bodies unbuffered) in front of gunicorn with deploy/gunicorn.conf.py (gthread; --workers and
+--threads apply, --worker-class does not).
 Environment: DATABASE_URL (default: SQLite in a temporary folder), BENCH_DIR (default: var/bench).
 Targets: streaming ratio <= 1.0 and RSS growth < 100 MiB.
 """
@@ -28,6 +31,7 @@ import time
 from pathlib import Path
 
 from repository.loopback import free_port, wait_for_port
+from repository.stack import serving_stack
 
 ROOT = Path(__file__).resolve().parent.parent
 MIB = 1024 * 1024
@@ -224,6 +228,77 @@ def prepare_database(env: dict) -> tuple[int, str]:
     return int(record_id), secret
 
 
+def measure(
+    args,
+    work: Path,
+    source: Path,
+    expected: str,
+    size: int,
+    times: dict,
+    base_total: float,
+    record_id: int,
+    token: str,
+    port: int,
+    master: int,
+) -> None:
+    """Warm up, upload streaming and chunked, check the bytes, print the figures (exit 1 off target)."""
+    client = Client(port, token)
+    warm = work / "warm.bin"
+    warm.write_bytes(os.urandom(3 * MIB))
+    for index in range(4 * args.workers):  # every worker imports everything before we measure
+        upload_streaming(client, record_id, f"warm-{index}.bin", warm)
+        upload_chunked(client, record_id, f"warm-c-{index}.bin", warm, MIB)
+
+    subprocess.run(["cat", str(source)], stdout=subprocess.DEVNULL, check=True)
+    with RssWatch(master) as stream_rss:
+        start = time.perf_counter()
+        streamed = upload_streaming(client, record_id, "bench/streamed.bin", source)
+        stream_time = time.perf_counter() - start
+    subprocess.run(["cat", str(source)], stdout=subprocess.DEVNULL, check=True)
+    with RssWatch(master) as chunk_rss:
+        start = time.perf_counter()
+        chunked = upload_chunked(client, record_id, "bench/chunked.bin", source, args.chunk_mib * MIB)
+        chunk_time = time.perf_counter() - start
+    for label, result in (("streaming", streamed), ("chunked", chunked)):
+        if result["sha256"] != "sha256:" + expected or result["size"] != size:
+            raise SystemExit(f"{label} upload stored the wrong bytes: {result}")
+
+    mb = size / 1e6
+    print()
+    worker_class = "gthread" if args.through_nginx else args.worker_class
+    threads = f" x {args.threads} threads" if worker_class == "gthread" else ""
+    proxy = "nginx (deploy/nginx.conf) and " if args.through_nginx else ""
+    print(
+        f"Upload benchmark: {args.size_mib} MiB through {proxy}gunicorn ({args.workers} {worker_class} "
+        f"worker(s){threads}) on loopback"
+    )
+    print(
+        f"  baseline   cp {times['cp']:.2f} s + md5sum {times['md5sum']:.2f} s + sha256sum "
+        f"{times['sha256sum']:.2f} s = {base_total:.2f} s"
+    )
+    for label, seconds, rss in (
+        ("streaming", stream_time, stream_rss),
+        (f"chunked ({args.chunk_mib} MiB chunks)", chunk_time, chunk_rss),
+    ):
+        print(
+            f"  {label:<26} {seconds:6.2f} s  {mb / seconds:7.1f} MB/s  ratio {seconds / base_total:.2f}  "
+            f"server peak RSS growth {rss.growth_kib / 1024:.1f} MiB"
+        )
+    print(
+        f"  chunked: the finish request took {chunked['finish_seconds']:.2f} s (checksums were computed "
+        "while the chunks arrived; gaps left by other workers are re-read then)"
+    )
+    print("  checksums verified (SHA-256 of the stored files matches the source)")
+    ok = (
+        stream_time / base_total <= 1.0
+        and stream_rss.growth_kib < 100 * 1024
+        and chunk_rss.growth_kib < 100 * 1024
+    )
+    print(f"  targets (streaming ratio <= 1.0, RSS growth < 100 MiB): {'met' if ok else 'NOT met'}")
+    if not ok:
+        sys.exit(1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mib", type=int, default=1024)
@@ -231,7 +306,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
     parser.add_argument("--threads", type=int, default=4, help="threads per worker (gthread)")
-    args = parser.parse_args()
+    parser.add_argument("--through-nginx", action="store_true", help="nginx (deploy/nginx.conf) in front")
+    args, _unknown = parser.parse_known_args()  # `make bench -- …` passes every script the same options
 
     base = Path(os.environ.get("BENCH_DIR", ROOT / "var" / "bench"))
     base.mkdir(parents=True, exist_ok=True)
@@ -259,81 +335,47 @@ def main() -> None:
         times = baseline(source)
         base_total = sum(times.values())
 
-        port = free_port()
-        gunicorn = subprocess.Popen(
-            [
-                str(Path(sys.executable).with_name("gunicorn")),
-                "repository.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(args.workers),
-                "--worker-class",
-                args.worker_class,
-                "--threads",
-                str(args.threads),
-                "--timeout",
-                "3600",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-        wait_for_port(port)
-        client = Client(port, token)
-        warm = work / "warm.bin"
-        warm.write_bytes(os.urandom(3 * MIB))
-        for index in range(4 * args.workers):  # every worker imports everything before we measure
-            upload_streaming(client, record_id, f"warm-{index}.bin", warm)
-            upload_chunked(client, record_id, f"warm-c-{index}.bin", warm, MIB)
-
-        subprocess.run(["cat", str(source)], stdout=subprocess.DEVNULL, check=True)
-        with RssWatch(gunicorn.pid) as stream_rss:
-            start = time.perf_counter()
-            streamed = upload_streaming(client, record_id, "bench/streamed.bin", source)
-            stream_time = time.perf_counter() - start
-        subprocess.run(["cat", str(source)], stdout=subprocess.DEVNULL, check=True)
-        with RssWatch(gunicorn.pid) as chunk_rss:
-            start = time.perf_counter()
-            chunked = upload_chunked(client, record_id, "bench/chunked.bin", source, args.chunk_mib * MIB)
-            chunk_time = time.perf_counter() - start
-        for label, result in (("streaming", streamed), ("chunked", chunked)):
-            if result["sha256"] != "sha256:" + expected or result["size"] != size:
-                raise SystemExit(f"{label} upload stored the wrong bytes: {result}")
-
-        mb = size / 1e6
-        print()
-        threads = f" x {args.threads} threads" if args.worker_class == "gthread" else ""
-        print(
-            f"Upload benchmark: {args.size_mib} MiB through gunicorn ({args.workers} {args.worker_class} "
-            f"worker(s){threads}) on loopback"
-        )
-        print(
-            f"  baseline   cp {times['cp']:.2f} s + md5sum {times['md5sum']:.2f} s + sha256sum "
-            f"{times['sha256sum']:.2f} s = {base_total:.2f} s"
-        )
-        for label, seconds, rss in (
-            ("streaming", stream_time, stream_rss),
-            (f"chunked ({args.chunk_mib} MiB chunks)", chunk_time, chunk_rss),
-        ):
-            print(
-                f"  {label:<26} {seconds:6.2f} s  {mb / seconds:7.1f} MB/s  ratio {seconds / base_total:.2f}  "
-                f"server peak RSS growth {rss.growth_kib / 1024:.1f} MiB"
-            )
-        print(
-            f"  chunked: the finish request took {chunked['finish_seconds']:.2f} s (checksums were computed "
-            "while the chunks arrived; gaps left by other workers are re-read then)"
-        )
-        print("  checksums verified (SHA-256 of the stored files matches the source)")
-        ok = (
-            stream_time / base_total <= 1.0
-            and stream_rss.growth_kib < 100 * 1024
-            and chunk_rss.growth_kib < 100 * 1024
-        )
-        print(f"  targets (streaming ratio <= 1.0, RSS growth < 100 MiB): {'met' if ok else 'NOT met'}")
-        if not ok:
-            sys.exit(1)
+        with contextlib.ExitStack() as servers:
+            if args.through_nginx:
+                stack = servers.enter_context(
+                    serving_stack(
+                        {
+                            **env,
+                            "GUNICORN_WORKERS": str(args.workers),
+                            "GUNICORN_THREADS": str(args.threads),
+                            "GUNICORN_LOG_LEVEL": "warning",
+                        },
+                        work / "stack",
+                        storage_root=var / "storage",
+                        upload_max_body=50 * 10**9,
+                    )
+                )
+                port, master = stack.proxy_port, stack.gunicorn.pid
+            else:
+                port = free_port()
+                gunicorn = subprocess.Popen(
+                    [
+                        str(Path(sys.executable).with_name("gunicorn")),
+                        "repository.wsgi:application",
+                        "--bind",
+                        f"127.0.0.1:{port}",
+                        "--workers",
+                        str(args.workers),
+                        "--worker-class",
+                        args.worker_class,
+                        "--threads",
+                        str(args.threads),
+                        "--timeout",
+                        "3600",
+                        "--log-level",
+                        "warning",
+                    ],
+                    cwd=ROOT,
+                    env=env,
+                )
+                wait_for_port(port)
+                master = gunicorn.pid
+            measure(args, work, source, expected, size, times, base_total, record_id, token, port, master)
     finally:
         if gunicorn is not None:
             gunicorn.send_signal(signal.SIGTERM)

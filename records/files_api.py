@@ -8,7 +8,10 @@ Resumable protocol (offsets in bytes; bodies of chunks are raw bytes):
 - ``HEAD /api/v1/uploads/<id>`` → ``Upload-Offset`` and ``Upload-Length`` headers (``GET``: JSON).
 - ``PATCH /api/v1/uploads/<id>`` with ``Upload-Offset: N`` and ``Content-Length`` → 204 with the new
   ``Upload-Offset``. A wrong offset → 409 ``{"offset": expected}``; past the declared size → 400.
-- ``POST /api/v1/uploads/<id>/finish`` (optional ``{"md5", "sha256"}`` to compare) → 201 file JSON.
+- ``POST /api/v1/uploads/<id>/finish`` (optional ``{"md5", "sha256"}`` to compare) → 201 file JSON;
+  409 while a chunk is still being written or another finish runs, and for an upload already finished.
+- Starting an upload also checks the owner's allowance across all their drafts (``USER_DRAFT_QUOTA_BYTES``,
+  413 with ``limit``, ``used`` and ``"scope": "user"``).
 - ``DELETE /api/v1/uploads/<id>`` cancels.
 
 One streaming request: ``PUT /api/v1/records/<id>/files/<key>`` with the bytes as the body.
@@ -28,6 +31,7 @@ from rest_framework.views import APIView
 
 from accounts.authentication import reader, require_scope
 from records.access import get_record_for_user
+from records.allowances import draft_allowance
 from records.files import download_url, files_editable, require_editable
 from records.models import Record
 from storage import services, streams
@@ -229,6 +233,7 @@ class RecordFileAPI(APIView):
                 size=int(length),
                 md5=request.query_params.get("md5"),
                 sha256=request.query_params.get("sha256"),
+                allowance=draft_allowance(record),
             )
         except services.StorageError as exc:
             return error_response(exc)
@@ -288,7 +293,13 @@ class CreateUploadAPI(APIView):
             )
         try:
             record = record_for_owner(request, pk)
-            upload = services.create_upload(record.files_bucket(), data.get("key", ""), size, request.user)
+            upload = services.create_upload(
+                record.files_bucket(),
+                data.get("key", ""),
+                size,
+                request.user,
+                allowance=draft_allowance(record),
+            )
         except PermissionError as exc:
             return _forbidden(str(exc))
         except services.StorageError as exc:
@@ -369,6 +380,26 @@ class UploadAPI(APIView):
         return Response(status=204)
 
 
+def _already_finished(request, upload_id) -> Response | None:
+    """409 for a finish repeated after another one stored the file (its answer lost, or both at once)."""
+    finished = (
+        FileVersion.objects.select_related("file")
+        .filter(instance_id=upload_id, created_by=request.user)
+        .first()
+    )
+    if finished is None:
+        return None
+    return Response(
+        {
+            "message": _("This upload was already finished: the file is stored as “%(key)s”.")
+            % {"key": finished.file.key},
+            "code": "finished",
+            "key": finished.file.key,
+        },
+        status=409,
+    )
+
+
 class FinishUploadAPI(APIView):
     permission_classes = [DepositWrite]
 
@@ -377,16 +408,28 @@ class FinishUploadAPI(APIView):
             "FinishUpload",
             {"md5": serializers.CharField(required=False), "sha256": serializers.CharField(required=False)},
         ),
-        responses={201: FILE_SCHEMA, 400: ERROR_SCHEMA, 409: ERROR_SCHEMA},
+        responses={201: FILE_SCHEMA, 400: ERROR_SCHEMA, 404: ERROR_SCHEMA, 409: ERROR_SCHEMA},
+        description=(
+            "Finish a complete upload. 409 when bytes are still to come, a chunk is still being written, "
+            "another finish is under way, or the upload was already finished; 404 when its bytes were lost."
+        ),
         tags=["uploads"],
     )
     def post(self, request, upload_id):
-        upload, record = upload_for_user(request, upload_id)
+        try:
+            upload, record = upload_for_user(request, upload_id)
+        except Http404:
+            answer = _already_finished(request, upload_id)
+            if answer is None:
+                raise
+            return answer
         data = request.data if isinstance(request.data, dict) else {}
         try:
             version = services.finish_upload(
                 upload, request.user, md5=data.get("md5"), sha256=data.get("sha256")
             )
+        except services.FileMissing as exc:
+            return _already_finished(request, upload_id) or error_response(exc)
         except services.StorageError as exc:
             return error_response(exc)
         return Response(version_json(record.pk, version.file.key, version), status=201)

@@ -34,7 +34,7 @@ from audit.services import audit
 from communities.models import Community
 from identifiers import DOI_RE
 from mail.services import queue_email
-from records import tasks
+from records import allowances, tasks
 from records.access import get_record_for_user  # noqa: F401  (re-exported for callers of the verbs)
 from records.doi import get_provider
 from records.models import (
@@ -70,6 +70,33 @@ class InvalidState(RecordError):
     status = 409
 
 
+class DraftLimitReached(RecordError):
+    """The owner already has ``USER_MAX_OPEN_DRAFTS`` drafts not yet published."""
+
+    status = 409
+
+
+def draft_limit_problem(user: User) -> str | None:
+    """Why the user may not start another draft (``USER_MAX_OPEN_DRAFTS`` unpublished drafts), or None."""
+    limit = settings.USER_MAX_OPEN_DRAFTS
+    count = Record.objects.filter(owner=user, state=RecordState.DRAFT).count()
+    if count < limit:
+        return None
+    return _(
+        "You already have %(count)s unpublished drafts; the limit is %(limit)s. Publish or delete "
+        "a draft before starting another."
+    ) % {"count": count, "limit": limit}
+
+
+def _check_open_drafts(user: User) -> None:
+    """Refuse another draft past ``USER_MAX_OPEN_DRAFTS`` (locks the user's row: call it inside the
+    transaction that creates the draft, so two requests cannot both take the last place)."""
+    allowances.lock_user(user.pk)
+    problem = draft_limit_problem(user)
+    if problem:
+        raise DraftLimitReached(problem)
+
+
 def _lock(record: Record) -> Record:
     return Record.objects.select_for_update().get(pk=record.pk)
 
@@ -99,6 +126,8 @@ BUCKET_SUBJECT = "records.record"  # storage's audit entries about a record's fi
 
 def _files(verb: Callable[[Bucket, Actor], None], bucket: Bucket, actor: Actor) -> None:
     """Run a storage verb on a record's bucket; its refusals become RecordErrors."""
+    if bucket is None:
+        raise ValueError("a record without a bucket has no files to change")
     try:
         verb(bucket, actor)
     except storage_services.StorageError as exc:
@@ -155,6 +184,7 @@ def create_draft(
         raise InvalidMetadata(_("The metadata has errors."), errors)
     requested = _clean_communities(communities)
     with transaction.atomic():
+        _check_open_drafts(actor)
         record = Record.objects.create(owner=actor, metadata=cleaned, requested_communities=requested)
         record.bucket = storage_services.create_bucket(BUCKET_SUBJECT, str(record.pk))
         record.save(update_fields=["bucket"])

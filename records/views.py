@@ -146,8 +146,16 @@ def _handle_post(request, record: Record | None):
 
 @login_required
 def new_upload(request):
+    problem = services.draft_limit_problem(request.user)
+    if problem:
+        messages.error(request, problem)
+        return redirect("records:uploads")
     if request.method == "POST":
-        return _handle_post(request, None)
+        try:
+            return _handle_post(request, None)
+        except services.DraftLimitReached as exc:  # another request took the last place meanwhile
+            messages.error(request, exc.message)
+            return redirect("records:uploads")
     user = request.user
     given, _sep, family = (user.full_name or "").strip().rpartition(" ")
     creator = {

@@ -234,6 +234,9 @@ DATACITE_PASSWORD = env_str("DATACITE_PASSWORD", required=DOI_PROVIDER == "datac
 DATACITE_URL = env_str("DATACITE_URL", "https://api.test.datacite.org")
 RECORD_QUOTA_BYTES = env_int("RECORD_QUOTA_BYTES", 50 * 10**9, minimum=0)
 RECORD_MAX_FILES = env_int("RECORD_MAX_FILES", 1000, minimum=1)
+# Per user, across all their drafts and edit drafts: staged bytes plus unfinished uploads, and open drafts.
+USER_DRAFT_QUOTA_BYTES = env_int("USER_DRAFT_QUOTA_BYTES", 100 * 10**9, minimum=0)
+USER_MAX_OPEN_DRAFTS = env_int("USER_MAX_OPEN_DRAFTS", 50, minimum=1)
 OAI_PAGE_SIZE = env_int("OAI_PAGE_SIZE", 500, minimum=1)
 OAI_TOKEN_TTL_HOURS = env_int("OAI_TOKEN_TTL_HOURS", 24, minimum=1)
 FIXITY_CYCLE_DAYS = env_int("FIXITY_CYCLE_DAYS", 30, minimum=1)

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # make run: embedded defaults (SQLite, files and Celery's broker under var/), web + worker + beat.
+# The web server is gunicorn with deploy/gunicorn.conf.py, as in the Dockerfile (without nginx in front).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -31,10 +32,11 @@ trap cleanup INT TERM EXIT
 .venv/bin/celery -A repository worker -B -l info --concurrency 2 \
   --schedule "${VAR_DIR:-var}/celerybeat-schedule" > var/celery.log 2>&1 &
 pids+=($!)
-$PY manage.py runserver "$HOST:$PORT" --noreload &
+GUNICORN_BIND="$HOST:$PORT" .venv/bin/gunicorn -c deploy/gunicorn.conf.py &
 pids+=($!)
 
-sleep 1
+$PY -c "import sys; from repository.loopback import wait_for_port; wait_for_port(int(sys.argv[1]))" "$PORT" \
+  || echo "(nothing answers on 127.0.0.1:$PORT yet; see the gunicorn output above)"
 cat <<MSG
 
   The portal runs at http://$HOST:$PORT/

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import abc
 import shutil
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 from urllib.parse import urlsplit
@@ -40,12 +42,19 @@ class UploadSession(abc.ABC):
         self.path = path
 
     @abc.abstractmethod
-    def writer(self, offset: int, *, lock: bool = False) -> BinaryIO:
+    def writer(self, offset: int, *, lock: bool = False, check: Callable[[], None] | None = None) -> BinaryIO:
         """A writable binary stream at ``offset``; bytes past ``offset`` are dropped.
 
         ``lock`` takes the upload's exclusive writer lock for the stream's lifetime (``LockBusy``
-        if another writer has it). An object shorter than ``offset`` raises ``BackendError``.
+        if another writer has it). ``check`` runs once the lock is held and before anything is opened
+        for writing or dropped: whatever it raises leaves every stored byte as it was (callers re-read
+        the offset there, so a retried or duplicated chunk cannot cut bytes another request stored).
+        An object shorter than ``offset`` raises ``BackendError``.
         """
+
+    @abc.abstractmethod
+    def hold(self) -> AbstractContextManager[None]:
+        """The exclusive writer lock, without opening anything for writing (``LockBusy`` if taken)."""
 
     def write_at(self, offset: int, stream: Readable, *, lock: bool = True) -> int:
         """Copy ``stream`` to the object from ``offset``; returns the bytes written."""

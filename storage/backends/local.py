@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
+import io
 import os
 import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO, Self
 from urllib.parse import unquote
@@ -49,31 +52,76 @@ class _Window:
         self.close()
 
 
+class _LockedWriter(io.FileIO):
+    """The write handle of an upload; closing it also releases the writer lock it was opened under."""
+
+    lock_fd: int | None = None
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            if self.lock_fd is not None:
+                fd, self.lock_fd = self.lock_fd, None
+                os.close(fd)
+
+
 class LocalUploadSession(UploadSession):
     backend: LocalBackend
 
-    def writer(self, offset: int, *, lock: bool = False) -> BinaryIO:
-        full = self.backend.full_path(self.path)
-        full.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(full, os.O_WRONLY | os.O_CREAT, 0o640)
-        handle = os.fdopen(fd, "wb", buffering=0)
+    def _lock(self) -> int:
+        """A read-only descriptor holding the exclusive flock (released by the kernel if the process
+        dies). The file must exist: ``begin_upload`` created it, so a missing one lost its bytes."""
         try:
-            if lock:
-                # flock: held until the handle is closed, released by the kernel if the process dies.
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except OSError as exc:
-                    if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
-                        raise LockBusy(str(exc)) from exc
-                    raise
-            if os.fstat(fd).st_size < offset:
+            fd = os.open(self.backend.full_path(self.path), os.O_RDONLY)
+        except FileNotFoundError as exc:
+            raise BackendError(f"{self.path} is missing: its bytes were lost") from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            os.close(fd)
+            if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                raise LockBusy(str(exc)) from exc
+            raise
+        return fd
+
+    def writer(self, offset: int, *, lock: bool = False, check: Callable[[], None] | None = None) -> BinaryIO:
+        full = self.backend.full_path(self.path)
+        lock_fd = self._lock() if lock else None
+        handle = None
+        try:
+            if check is not None:
+                check()  # under the lock, before anything is opened for writing
+            if lock_fd is not None:
+                size = os.fstat(lock_fd).st_size
+            else:
+                size = full.stat().st_size if full.exists() else 0
+            if size < offset:
                 raise BackendError(f"{self.path} is shorter than {offset} bytes: its bytes were lost")
+            if lock_fd is None:
+                full.parent.mkdir(parents=True, exist_ok=True)
+                fd = os.open(full, os.O_WRONLY | os.O_CREAT, 0o640)
+            else:
+                fd = os.open(full, os.O_WRONLY)
+            handle = _LockedWriter(fd, "wb", closefd=True)
+            handle.lock_fd, lock_fd = lock_fd, None
             os.ftruncate(fd, offset)
             handle.seek(offset)
         except BaseException:
-            handle.close()
+            if handle is not None:
+                handle.close()
+            if lock_fd is not None:
+                os.close(lock_fd)
             raise
         return handle
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        fd = self._lock()
+        try:
+            yield
+        finally:
+            os.close(fd)
 
     def complete(self) -> None:
         fd = os.open(self.backend.full_path(self.path), os.O_RDONLY)

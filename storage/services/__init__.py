@@ -43,7 +43,7 @@ from storage.services.files import (
 )
 from storage.services.keys import MAX_KEY_BYTES, MAX_NAME_BYTES, guess_mimetype, validate_key
 from storage.services.locations import primary_location, sync_locations
-from storage.services.quotas import Usage, check_quota, set_quota, usage
+from storage.services.quotas import Allowance, Usage, check_quota, pending_bytes, set_quota, usage
 from storage.services.replicas import repair, replicate, verify
 from storage.services.uploads import (
     STALE_UPLOAD_AGE,
@@ -62,6 +62,7 @@ __all__ = [
     "MAX_KEY_BYTES",
     "MAX_NAME_BYTES",
     "STALE_UPLOAD_AGE",
+    "Allowance",
     "BulkItem",
     "ChecksumMismatch",
     "FileMissing",
@@ -91,6 +92,7 @@ __all__ = [
     "format_size",
     "guess_mimetype",
     "lock_bucket",
+    "pending_bytes",
     "primary_location",
     "publish_staged",
     "published_files",

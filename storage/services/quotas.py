@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Actor
 from audit.services import audit
-from storage.models import Bucket, Upload
+from storage.models import Bucket, FileVersion, Upload, VersionState
 from storage.services.actors import recorded_user
 from storage.services.errors import QuotaExceeded, StorageError
 from storage.services.files import lock_for_update, working_files
 from storage.sizes import format_size
 
 logger = logging.getLogger(__name__)
+
+
+# A limit beyond the bucket's, set by whoever owns the buckets (the records app: one user's drafts):
+# called as ``allowance(bucket, key, size)`` inside the transaction that starts an upload, with the
+# bucket locked and before any byte is stored; it raises a ``StorageError`` (``QuotaExceeded``) to refuse.
+Allowance = Callable[[Bucket, str, int], None]
 
 
 @dataclass
@@ -45,6 +53,21 @@ def usage(
     total = sum(working.values()) + sum(size for _key, size in pending)
     keys = set(working) | {key for key, _size in pending}
     return Usage(total, len(keys), max_bytes, max_files)
+
+
+def pending_bytes(bucket_ids: Iterable[int], *, except_key: tuple[int, str] | None = None) -> int:
+    """Bytes not yet published in these buckets: staged versions plus unfinished uploads (declared
+    sizes). ``except_key`` (bucket id, key) leaves out that key's staged version, which a new upload
+    of the same key replaces."""
+    ids = list(bucket_ids)
+    if not ids:
+        return 0
+    staged = FileVersion.objects.filter(file__bucket__in=ids, state=VersionState.STAGED)
+    if except_key is not None:
+        staged = staged.exclude(file__bucket=except_key[0], file__key=except_key[1])
+    staged_bytes = staged.aggregate(total=Sum("instance__size"))["total"] or 0
+    uploading = Upload.objects.filter(bucket__in=ids).aggregate(total=Sum("size"))["total"] or 0
+    return int(staged_bytes) + int(uploading)
 
 
 def check_quota(bucket: Bucket, key: str, size: int, *, exclude_upload: Upload | None = None) -> None:

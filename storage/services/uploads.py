@@ -7,6 +7,7 @@ Bytes are written straight to the final path of their future ``FileInstance``; i
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import io
@@ -38,7 +39,7 @@ from storage.services.errors import (
 from storage.services.files import drop_staged, lock_for_update, require_unlocked
 from storage.services.keys import guess_mimetype, validate_key
 from storage.services.locations import delete_quietly, primary_location
-from storage.services.quotas import check_quota, usage, working_sizes
+from storage.services.quotas import Allowance, check_quota, usage, working_sizes
 from storage.sizes import format_size
 
 logger = logging.getLogger(__name__)
@@ -62,8 +63,11 @@ def _parse_checksum(value: str | None, algorithm: str, length: int) -> str | Non
     return f"{algorithm}:{hexpart}"
 
 
-def create_upload(bucket: Bucket, key: str, size: int, actor: Actor) -> Upload:
-    """Start an upload of ``size`` bytes to ``key``: checks name, state and quota before any byte."""
+def create_upload(
+    bucket: Bucket, key: str, size: int, actor: Actor, *, allowance: Allowance | None = None
+) -> Upload:
+    """Start an upload of ``size`` bytes to ``key``: checks name, state, quota and the caller's
+    ``allowance`` (see ``quotas.Allowance``) before any byte."""
     key = validate_key(key)
     if not isinstance(size, int) or isinstance(size, bool) or size < 0:
         raise StorageError(_("The size must be a whole number of bytes (0 or more)."))
@@ -72,6 +76,8 @@ def create_upload(bucket: Bucket, key: str, size: int, actor: Actor) -> Upload:
         bucket = lock_for_update(bucket)
         require_unlocked(bucket)
         check_quota(bucket, key, size)
+        if allowance is not None:
+            allowance(bucket, key, size)
         upload_id = uuid.uuid4()
         upload = Upload.objects.create(
             id=upload_id,
@@ -89,12 +95,8 @@ def create_upload(bucket: Bucket, key: str, size: int, actor: Actor) -> Upload:
     return upload
 
 
-def write_chunk(upload: Upload, offset: int, read: streams.ReadFunc, length: int) -> Upload:
-    """Append ``length`` bytes read from ``read`` at ``offset``; returns the upload with its new offset.
-
-    A wrong offset raises ``WrongOffset`` (with the expected one); bytes past the declared size
-    ``TooManyBytes``; both before any byte is read. A client that stops early keeps what arrived.
-    """
+def _check_chunk(upload: Upload, offset: int, length: int) -> None:
+    """A chunk of ``length`` bytes at ``offset`` fits the upload as ``upload`` says it stands."""
     if upload.state != UploadState.ACTIVE:
         raise UploadBusy(_("This upload is being finished."), offset=upload.offset)
     if offset != upload.offset:
@@ -110,9 +112,28 @@ def write_chunk(upload: Upload, offset: int, read: streams.ReadFunc, length: int
             offset=upload.offset,
             size=upload.size,
         )
+
+
+def write_chunk(upload: Upload, offset: int, read: streams.ReadFunc, length: int) -> Upload:
+    """Append ``length`` bytes read from ``read`` at ``offset``; returns the upload with its new offset.
+
+    A wrong offset raises ``WrongOffset`` (with the expected one); bytes past the declared size
+    ``TooManyBytes``; both before any byte is read. The offset is checked again under the writer lock
+    before the backend opens anything for writing, so a retried, duplicated or concurrent chunk never
+    truncates or overwrites bytes already received. A client that stops early keeps what arrived.
+    """
+    _check_chunk(upload, offset, length)
     backend = upload.location.backend()
+
+    def still_at_offset() -> None:
+        """Under the writer lock, before the backend opens anything for writing: the stored state."""
+        fresh = Upload.objects.filter(pk=upload.pk).values_list("offset", "state").first()
+        if fresh is None:
+            raise FileMissing(_("This upload no longer exists."))
+        _check_chunk(Upload(pk=upload.pk, size=upload.size, offset=fresh[0], state=fresh[1]), offset, length)
+
     try:
-        handle = backend.resume_upload(upload.path).writer(offset, lock=True)
+        handle = backend.resume_upload(upload.path).writer(offset, lock=True, check=still_at_offset)
     except LockBusy:
         raise UploadBusy(
             _("Another request is writing to this upload; try again shortly."), offset=upload.offset
@@ -121,15 +142,6 @@ def write_chunk(upload: Upload, offset: int, read: streams.ReadFunc, length: int
         _abandon_upload(upload)
         raise FileMissing(_("The bytes of this upload were lost; please start the upload again."))
     try:
-        fresh = Upload.objects.filter(pk=upload.pk).values_list("offset", "state").first()
-        if fresh is None:
-            raise FileMissing(_("This upload no longer exists."))
-        if fresh != (offset, UploadState.ACTIVE):
-            raise WrongOffset(
-                _("The chunk starts at byte %(given)s but the upload continues at byte %(expected)s.")
-                % {"given": offset, "expected": fresh[0]},
-                offset=fresh[0],
-            )
         digests = _resume_digests(upload, offset, backend)
         try:
             written = streams.copy_stream(read, handle, digests, limit=length, exact=True)
@@ -229,30 +241,34 @@ def finish_upload(
             size=fresh.size,
         )
     backend = upload.location.backend()
-    try:
-        session = backend.resume_upload(upload.path)
-        handle = session.writer(upload.size, lock=True)
-    except LockBusy:
-        Upload.objects.filter(pk=upload.pk).update(state=UploadState.ACTIVE)
-        raise UploadBusy(_("Another request is still writing to this upload; try again shortly."))
-    try:
-        session.complete()
-        state = streams.hashers.take(str(upload.pk))
-        at, digests = state if state is not None and state[0] <= upload.size else (0, streams.Digests())
-        with backend.open_read(upload.path, at, upload.size - at) as source:
-            try:
-                streams.feed_file(source, digests, at, upload.size - at)  # nothing to read after one pass
-            finally:
-                digests.close()
-        found_md5, found_sha256 = digests.result()
-        _compare_checksums(upload, md5, sha256, found_md5, found_sha256)
-        return _commit_version(upload, actor, found_md5, found_sha256)
-    except BaseException:
-        if Upload.objects.filter(pk=upload.pk).exists():
+    session = backend.resume_upload(upload.path)
+    with contextlib.ExitStack() as held:
+        try:
+            held.enter_context(session.hold())  # no chunk is being written while the bytes are read
+        except LockBusy:
+            Upload.objects.filter(pk=upload.pk).update(state=UploadState.ACTIVE)
+            raise UploadBusy(_("Another request is still writing to this upload; try again shortly."))
+        except BackendError:
             _abandon_upload(upload)
-        raise
-    finally:
-        handle.close()
+            raise FileMissing(_("The bytes of this upload were lost; please start the upload again."))
+        try:
+            if backend.size(upload.path) < upload.size:
+                raise FileMissing(_("The bytes of this upload were lost; please start the upload again."))
+            session.complete()
+            state = streams.hashers.take(str(upload.pk))
+            at, digests = state if state is not None and state[0] <= upload.size else (0, streams.Digests())
+            with backend.open_read(upload.path, at, upload.size - at) as source:
+                try:
+                    streams.feed_file(source, digests, at, upload.size - at)  # nothing to read after one pass
+                finally:
+                    digests.close()
+            found_md5, found_sha256 = digests.result()
+            _compare_checksums(upload, md5, sha256, found_md5, found_sha256)
+            return _commit_version(upload, actor, found_md5, found_sha256)
+        except BaseException:
+            if Upload.objects.filter(pk=upload.pk).exists():
+                _abandon_upload(upload)
+            raise
 
 
 def _compare_checksums(
@@ -337,6 +353,7 @@ def store_stream(
     size: int | None = None,
     md5: str | None = None,
     sha256: str | None = None,
+    allowance: Allowance | None = None,
 ) -> FileVersion:
     """Store a whole stream as a new staged version of ``key``, in one pass, in bounded memory.
 
@@ -351,10 +368,10 @@ def store_stream(
     if size is None:
         limits = usage(bucket)
         room = max(0, limits.max_bytes - limits.bytes + working_sizes(bucket).get(key, 0))
-        upload = create_upload(bucket, key, 0, actor)
+        upload = create_upload(bucket, key, 0, actor, allowance=allowance)
     else:
         room = size
-        upload = create_upload(bucket, key, size, actor)
+        upload = create_upload(bucket, key, size, actor, allowance=allowance)
     session = upload.location.backend().resume_upload(upload.path)
     try:
         with session.writer(0, lock=True) as handle:
@@ -416,13 +433,13 @@ def remove_stale_uploads(now: dt.datetime | None = None, max_age: dt.timedelta =
     removed = 0
     for upload in Upload.objects.select_related("location", "bucket").filter(updated__lt=cutoff):
         backend = upload.location.backend()
-        try:
-            handle = backend.resume_upload(upload.path).writer(upload.offset, lock=True)
-        except LockBusy:
-            continue  # a request is still writing to it
-        except (OSError, BackendError):
-            handle = None
-        try:
+        with contextlib.ExitStack() as held:
+            try:
+                held.enter_context(backend.resume_upload(upload.path).hold())
+            except LockBusy:
+                continue  # a request is still writing to it
+            except (OSError, BackendError):
+                pass  # the bytes are gone already: drop the row
             with transaction.atomic():
                 if not Upload.objects.filter(pk=upload.pk, updated__lt=cutoff).delete()[0]:
                     continue
@@ -440,9 +457,6 @@ def remove_stale_uploads(now: dt.datetime | None = None, max_age: dt.timedelta =
             streams.hashers.drop(str(upload.pk))
             delete_quietly(upload.location, upload.path)
             removed += 1
-        finally:
-            if handle is not None:
-                handle.close()
     return removed
 
 
