@@ -23,13 +23,14 @@ from records.forms import (
     DeclarationForm,
     InviteForm,
     RecordForm,
+    ReportForm,
     apply_errors,
     build_rows,
     form_to_metadata,
     initial_from_metadata,
     template_row,
 )
-from records.landing import landing_context
+from records.landing import landing_context, tombstone_context
 from records.models import CoOwnerInvitation, InvitationState, Record, RecordState
 from records.search import FACET_LABELS, SearchParams, search
 from records.validation import validate_metadata
@@ -255,8 +256,13 @@ def discard(request, pk: int):
 def detail(request, pk: int):
     record = services.get_record_for_user(request.user, pk)
     if record.is_withdrawn():
-        return render(request, "records/tombstone.html", landing_context(record, request.user), status=410)
-    return render(request, "records/detail.html", landing_context(record, request.user))
+        return render(request, "records/tombstone.html", tombstone_context(record, request.user), status=410)
+    context = {
+        **landing_context(record, request.user),
+        "is_uploader": record.is_owner(request.user),
+        "report_form": ReportForm(auto_id="report_%s"),
+    }
+    return render(request, "records/detail.html", context)
 
 
 @require_safe

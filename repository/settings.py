@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "records",
     "curation",
     "oaipmh",
+    "staff",
 ]
 
 MIDDLEWARE = [
@@ -183,6 +184,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # hourly: a request expires within the hour it is due
     "curation-expire-requests": {"task": "curation.tasks.expire_requests", "schedule": crontab(minute=17)},
+    # hourly: withdrawal proposals past their consent deadline are shown to staff as "no answer"
+    "records-overdue-withdrawal-proposals": {
+        "task": "records.tasks.mark_overdue_proposals",
+        "schedule": crontab(minute=27),
+    },
     # OAI-PMH pulls: records whose payloads are missing or older than their datestamp are rendered
     "oaipmh-render-stale": {
         "task": "oaipmh.tasks.render_stale",
@@ -220,6 +226,10 @@ FIXITY_CYCLE_DAYS = env_int("FIXITY_CYCLE_DAYS", 30, minimum=1)
 FIXITY_MAX_MB_PER_S = env_float("FIXITY_MAX_MB_PER_S", None)
 CURATION_EXPIRY_DAYS = env_int("CURATION_EXPIRY_DAYS", 60, minimum=1)
 WITHDRAWAL_CONSENT_DAYS = env_int("WITHDRAWAL_CONSENT_DAYS", 14, minimum=1)
+# the most staff may grant a record on request (/staff/quota/)
+QUOTA_REQUEST_MAX_BYTES = env_int("QUOTA_REQUEST_MAX_BYTES", 10**13, minimum=0)
+# reports of a record (the landing page's "Report" form) per client IP address and hour
+RATELIMIT_REPORTS_PER_HOUR = env_int("RATELIMIT_REPORTS_PER_HOUR", 5, minimum=1)
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "demo-password")
 
 # --- E-mail -------------------------------------------------------------------------------

@@ -1,0 +1,158 @@
+"""Owners' and readers' side of withdrawal: request a withdrawal, answer a staff proposal, report a
+record, ask for more room. Staff decide at ``/staff/`` (the staff app)."""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from records import withdrawals
+from records.access import get_record_for_user
+from records.forms import ProposalAnswerForm, QuotaRequestForm, ReportForm, WithdrawalRequestForm
+from records.models import QuotaRequest, Record, ReviewState, WithdrawalKind
+from records.services import RecordError
+from storage.sizes import format_size
+
+
+def _owned_record(request, pk: int) -> Record:
+    """The record if the user owns it; 404 for everyone else (staff act from the staff desk)."""
+    record = get_record_for_user(request.user, pk)
+    if not record.is_owner(request.user):
+        raise Http404
+    return record
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def withdrawal(request, pk: int):
+    """``/records/<id>/withdrawal/``: request a withdrawal, or answer the staff's proposal."""
+    record = _owned_record(request, pk)
+    request_form = WithdrawalRequestForm()
+    answer_form = None
+    status = 200
+    if request.method == "POST":
+        try:
+            if "proposal" in request.POST:
+                answer_form = ProposalAnswerForm(request.POST)
+                if answer_form.is_valid():
+                    item = (
+                        withdrawals.proposals_awaiting(record)
+                        .filter(pk=answer_form.cleaned_data["proposal"])
+                        .first()
+                    )
+                    if item is None:
+                        raise Http404
+                    withdrawals.answer_proposal(
+                        item,
+                        request.user,
+                        answer_form.cleaned_data["answer"],
+                        answer_form.cleaned_data["note"],
+                    )
+                    messages.success(request, _("Thank you: the staff have your answer."))
+                    return redirect("records:withdrawal", record.pk)
+            else:
+                request_form = WithdrawalRequestForm(request.POST)
+                if request_form.is_valid():
+                    withdrawals.request_withdrawal(
+                        record, request.user, request_form.cleaned_data["justification"]
+                    )
+                    messages.success(
+                        request, _("Your request was sent to the staff; you will hear from them.")
+                    )
+                    return redirect("records:withdrawal", record.pk)
+        except RecordError as exc:
+            messages.error(request, exc.message)
+            status = exc.status
+        else:
+            status = 400
+    items = record.withdrawal_requests.exclude(kind=WithdrawalKind.REPORT).order_by("-created")
+    context = {
+        "record": record,
+        "request_form": request_form,
+        "answer_form": answer_form,
+        "items": items,
+        "pending_request": items.filter(kind=WithdrawalKind.REQUEST, state=ReviewState.OPEN).exists(),
+    }
+    return render(request, "records/withdrawal.html", context, status=status)
+
+
+def over_report_limit(request) -> bool:
+    """A small cache-based limit: ``RATELIMIT_REPORTS_PER_HOUR`` reports per client IP and clock hour.
+
+    One function, so the site's shared rate limiter can replace it later.
+    """
+    ip = request.META.get("REMOTE_ADDR", "") or "unknown"
+    key = f"ratelimit:report:{ip}:{int(time.time() // 3600)}"
+    cache.add(key, 0, timeout=3600)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=3600)
+        count = 1
+    return count > settings.RATELIMIT_REPORTS_PER_HOUR
+
+
+@require_http_methods(["GET", "POST"])
+def report(request, pk: int):
+    """``/records/<id>/report/``: anyone reports a published record to the staff."""
+    record = get_record_for_user(request.user, pk)
+    if not record.is_published():
+        raise Http404
+    form = ReportForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if over_report_limit(request):
+            messages.error(request, _("Too many reports from your address; please try again in an hour."))
+            status = 429
+        elif form.is_valid():
+            try:
+                withdrawals.report_record(
+                    record, request.user, form.cleaned_data["reason"], form.cleaned_data["note"]
+                )
+            except RecordError as exc:
+                messages.error(request, exc.message)
+                status = exc.status
+            else:
+                messages.success(request, _("Thank you: the staff will review your report."))
+                return redirect(record)
+        else:
+            status = 400
+    return render(request, "records/report.html", {"record": record, "form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def quota(request, pk: int):
+    """``/records/<id>/quota/``: an owner asks for more room than the record's quota."""
+    record = _owned_record(request, pk)
+    form = QuotaRequestForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            amount = int(form.cleaned_data["amount_gb"] * Decimal(10**9))
+            try:
+                withdrawals.request_quota(record, request.user, amount, form.cleaned_data["reason"])
+            except RecordError as exc:
+                form.add_error(None, exc.message)
+                status = exc.status
+            else:
+                messages.success(request, _("Your request was sent to the staff."))
+                return redirect("records:quota", record.pk)
+        else:
+            status = 400
+    context = {
+        "record": record,
+        "form": form,
+        "current": format_size(withdrawals.current_quota(record)),
+        "requests": QuotaRequest.objects.filter(record=record).order_by("-created"),
+    }
+    return render(request, "records/quota.html", context, status=status)
