@@ -413,7 +413,11 @@ def request_quota(record: Record, actor: User, amount_bytes: int, reason: str) -
 
 
 def _lock_quota(item: QuotaRequest) -> QuotaRequest:
-    item = QuotaRequest.objects.select_for_update().select_related("record", "record__bucket").get(pk=item.pk)
+    item = (
+        QuotaRequest.objects.select_for_update(of=("self",))
+        .select_related("record", "record__bucket")
+        .get(pk=item.pk)
+    )
     if item.state != ReviewState.OPEN:
         raise services.InvalidState(_("This has already been decided."))
     return item
