@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST, require_safe
@@ -256,7 +257,12 @@ def discard(request, pk: int):
 def detail(request, pk: int):
     record = services.get_record_for_user(request.user, pk)
     if record.is_withdrawn():
-        return render(request, "records/tombstone.html", tombstone_context(record, request.user), status=410)
+        response = render(
+            request, "records/tombstone.html", tombstone_context(record, request.user), status=410
+        )
+        # 410 is cacheable by default: browsers must ask again, or a reinstated record would stay gone
+        patch_cache_control(response, no_cache=True)
+        return response
     context = {
         **landing_context(record, request.user),
         "is_uploader": record.is_owner(request.user),
