@@ -109,3 +109,56 @@ def test_owner_requests_withdrawal_staff_approve_and_reinstate(
     assert public.inner_text("#record-title") == METADATA["title"]
     assert public.request.get(file_url).body() == DATA
     assert oai_header(public, live_server, record).get("status") is None
+
+
+@pytest.mark.browser
+def test_withdrawal_and_staff_pages_have_no_severe_violations(
+    live_server, browser, live_record, depositor, staff, capture_items
+):
+    from tests.repository.test_accessibility import severe_violations
+
+    record = live_record
+    problems = {}
+    owner = log_in(browser, live_server, depositor)
+    for path in [
+        f"/records/{record.pk}/",
+        f"/records/{record.pk}/withdrawal/",
+        f"/records/{record.pk}/quota/",
+    ]:
+        owner.goto(live_server.url + path)
+        problems[path] = severe_violations(owner)
+    public = browser.new_context().new_page()
+    public.goto(f"{live_server.url}/records/{record.pk}/report/")
+    problems["report"] = severe_violations(public)
+    desk = log_in(browser, live_server, staff)
+    item = capture_items(record)
+    for path in [
+        "/staff/",
+        "/staff/withdrawals/",
+        f"/staff/withdrawals/{item.pk}/",
+        "/staff/quota/",
+        "/staff/audit/",
+    ]:
+        desk.goto(live_server.url + path)
+        problems[path] = severe_violations(desk)
+    from records import withdrawals
+
+    withdrawals.withdraw_now(record, staff, "spam", "Advertising.")
+    for path in ["/staff/tombstones/", f"/records/{record.pk}/"]:
+        desk.goto(live_server.url + path)
+        problems["staff " + path] = severe_violations(desk)
+    public.goto(f"{live_server.url}/records/{record.pk}/")
+    problems["tombstone"] = severe_violations(public)
+    assert {path: found for path, found in problems.items() if found} == {}
+
+
+@pytest.fixture
+def capture_items(depositor, staff):
+    """Open a withdrawal proposal and a quota request on ``record``; returns the proposal."""
+    from records import withdrawals
+
+    def make(record):
+        withdrawals.request_quota(record, depositor, 10**12, "A larger corpus.")
+        return withdrawals.propose_withdrawal(record, staff, "duplicate", "Same files as another record.")
+
+    return make
