@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from curation import services as curation
-from records import services
+from records import services, withdrawals
 from records import vocabularies as vocab
 from records.forms import (
     GROUPS,
@@ -263,9 +263,11 @@ def detail(request, pk: int):
         # 410 is cacheable by default: browsers must ask again, or a reinstated record would stay gone
         patch_cache_control(response, no_cache=True)
         return response
+    is_uploader = record.is_owner(request.user)
     context = {
         **landing_context(record, request.user),
-        "is_uploader": record.is_owner(request.user),
+        "is_uploader": is_uploader,
+        "open_proposals": withdrawals.proposals_awaiting(record) if is_uploader else [],
         "report_form": ReportForm(auto_id="report_%s"),
     }
     return render(request, "records/detail.html", context)

@@ -203,3 +203,12 @@ def test_the_audit_log_is_paginated(client_for, staff):
     assert "test_verb_54" in first and "test_verb_00" not in first and 'rel="next"' in first
     second = c.get("/staff/audit/", {"page": 2}).content.decode()
     assert "test_verb_00" in second
+
+
+def test_the_admin_lists_the_requests_read_only(client_for, items, staff):
+    c = client_for(staff)
+    for name in ("withdrawalrequest", "quotarequest"):
+        assert c.get(f"/admin/records/{name}/").status_code == 200
+        assert c.get(f"/admin/records/{name}/add/").status_code == 403
+    page = c.get(f"/admin/records/withdrawalrequest/{items['request'].pk}/change/")
+    assert page.status_code == 200 and "Wrong data." in page.content.decode()

@@ -142,6 +142,11 @@ def test_owner_consents_to_a_proposal_and_staff_withdraw(
     assert "Duplicate" in asked.body and "Same files as record 1." in asked.body
     page = client_for(depositor).get(withdrawal_url(published)).content.decode()
     assert "Same files as record 1." in page and f'value="{item.pk}"' in page
+    landing = client_for(depositor).get(published.get_absolute_url()).content.decode()
+    assert 'id="withdrawal-proposal-notice"' in landing
+    assert (
+        'id="withdrawal-proposal-notice"' not in Client().get(published.get_absolute_url()).content.decode()
+    )
 
     mail.outbox.clear()
     assert answer(client_for, depositor, item, capture, "consent", "Fine by me.").status_code == 302
