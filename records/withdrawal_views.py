@@ -59,6 +59,7 @@ def withdrawal(request, pk: int):
                     )
                     messages.success(request, _("Thank you: the staff have your answer."))
                     return redirect("records:withdrawal", record.pk)
+                messages.error(request, _("Choose whether you consent or object."))
             else:
                 request_form = WithdrawalRequestForm(request.POST)
                 if request_form.is_valid():

@@ -392,6 +392,7 @@ def request_quota(record: Record, actor: User, amount_bytes: int, reason: str) -
             % {"size": format_size(current_quota(record))}
         )
     with transaction.atomic():
+        Record.objects.select_for_update().filter(pk=record.pk).first()  # one open request at a time
         if QuotaRequest.objects.filter(record=record, state=ReviewState.OPEN).exists():
             raise services.InvalidState(_("A quota request for this record is already waiting."))
         item = QuotaRequest.objects.create(

@@ -209,6 +209,8 @@ def test_no_answer_by_the_deadline_is_marked_by_the_beat_job(
 
 def test_an_answer_from_a_non_owner_is_refused(client_for, published, outsider, staff, capture):
     item = propose(client_for, staff, published, capture)
+    blank = answer(client_for, published.owner, item, capture, "")
+    assert blank.status_code == 400 and "Choose whether you consent or object." in blank.content.decode()
     assert answer(client_for, outsider, item, capture, "consent").status_code == 404
     item.refresh_from_db()
     assert item.answer == ""
