@@ -8,7 +8,14 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from records import services
-from records.models import CommunityRecord, CoOwnerInvitation, MetadataRevision, Record
+from records.models import (
+    CommunityRecord,
+    CoOwnerInvitation,
+    MetadataRevision,
+    QuotaRequest,
+    Record,
+    WithdrawalRequest,
+)
 
 
 class RevisionInline(admin.TabularInline):
@@ -35,6 +42,8 @@ class RecordAdmin(admin.ModelAdmin):
         "published_at",
         "withdrawn_at",
         "withdrawal_reason",
+        "withdrawal_category",
+        "withdrawn_by",
         "datestamp",
         "created",
         "updated",
@@ -98,3 +107,30 @@ class CommunityRecordAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class DecidedAtTheDesk(admin.ModelAdmin):
+    """Withdrawal and quota requests are decided at ``/staff/`` (the verbs tell the owners); read-only here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WithdrawalRequest)
+class WithdrawalRequestAdmin(DecidedAtTheDesk):
+    list_display = ("id", "kind", "state", "record", "reason", "answer", "deadline_passed", "created")
+    list_filter = ("kind", "state", "reason")
+    search_fields = ("=record__id", "note")
+
+
+@admin.register(QuotaRequest)
+class QuotaRequestAdmin(DecidedAtTheDesk):
+    list_display = ("id", "state", "record", "amount_bytes", "granted_bytes", "created")
+    list_filter = ("state",)
+    search_fields = ("=record__id", "reason")

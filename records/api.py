@@ -54,6 +54,8 @@ def serialize(record: Record, *, owner: bool = False, revision: int | None = Non
         data["revision"] = revision
     if record.is_withdrawn():
         data["withdrawal_reason"] = record.withdrawal_reason
+        data["withdrawal_category"] = record.withdrawal_category or "other"
+        data["withdrawn_by"] = record.withdrawn_by or None
         data["withdrawn_at"] = _iso(record.withdrawn_at)
     if owner:
         data["requested_communities"] = record.requested_communities
@@ -177,13 +179,18 @@ class RecordDetailView(APIView):
     @extend_schema(
         operation_id="records_retrieve",
         summary="One record (drafts: owners only)",
-        responses={200: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT},
+        responses={200: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT, 410: OpenApiTypes.OBJECT},
     )
     def get(self, request, pk: int):
+        """A withdrawn record answers 410 Gone with its tombstone: state, reason, note and date."""
         user = reader(request)
         record = services.get_record_for_user(user, pk)
         revision = record.revisions.aggregate(n=Max("number"))["n"]
-        return Response(serialize(record, owner=record.can_edit(user), revision=revision))
+        body = serialize(record, owner=record.can_edit(user), revision=revision)
+        if record.is_withdrawn():
+            body["message"] = _("This record has been withdrawn.")
+            return Response(body, status=410)
+        return Response(body)
 
     @extend_schema(
         operation_id="records_update",

@@ -8,6 +8,7 @@ import unicodedata
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -81,7 +82,7 @@ def access_denial(record: Record, user) -> tuple[int, str] | None:
 
 
 def denied_response(request, record: Record, status: int, reason: str) -> HttpResponse:
-    return render(
+    response = render(
         request,
         "storage/access_denied.html",
         {
@@ -93,6 +94,9 @@ def denied_response(request, record: Record, status: int, reason: str) -> HttpRe
         },
         status=status,
     )
+    # a 410 is cacheable by default: make browsers ask again, so a reinstatement is seen at once
+    patch_cache_control(response, no_cache=True)
+    return response
 
 
 @require_http_methods(["GET", "HEAD"])

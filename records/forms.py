@@ -17,6 +17,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from records import vocabularies as vocab
+from records.models import WithdrawalReason
 from records.validation import DESCRIPTION_TAGS, FieldError
 
 ROW_KEY = re.compile(r"^([a-z_]+)-(\d+)-(.+)$")
@@ -474,3 +475,54 @@ class WithdrawForm(forms.Form):
 
 class InviteForm(forms.Form):
     who = forms.CharField(label=_("Username or e-mail address"), max_length=254)
+
+
+class WithdrawalRequestForm(forms.Form):
+    justification = forms.CharField(
+        label=_("Why should this record be withdrawn?"),
+        help_text=_("The staff read this; once they approve, it is shown on the tombstone page."),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+        error_messages={"required": _("Explain why the record should be withdrawn.")},
+    )
+
+
+class ProposalAnswerForm(forms.Form):
+    proposal = forms.IntegerField(widget=forms.HiddenInput)
+    answer = forms.ChoiceField(
+        label=_("Your answer"),
+        choices=[("consent", _("I consent to the withdrawal")), ("objection", _("I object"))],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Message to the staff"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+    )
+
+
+class ReportForm(forms.Form):
+    reason = forms.ChoiceField(label=_("What is wrong with this record?"), choices=WithdrawalReason.choices)
+    note = forms.CharField(
+        label=_("Details"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        error_messages={"required": _("Describe the problem with this record.")},
+    )
+
+
+class QuotaRequestForm(forms.Form):
+    amount_gb = forms.DecimalField(
+        label=_("Room needed (GB)"),
+        min_value=0,
+        max_digits=12,
+        decimal_places=3,
+        help_text=_("The total size the record's files may reach, in gigabytes (10⁹ bytes)."),
+    )
+    reason = forms.CharField(
+        label=_("Why does the record need more room?"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        error_messages={"required": _("Explain why the record needs more room.")},
+    )

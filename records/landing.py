@@ -13,7 +13,7 @@ from records.exports import bibtex, citation
 from records.exports.jsonld import to_jsonld_script
 from records.exports.registry import export_formats
 from records.files import current_files
-from records.models import Record
+from records.models import Record, WithdrawalReason, WithdrawnBy
 from records.validation import language_label, license_info
 from records.vocabularies import (
     ACCESS_LABELS,
@@ -177,4 +177,23 @@ def landing_context(record: Record, user, *, metadata: dict | None = None) -> di
         "is_owner": is_owner,
         "revisions": record.revisions.select_related("created_by") if is_owner else [],
         "can_access_files": record.can_access_files(user),
+    }
+
+
+def tombstone_context(record: Record, user) -> dict:
+    """The landing context plus what a tombstone shows: reason, note, role, citation (none for spam)."""
+    context = landing_context(record, user)
+    category = record.withdrawal_category or WithdrawalReason.OTHER
+    apa = ""
+    if category != WithdrawalReason.SPAM:
+        try:
+            apa = citation.apa_html(record)
+        except Exception:  # a formatter's bug must not take the tombstone down
+            logger.exception("citation formatting failed for record %s", record.pk)
+    return {
+        **context,
+        "withdrawal_category": WithdrawalReason(category).label,
+        "withdrawn_by": WithdrawnBy(record.withdrawn_by).label if record.withdrawn_by else "",
+        "tombstone_citation": apa,
+        "staff_files": record.can_access_files(user),
     }

@@ -22,6 +22,24 @@ class RecordState(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+class WithdrawalReason(models.TextChoices):
+    """Why a record was withdrawn (shown on its tombstone)."""
+
+    OUT_OF_SCOPE = "out_of_scope", _("Out of scope")
+    DUPLICATE = "duplicate", _("Duplicate")
+    LEGAL = "legal", _("Copyright or legal")
+    PERSONAL_DATA = "personal_data", _("Personal data")
+    SPAM = "spam", _("Spam")
+    OTHER = "other", _("Other")
+
+
+class WithdrawnBy(models.TextChoices):
+    """The role that removed a record (never a person)."""
+
+    OWNER = "owner", _("At the request of the uploader")
+    STAFF = "staff", _("By the repository staff")
+
+
 class RecordQuerySet(models.QuerySet):
     def published(self):
         return self.filter(state=RecordState.PUBLISHED)
@@ -52,7 +70,9 @@ class Record(models.Model):
     updated = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField(null=True, blank=True, db_index=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
-    withdrawal_reason = models.TextField(blank=True)
+    withdrawal_reason = models.TextField(blank=True)  # the note shown on the tombstone
+    withdrawal_category = models.CharField(max_length=16, choices=WithdrawalReason.choices, blank=True)
+    withdrawn_by = models.CharField(max_length=8, choices=WithdrawnBy.choices, blank=True)
     # When the public view of the record last changed (publish, edit, withdraw, reinstate):
     # the OAI-PMH datestamp.
     datestamp = models.DateTimeField(null=True, blank=True, db_index=True)
@@ -160,6 +180,8 @@ class Record(models.Model):
 
     def can_access_files(self, user) -> bool:
         """Open files are public; embargoed ones once the date passes; restricted/closed: owners and staff."""
+        if self.state == RecordState.WITHDRAWN:  # preserved, but downloadable by staff only
+            return bool(user.is_authenticated and user.is_staff)
         if user.is_authenticated and (user.is_staff or self.is_owner(user)):
             return True
         if self.state != RecordState.PUBLISHED:
@@ -338,3 +360,115 @@ class CommunityRecord(models.Model):
     def datestamp(self):
         """When this membership last changed (for OAI-PMH set datestamps)."""
         return self.removed_at or self.added_at
+
+
+class ReviewState(models.TextChoices):
+    OPEN = "open", _("Open")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+
+
+class WithdrawalKind(models.TextChoices):
+    REQUEST = "request", _("Owner's request")
+    PROPOSAL = "proposal", _("Staff proposal")
+    REPORT = "report", _("Report")
+
+
+class OwnerAnswer(models.TextChoices):
+    NONE = "", _("No answer yet")
+    CONSENT = "consent", _("Consents")
+    OBJECTION = "objection", _("Objects")
+
+
+class WithdrawalRequestQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(state=ReviewState.OPEN)
+
+
+class WithdrawalRequest(models.Model):
+    """An owner's withdrawal request, a staff proposal awaiting the owners' consent, or a report.
+
+    Staff decide every kind at ``/staff/withdrawals/``; approving withdraws the record.
+    """
+
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="withdrawal_requests")
+    kind = models.CharField(max_length=16, choices=WithdrawalKind.choices, db_index=True)
+    state = models.CharField(
+        max_length=16, choices=ReviewState.choices, default=ReviewState.OPEN, db_index=True
+    )
+    reason = models.CharField(max_length=16, choices=WithdrawalReason.choices, default=WithdrawalReason.OTHER)
+    note = models.TextField()  # the owner's justification, the staff's note or the reporter's text
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(default=timezone.now, db_index=True)
+    # proposals: the owners' answer and its deadline
+    deadline = models.DateTimeField(null=True, blank=True)
+    deadline_passed = models.BooleanField(default=False)
+    answer = models.CharField(max_length=16, choices=OwnerAnswer.choices, blank=True, default="")
+    answer_note = models.TextField(blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    # the staff decision
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+
+    objects = WithdrawalRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk} ({self.record_id})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("staff:withdrawal", args=[self.pk])
+
+    def is_open(self) -> bool:
+        return self.state == ReviewState.OPEN
+
+    def awaiting_answer(self) -> bool:
+        return (
+            self.kind == WithdrawalKind.PROPOSAL
+            and self.is_open()
+            and not self.answer
+            and not self.deadline_passed
+        )
+
+
+class QuotaRequest(models.Model):
+    """An owner asks for more room than ``RECORD_QUOTA_BYTES`` on one record; staff decide."""
+
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="quota_requests")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    amount_bytes = models.BigIntegerField()
+    reason = models.TextField()
+    state = models.CharField(
+        max_length=16, choices=ReviewState.choices, default=ReviewState.OPEN, db_index=True
+    )
+    created = models.DateTimeField(default=timezone.now, db_index=True)
+    granted_bytes = models.BigIntegerField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self) -> str:
+        return f"quota #{self.pk} ({self.record_id})"
+
+    def is_open(self) -> bool:
+        return self.state == ReviewState.OPEN
+
+    def current_bytes(self) -> int | None:
+        """The record's present limit (its bucket's, or RECORD_QUOTA_BYTES)."""
+        bucket = self.record.bucket
+        return bucket.limits[0] if bucket is not None else None

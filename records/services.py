@@ -44,6 +44,8 @@ from records.models import (
     MetadataRevision,
     Record,
     RecordState,
+    WithdrawalReason,
+    WithdrawnBy,
 )
 from records.search import index_record
 from records.validation import FieldError, clean_metadata, normalize_doi, validate_metadata
@@ -389,20 +391,47 @@ def discard_edit(record: Record, actor: Actor) -> Record:
 # --- Withdrawal -------------------------------------------------------------------------------------
 
 
-def withdraw(record: Record, actor: Actor, reason: str) -> Record:
-    """Replace the landing page by a tombstone showing ``reason``; record, files, id and DOI are kept."""
+def withdraw(
+    record: Record,
+    actor: Actor,
+    reason: str,
+    *,
+    category: str = WithdrawalReason.OTHER,
+    withdrawn_by: str | None = None,
+) -> Record:
+    """Replace the landing page by a tombstone showing ``reason`` (the note) and ``category`` (from
+    the vocabulary); record, files, id and DOI are kept. ``withdrawn_by`` is the role shown on the
+    tombstone (owner or staff; by default the actor's)."""
     reason = (reason or "").strip()
     if not reason:
         raise RecordError(_("Give the reason for the withdrawal: it is shown on the tombstone page."))
+    if category not in WithdrawalReason.values:
+        raise RecordError(_("Choose a reason for the withdrawal from the list."))
+    if withdrawn_by is None:
+        withdrawn_by = WithdrawnBy.STAFF if getattr(actor, "is_staff", False) else WithdrawnBy.OWNER
     with transaction.atomic():
         locked = _lock(record)
+        if locked.state == RecordState.WITHDRAWN:
+            raise InvalidState(_("This record has already been withdrawn."))
         if locked.state != RecordState.PUBLISHED:
             raise InvalidState(_("Only a published record can be withdrawn."))
         now = timezone.now()
         locked.state = RecordState.WITHDRAWN
         locked.withdrawn_at = locked.datestamp = now
         locked.withdrawal_reason = reason
-        locked.save(update_fields=["state", "withdrawn_at", "datestamp", "withdrawal_reason", "updated"])
+        locked.withdrawal_category = category
+        locked.withdrawn_by = withdrawn_by
+        locked.save(
+            update_fields=[
+                "state",
+                "withdrawn_at",
+                "datestamp",
+                "withdrawal_reason",
+                "withdrawal_category",
+                "withdrawn_by",
+                "updated",
+            ]
+        )
         storage_services.lock_bucket(locked.files_bucket())  # an open edit draft's files are frozen too
         index_record(locked)
         audit(
@@ -410,7 +439,7 @@ def withdraw(record: Record, actor: Actor, reason: str) -> Record:
             "withdraw",
             locked,
             before={"state": RecordState.PUBLISHED},
-            after={"state": RecordState.WITHDRAWN},
+            after={"state": RecordState.WITHDRAWN, "category": category, "withdrawn_by": withdrawn_by},
             reason=reason,
         )
         _after_commit_doi(locked, tasks.update_doi)
@@ -421,13 +450,24 @@ def reinstate(record: Record, actor: Actor, reason: str = "") -> Record:
     with transaction.atomic():
         locked = _lock(record)
         if locked.state != RecordState.WITHDRAWN:
-            raise InvalidState(_("Only a withdrawn record can be reinstated."))
+            raise InvalidState(_("Only a withdrawn record can be reinstated; this one is not withdrawn."))
         previous_reason = locked.withdrawal_reason
+        previous_category = locked.withdrawal_category
         locked.state = RecordState.PUBLISHED
         locked.withdrawn_at = None
-        locked.withdrawal_reason = ""
+        locked.withdrawal_reason = locked.withdrawal_category = locked.withdrawn_by = ""
         locked.datestamp = timezone.now()
-        locked.save(update_fields=["state", "withdrawn_at", "withdrawal_reason", "datestamp", "updated"])
+        locked.save(
+            update_fields=[
+                "state",
+                "withdrawn_at",
+                "withdrawal_reason",
+                "withdrawal_category",
+                "withdrawn_by",
+                "datestamp",
+                "updated",
+            ]
+        )
         if locked.draft_metadata is not None:
             storage_services.unlock_bucket(locked.files_bucket())
         index_record(locked)
@@ -435,7 +475,7 @@ def reinstate(record: Record, actor: Actor, reason: str = "") -> Record:
             actor,
             "reinstate",
             locked,
-            before={"state": RecordState.WITHDRAWN, "reason": previous_reason},
+            before={"state": RecordState.WITHDRAWN, "reason": previous_reason, "category": previous_category},
             after={"state": RecordState.PUBLISHED},
             reason=reason,
         )

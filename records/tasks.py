@@ -6,7 +6,7 @@ import logging
 
 from celery import shared_task
 
-from records import services
+from records import services, withdrawals
 from records.doi import DOIError, get_provider
 from records.models import Record
 
@@ -63,3 +63,9 @@ def lift_embargo(record_id: int) -> bool:
     if lifted:
         logger.info("embargo lifted on record %s", record_id)
     return lifted
+
+
+@shared_task
+def mark_overdue_proposals() -> int:
+    """Beat job: withdrawal proposals past their consent deadline show “no answer” to staff."""
+    return withdrawals.mark_overdue_proposals()

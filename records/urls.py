@@ -1,6 +1,6 @@
 from django.urls import path
 
-from records import api, views
+from records import api, views, withdrawal_views
 
 app_name = "records"
 
@@ -13,6 +13,9 @@ urlpatterns = [
     path("records/<int:pk>/publish/", views.publish, name="publish"),
     path("records/<int:pk>/revisions/<int:number>/", views.revision, name="revision"),
     path("records/<int:pk>/owners/", views.owners, name="owners"),
+    path("records/<int:pk>/withdrawal/", withdrawal_views.withdrawal, name="withdrawal"),
+    path("records/<int:pk>/report/", withdrawal_views.report, name="report"),
+    path("records/<int:pk>/quota/", withdrawal_views.quota, name="quota"),
     path("records/invitations/<str:token>/", views.invitation, name="invitation"),
     path("search/", views.search_page, name="search"),
     path("doi/<path:doi>", views.resolve_doi, name="doi"),

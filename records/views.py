@@ -10,12 +10,13 @@ from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from curation import services as curation
-from records import services
+from records import services, withdrawals
 from records import vocabularies as vocab
 from records.forms import (
     GROUPS,
@@ -23,13 +24,14 @@ from records.forms import (
     DeclarationForm,
     InviteForm,
     RecordForm,
+    ReportForm,
     apply_errors,
     build_rows,
     form_to_metadata,
     initial_from_metadata,
     template_row,
 )
-from records.landing import landing_context
+from records.landing import landing_context, tombstone_context
 from records.models import CoOwnerInvitation, InvitationState, Record, RecordState
 from records.search import FACET_LABELS, SearchParams, search
 from records.validation import validate_metadata
@@ -263,8 +265,20 @@ def discard(request, pk: int):
 def detail(request, pk: int):
     record = services.get_record_for_user(request.user, pk)
     if record.is_withdrawn():
-        return render(request, "records/tombstone.html", landing_context(record, request.user), status=410)
-    return render(request, "records/detail.html", landing_context(record, request.user))
+        response = render(
+            request, "records/tombstone.html", tombstone_context(record, request.user), status=410
+        )
+        # 410 is cacheable by default: browsers must ask again, or a reinstated record would stay gone
+        patch_cache_control(response, no_cache=True)
+        return response
+    is_uploader = record.is_owner(request.user)
+    context = {
+        **landing_context(record, request.user),
+        "is_uploader": is_uploader,
+        "open_proposals": withdrawals.proposals_awaiting(record) if is_uploader else [],
+        "report_form": ReportForm(auto_id="report_%s"),
+    }
+    return render(request, "records/detail.html", context)
 
 
 @require_safe

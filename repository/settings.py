@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "records",
     "curation",
     "oaipmh",
+    "staff",
 ]
 
 MIDDLEWARE = [
@@ -203,6 +204,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # hourly: a request expires within the hour it is due
     "curation-expire-requests": {"task": "curation.tasks.expire_requests", "schedule": crontab(minute=17)},
+    # hourly: withdrawal proposals past their consent deadline are shown to staff as "no answer"
+    "records-overdue-withdrawal-proposals": {
+        "task": "records.tasks.mark_overdue_proposals",
+        "schedule": crontab(minute=27),
+    },
     # OAI-PMH pulls: records whose payloads are missing or older than their datestamp are rendered
     "oaipmh-render-stale": {
         "task": "oaipmh.tasks.render_stale",
@@ -243,6 +249,9 @@ FIXITY_CYCLE_DAYS = env_int("FIXITY_CYCLE_DAYS", 30, minimum=1)
 FIXITY_MAX_MB_PER_S = env_float("FIXITY_MAX_MB_PER_S", None)
 CURATION_EXPIRY_DAYS = env_int("CURATION_EXPIRY_DAYS", 60, minimum=1)
 WITHDRAWAL_CONSENT_DAYS = env_int("WITHDRAWAL_CONSENT_DAYS", 14, minimum=1)
+# the most staff may grant a record on request (/staff/quota/)
+QUOTA_REQUEST_MAX_BYTES = env_int("QUOTA_REQUEST_MAX_BYTES", 10**13, minimum=0)
+# reports of a record (the landing page's "Report" form) per client IP address and hour
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "demo-password")
 
 # --- E-mail -------------------------------------------------------------------------------
@@ -280,6 +289,7 @@ RATELIMIT_LOGIN_LOCKOUT_SECONDS = env_int("RATELIMIT_LOGIN_LOCKOUT_SECONDS", 15 
 RATELIMIT_LOGIN_LOCKOUT_MAX_SECONDS = env_int("RATELIMIT_LOGIN_LOCKOUT_MAX_SECONDS", 24 * 3600, minimum=1)
 RATELIMIT_MAILS = env_rate("RATELIMIT_MAILS", "5/h")  # reset and verification mails, per address and kind
 RATELIMIT_SIGNUP = env_rate("RATELIMIT_SIGNUP", "20/h")  # sign-ups per client address
+RATELIMIT_REPORTS = env_rate("RATELIMIT_REPORTS", "5/h")  # reports of records per client address
 RATELIMIT_COMMENTS = env_rate("RATELIMIT_COMMENTS", "60/h")  # comments (and reports) per account
 RATELIMIT_SEARCH = env_rate("RATELIMIT_SEARCH", "300/m")  # anonymous /search/ pages per client address
 RATELIMIT_OAI = env_rate("RATELIMIT_OAI", "6000/m")  # /oai2d per client address (a harvester: ~10/s)

@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/v1/", include("accounts.api_urls")),
     path("api/schema", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("staff/", include("staff.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpResponse
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -28,7 +29,9 @@ def export_record(request, pk: int, fmt: str):
         )
     record = get_record_for_user(request.user, pk)
     if record.is_withdrawn():
-        return _plain(_("This record has been withdrawn; its metadata is no longer exported."), 410)
+        gone = _plain(_("This record has been withdrawn; its metadata is no longer exported."), 410)
+        patch_cache_control(gone, no_cache=True)  # 410 is cacheable by default; a reinstatement must show
+        return gone
     export_format = formats[fmt]
     body = export_format.to_bytes(ExportRecord.from_record(record))
     response = HttpResponse(body, content_type=f"{export_format.media_type}; charset=utf-8")
