@@ -3,6 +3,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, AnonymousUser
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
@@ -44,6 +45,10 @@ class User(AbstractUser):
         _("preferred language"), max_length=8, default="en", choices=[("en", "English"), ("sv", "Svenska")]
     )
     notification_settings = models.JSONField(default=dict, blank=True)
+    # Raised by staff when they grant a record more room (a quota request); None: USER_DRAFT_QUOTA_BYTES.
+    draft_quota_bytes = models.BigIntegerField(
+        _("allowance for unpublished files (bytes)"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("user")
@@ -53,6 +58,10 @@ class User(AbstractUser):
                 Lower("email"), condition=~models.Q(email=""), name="user_email_ci_unique"
             ),
         ]
+
+    def draft_allowance_bytes(self) -> int:
+        """What the user's drafts and edit drafts may hold together, not yet published."""
+        return max(settings.USER_DRAFT_QUOTA_BYTES, self.draft_quota_bytes or 0)
 
     def __str__(self) -> str:
         return self.username

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.models import PersonalAccessToken, TokenScope, User
+from accounts.models import Actor, PersonalAccessToken, TokenScope, User
 from accounts.ratelimit import hit
 from audit.services import audit
 from mail.services import queue_email
@@ -294,3 +294,17 @@ def update_profile(user: User, **fields: Any) -> User:
         user.save(update_fields=list(before))
         audit(user, "update_profile", user, before=before, after={key: getattr(user, key) for key in before})
     return user
+
+
+def raise_draft_allowance(user: User, actor: Actor, at_least: int) -> int:
+    """Staff raise what ``user``'s drafts may hold together (``USER_DRAFT_QUOTA_BYTES`` is the default) to at
+    least ``at_least`` bytes; never lowers it. Returns the allowance now in force."""
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        before = locked.draft_allowance_bytes()
+        if at_least > before:
+            locked.draft_quota_bytes = at_least
+            locked.save(update_fields=["draft_quota_bytes"])
+            audit(actor, "raise_draft_allowance", locked, before={"bytes": before}, after={"bytes": at_least})
+        user.draft_quota_bytes = locked.draft_quota_bytes
+        return locked.draft_allowance_bytes()

@@ -11,7 +11,6 @@ that starts an upload; the owner's row is locked there, so concurrent uploads ca
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -39,9 +38,13 @@ def draft_bucket_ids(user_id: int) -> list[int]:
     ]
 
 
-def draft_bytes(user_id: int, *, except_key: tuple[int, str] | None = None) -> int:
-    """Bytes the user's drafts and edit drafts hold or are receiving, not yet published."""
-    return storage_services.pending_bytes(draft_bucket_ids(user_id), except_key=except_key)
+def draft_bytes(
+    user_id: int, *, except_key: tuple[int, str] | None = None, except_bucket: int | None = None
+) -> int:
+    """Bytes the user's drafts and edit drafts hold or are receiving, not yet published (leaving out one
+    key of a bucket, or one whole bucket)."""
+    buckets = [pk for pk in draft_bucket_ids(user_id) if pk != except_bucket]
+    return storage_services.pending_bytes(buckets, except_key=except_key)
 
 
 def draft_allowance(record: Record) -> storage_services.Allowance:
@@ -50,7 +53,7 @@ def draft_allowance(record: Record) -> storage_services.Allowance:
 
     def check(bucket: Bucket, key: str, size: int) -> None:
         lock_user(owner_id)
-        limit = settings.USER_DRAFT_QUOTA_BYTES
+        limit = User.objects.get(pk=owner_id).draft_allowance_bytes()
         used = draft_bytes(owner_id, except_key=(bucket.pk, key))
         if used + size > limit:
             raise storage_services.QuotaExceeded(

@@ -20,10 +20,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import services as accounts_services
 from accounts.models import Actor, User
 from audit.services import audit
 from mail.services import queue_email
-from records import services
+from records import allowances, services
 from records.models import (
     OwnerAnswer,
     QuotaRequest,
@@ -448,6 +449,9 @@ def approve_quota(
             )
         except storage_services.StorageError as exc:
             raise services.RecordError(exc.message)
+        # The owner's allowance across drafts must leave room for what was granted here.
+        others = allowances.draft_bytes(item.record.owner_id, except_bucket=bucket.pk)
+        accounts_services.raise_draft_allowance(item.record.owner, actor, others + granted)
         item.state = ReviewState.APPROVED
         item.granted_bytes = granted
         item.decided_by = _user_or_none(actor)

@@ -171,3 +171,32 @@ def test_open_drafts_are_capped_per_user(settings, depositor, outsider, client_f
         client.post("/api/v1/records", {"metadata": {"title": "Work in progress"}}, format="json").status_code
         == 201
     )
+
+
+def test_a_granted_quota_request_raises_the_owners_allowance_as_far_as_needed(
+    small_allowance, depositor, staff, settings
+):
+    from audit.models import AuditEntry
+    from records import withdrawals
+
+    settings.RECORD_QUOTA_BYTES = 5_000
+
+    record = services.create_draft(depositor, make_metadata())
+    other = services.create_draft(depositor, make_metadata())
+    client = writer_for(depositor)
+    assert put(client, other, "kept.bin", b"k" * 2_000).status_code == 201
+    refused = put(client, record, "big.bin", b"b" * 12_000)
+    assert refused.status_code == 413
+    item = withdrawals.request_quota(record, depositor, 20_000, "A large simulation output.")
+    withdrawals.approve_quota(item, staff)
+    depositor.refresh_from_db()
+    # room for the granted 20 kB beside the 2 kB the other draft already holds
+    assert depositor.draft_allowance_bytes() == 22_000
+    assert put(client, record, "big.bin", b"b" * 12_000).status_code == 201
+    entry = AuditEntry.objects.get(verb="raise_draft_allowance", object_id=str(depositor.pk))
+    assert entry.actor == staff and entry.before == {"bytes": LIMIT} and entry.after == {"bytes": 22_000}
+    # a smaller grant later never lowers it (12 kB staged elsewhere + 6 kB < 22 kB)
+    again = withdrawals.request_quota(other, depositor, 6_000, "More room here too.")
+    withdrawals.approve_quota(again, staff)
+    depositor.refresh_from_db()
+    assert depositor.draft_allowance_bytes() == 22_000
