@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "records",
     "curation",
     "oaipmh",
+    "zenodo",
 ]
 
 MIDDLEWARE = [
@@ -248,6 +249,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # --- REST API -----------------------------------------------------------------------------
 API_PAGE_SIZE = 25
+# The largest ?size= the Zenodo-compatible API answers with (records and depositions lists).
+ZENODO_MAX_PAGE_SIZE = env_int("ZENODO_MAX_PAGE_SIZE", 100, minimum=1)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.PersonalTokenAuthentication",

@@ -22,6 +22,7 @@ APPS = (
     "records",
     "curation",
     "oaipmh",
+    "zenodo",
 )
 
 # Function-level imports between apps that are allowed, each with its reason (at most three).
