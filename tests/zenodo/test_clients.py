@@ -160,7 +160,7 @@ def test_zenodo_get_downloads_and_verifies_checksums(server, depositor, tmp_path
         output="text",
     )
     log = result["stdout"] + result["stderr"]
-    for name, payload in (("readme.txt", files["readme.txt"]), ("cores.csv", files["data/cores.csv"])):
+    for payload in files.values():
         assert f"({hashlib.md5(payload).hexdigest()})" in log  # zenodo_get's own MD5 check passed
     assert "INCORRECT" not in log
     assert (out / "readme.txt").read_bytes() == files["readme.txt"]
