@@ -212,3 +212,21 @@ def _token(user) -> str:
     from tests.zenodo.conftest import token_for
 
     return token_for(user)
+
+
+def test_communities_in_metadata_open_inclusion_requests_at_publish(zenodo_api, legacy_metadata, community):
+    from curation.models import InclusionRequest
+
+    legacy_metadata["communities"] = [{"identifier": community.slug}]
+    deposition = zenodo_api.post(DEPOSITIONS, {"metadata": legacy_metadata}, format="json").json()
+    assert deposition["metadata"]["communities"] == [{"identifier": community.slug}]
+    assert Record.objects.get(pk=deposition["id"]).requested_communities == [community.slug]
+    assert not InclusionRequest.objects.exists()
+    assert zenodo_api.post(f"{DEPOSITIONS}/{deposition['id']}/actions/publish").status_code == 202
+    request = InclusionRequest.objects.get()
+    assert request.record_id == deposition["id"] and request.community == community
+
+    legacy_metadata["communities"] = [{"identifier": "no-such-community"}]
+    response = zenodo_api.post(DEPOSITIONS, {"metadata": legacy_metadata}, format="json")
+    assert response.status_code == 400
+    assert [e["field"] for e in response.json()["errors"]] == ["metadata.communities"]
