@@ -22,8 +22,17 @@ from typing import Any
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpResponseRedirect, RawPostDataException
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponseBase,
+    HttpResponseRedirect,
+    JsonResponse,
+    RawPostDataException,
+)
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, permissions
 from rest_framework.response import Response
@@ -67,6 +76,21 @@ def exception_handler(exc, context):
         if header.lower() in ("www-authenticate", "retry-after"):
             reshaped[header] = value
     return reshaped
+
+
+@csrf_exempt  # the view it hands over to is an APIView, which checks CSRF for session users itself
+def fallback(request: HttpRequest) -> HttpResponseBase:
+    """Clients that add a trailing slash reach the same view; other unknown paths get a JSON 404."""
+    path = request.path_info
+    if path.endswith("/") and path.strip("/"):
+        try:
+            match = resolve(path.rstrip("/"))
+        except Resolver404:
+            match = None
+        if match is not None and match.url_name != "fallback":
+            return match.func(request, *match.args, **match.kwargs)
+    message = _("The requested resource does not exist.")
+    return JsonResponse({"status": 404, "message": message}, status=404)
 
 
 class LenientTokenAuthentication(PersonalTokenAuthentication):

@@ -1,6 +1,6 @@
 """Zenodo's legacy API, mounted at ``/api/`` beside the native ``/api/v1/`` (no path overlaps)."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from zenodo import api
 
@@ -32,4 +32,6 @@ urlpatterns = [
         api.RecordFileContentView.as_view(),
         name="record-file-content",
     ),
+    # anything else under these prefixes: the same URL without a trailing slash, or a JSON 404
+    re_path(r"^(?:deposit|files|records)(?:/.*)?$", api.fallback, name="fallback"),
 ]

@@ -230,3 +230,12 @@ def test_communities_in_metadata_open_inclusion_requests_at_publish(zenodo_api, 
     response = zenodo_api.post(DEPOSITIONS, {"metadata": legacy_metadata}, format="json")
     assert response.status_code == 400
     assert [e["field"] for e in response.json()["errors"]] == ["metadata.communities"]
+
+
+def test_trailing_slash_reaches_the_same_view_and_unknown_paths_are_json_404(zenodo_api):
+    response = zenodo_api.post(f"{DEPOSITIONS}/", {}, format="json")
+    assert response.status_code == 201 and Record.objects.filter(pk=response.json()["id"]).exists()
+    assert zenodo_api.get(f"{DEPOSITIONS}/{response.json()['id']}/").status_code == 200
+    missing = zenodo_api.get(f"{DEPOSITIONS}/not-a-number")
+    assert missing.status_code == 404 and missing.json()["status"] == 404
+    assert zenodo_api.get("/api/records/12/unknown").json()["status"] == 404
