@@ -530,9 +530,11 @@ def _published(request, pk: int) -> Record | Response:
     return record
 
 
-def record_json(request, record: Record, communities: list[str]) -> dict:
+def record_json(
+    request, record: Record, communities: list[str], published: list[storage.PublishedFile] | None = None
+) -> dict:
     return serializers.record(
-        record, communities=communities, show_files=record.can_access_files(request.user)
+        record, communities=communities, show_files=record.can_access_files(request.user), published=published
     )
 
 
@@ -654,6 +656,7 @@ class RecordListView(PublicView):
             aggregations = _aggregations(result.facets)
         rows = list(page.object_list)
         communities = _communities_of([r.pk for r in rows])
+        files = storage.published_files_by_bucket(r.bucket_id for r in rows if r.bucket_id is not None)
         links = {"self": request.build_absolute_uri()}
         if page.has_next():
             query = request.query_params.copy()
@@ -665,7 +668,13 @@ class RecordListView(PublicView):
             links["prev"] = request.build_absolute_uri("?" + query.urlencode())
         return Response(
             {
-                "hits": {"hits": [record_json(request, r, communities[r.pk]) for r in rows], "total": total},
+                "hits": {
+                    "hits": [
+                        record_json(request, r, communities[r.pk], files.get(r.bucket_id or 0, []))
+                        for r in rows
+                    ],
+                    "total": total,
+                },
                 "aggregations": aggregations,
                 "links": links,
             }

@@ -177,7 +177,10 @@ def _record_metadata(record: Record, communities: list[str]) -> dict:
     return metadata
 
 
-def record_files(record: Record) -> list[dict]:
+def record_files(record: Record, published: list[storage_services.PublishedFile] | None = None) -> list[dict]:
+    """The record's current files; ``published`` when already read (``published_files_by_bucket``)."""
+    if published is None:
+        published = storage_services.published_files(record.files_bucket())
     return [
         {
             "id": str(current.pk),
@@ -187,11 +190,17 @@ def record_files(record: Record) -> list[dict]:
             "mimetype": current.mimetype,
             "links": {"self": absolute("record-file-content", record.pk, fk.key)},
         }
-        for fk, current, _h in storage_services.published_files(record.files_bucket())
+        for fk, current, _h in published
     ]
 
 
-def record(record: Record, *, communities: list[str], show_files: bool) -> dict:
+def record(
+    record: Record,
+    *,
+    communities: list[str],
+    show_files: bool,
+    published: list[storage_services.PublishedFile] | None = None,
+) -> dict:
     """A published record in the shape of Zenodo's ``/api/records/<id>``."""
     html = settings.SITE_URL + record.get_absolute_url()
     return {
@@ -206,7 +215,7 @@ def record(record: Record, *, communities: list[str], show_files: bool) -> dict:
         "modified": _iso(record.updated),
         "title": record.metadata.get("title", ""),
         "metadata": _record_metadata(record, communities),
-        "files": record_files(record) if show_files else [],
+        "files": record_files(record, published) if show_files else [],
         "links": {
             "self": absolute("record", record.pk),
             "html": html,

@@ -26,6 +26,7 @@ from storage.services.errors import (
     WrongOffset,
 )
 from storage.services.files import (
+    PublishedFile,
     WorkingFile,
     create_bucket,
     create_buckets,
@@ -36,6 +37,7 @@ from storage.services.files import (
     lock_bucket,
     publish_staged,
     published_files,
+    published_files_by_bucket,
     remove_file,
     restore_file,
     unlock_bucket,
@@ -68,6 +70,7 @@ __all__ = [
     "IncompleteUpload",
     "InvalidKey",
     "NotEditable",
+    "PublishedFile",
     "QuotaExceeded",
     "StorageError",
     "StorageFull",
@@ -94,6 +97,7 @@ __all__ = [
     "primary_location",
     "publish_staged",
     "published_files",
+    "published_files_by_bucket",
     "remove_file",
     "remove_stale_uploads",
     "repair",

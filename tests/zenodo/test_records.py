@@ -136,3 +136,21 @@ def test_tokens_and_bodies_on_public_reads_are_harmless(anonymous, depositor, le
     assert stale.status_code == 200
     with_body = anonymous.generic("GET", RECORDS, '{"query": 1}', content_type="application/json")
     assert with_body.status_code == 200 and with_body.json()["hits"]["total"] == 1
+
+
+def test_record_search_queries_do_not_grow_with_the_hits(anonymous, depositor, legacy_metadata):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            body = anonymous.get(RECORDS, {"q": "ice"}).json()
+        assert all(len(hit["files"]) == 2 for hit in body["hits"]["hits"])
+        return len(queries)
+
+    for n in range(2):
+        make_record(depositor, legacy_metadata, {"a.txt": b"a", "b.txt": b"b"}, title=f"Ice core {n}")
+    two = count()
+    for n in range(3):
+        make_record(depositor, legacy_metadata, {"a.txt": b"a", "b.txt": b"b"}, title=f"Ice core more {n}")
+    assert count() == two
