@@ -221,15 +221,19 @@ def to_portal(legacy: Any, *, own_dois: set[str] | None = None) -> Deposit:
     metadata.setdefault("publication_date", timezone.localdate().isoformat())
     _resource_type(legacy, metadata)
     _license(legacy, metadata)
-    if isinstance(legacy.get("creators"), list):
-        metadata["creators"] = [_person(p, contributor=False) for p in legacy["creators"]]
-    if isinstance(legacy.get("contributors"), list):
-        metadata["contributors"] = [_person(p, contributor=True) for p in legacy["contributors"]]
-    language = legacy.get("language")
-    if isinstance(language, str) and language:
-        metadata["languages"] = [language]
-    if isinstance(legacy.get("related_identifiers"), list):
-        metadata["related_identifiers"] = [_related(r) for r in legacy["related_identifiers"]]
+    # a value of the wrong type is passed on as it is, so validation names its field
+    for key, contributor in (("creators", False), ("contributors", True)):
+        if key in legacy:
+            value = legacy[key]
+            metadata[key] = (
+                [_person(p, contributor=contributor) for p in value] if isinstance(value, list) else value
+            )
+    if legacy.get("language"):
+        language = legacy["language"]
+        metadata["languages"] = [language] if isinstance(language, str) else language
+    if "related_identifiers" in legacy:
+        value = legacy["related_identifiers"]
+        metadata["related_identifiers"] = [_related(r) for r in value] if isinstance(value, list) else value
     communities = _communities(legacy["communities"]) if "communities" in legacy else None
     own = {d.lower() for d in own_dois or set() if d}
     prereserved = legacy.get("prereserve_doi")

@@ -239,3 +239,17 @@ def test_trailing_slash_reaches_the_same_view_and_unknown_paths_are_json_404(zen
     missing = zenodo_api.get(f"{DEPOSITIONS}/not-a-number")
     assert missing.status_code == 404 and missing.json()["status"] == 404
     assert zenodo_api.get("/api/records/12/unknown").json()["status"] == 404
+
+
+def test_values_of_the_wrong_type_are_400_naming_the_field(zenodo_api, legacy_metadata):
+    cases = {
+        "creators": ("Smith, John", "metadata.creators"),
+        "language": ("English", "metadata.language"),
+        "upload_type": ("spreadsheet", "metadata.upload_type"),
+        "publication_date": ("2024-02-30", "metadata.publication_date"),
+    }
+    for key, (value, field) in cases.items():
+        response = zenodo_api.post(DEPOSITIONS, {"metadata": {**legacy_metadata, key: value}}, format="json")
+        assert response.status_code == 400, key
+        assert any(e["field"].startswith(field) for e in response.json()["errors"]), response.json()
+    assert not Record.objects.exists()
