@@ -190,7 +190,18 @@ class DepositionListView(ZenodoView):
         sort = request.query_params.get("sort", "")
         records_qs = records_qs.order_by("updated" if sort == "-mostrecent" else "-updated")
         page = Paginator(records_qs, page_size(request)).get_page(request.query_params.get("page"))
-        return Response([serializers.deposition(r) for r in page.object_list])
+        rows = list(page.object_list)
+        bucket_ids = [r.bucket_id for r in rows if r.bucket_id is not None]
+        working = storage.working_files_by_bucket(bucket_ids)
+        published = storage.published_files_by_bucket(bucket_ids)
+        return Response(
+            [
+                serializers.deposition(
+                    r, working.get(r.bucket_id or 0, []), published.get(r.bucket_id or 0, [])
+                )
+                for r in rows
+            ]
+        )
 
     @extend_schema(exclude=True)
     def post(self, request):

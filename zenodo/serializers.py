@@ -65,18 +65,20 @@ def deposition_file(record: Record, file_key: FileKey, version: FileVersion) -> 
     }
 
 
-def deposition_files(record: Record) -> list[dict]:
-    """The files the next published state holds (while editable), else the published ones."""
-    bucket = record.files_bucket()
+def deposition_files(
+    record: Record,
+    working: list[storage_services.WorkingFile] | None = None,
+    published: list[storage_services.PublishedFile] | None = None,
+) -> list[dict]:
+    """The files the next published state holds (while editable), else the published ones; ``working``
+    and ``published`` when already read (``working_files_by_bucket``, ``published_files_by_bucket``)."""
     if files_editable(record):
-        return [
-            deposition_file(record, wf.file, wf.version)
-            for wf in storage_services.working_files(bucket)
-            if wf.version is not None
-        ]
-    return [
-        deposition_file(record, fk, current) for fk, current, _h in storage_services.published_files(bucket)
-    ]
+        if working is None:
+            working = storage_services.working_files(record.files_bucket())
+        return [deposition_file(record, wf.file, wf.version) for wf in working if wf.version is not None]
+    if published is None:
+        published = storage_services.published_files(record.files_bucket())
+    return [deposition_file(record, fk, current) for fk, current, _h in published]
 
 
 def _deposition_links(record: Record) -> dict:
@@ -102,7 +104,11 @@ def _deposition_links(record: Record) -> dict:
     return links
 
 
-def deposition(record: Record) -> dict:
+def deposition(
+    record: Record,
+    working: list[storage_services.WorkingFile] | None = None,
+    published: list[storage_services.PublishedFile] | None = None,
+) -> dict:
     metadata = mapping.to_legacy(record.working_metadata, communities=record.requested_communities)
     doi = prereserved_doi(record)
     metadata["prereserve_doi"] = {"doi": doi, "recid": record.pk}
@@ -119,7 +125,7 @@ def deposition(record: Record) -> dict:
         "state": deposition_state(record),
         "submitted": not record.is_draft(),
         "metadata": metadata,
-        "files": deposition_files(record),
+        "files": deposition_files(record, working, published),
         "links": _deposition_links(record),
     }
     if record.doi:

@@ -42,6 +42,7 @@ from storage.services.files import (
     restore_file,
     unlock_bucket,
     working_files,
+    working_files_by_bucket,
 )
 from storage.services.keys import MAX_KEY_BYTES, MAX_NAME_BYTES, guess_mimetype, validate_key
 from storage.services.locations import primary_location, sync_locations
@@ -112,5 +113,6 @@ __all__ = [
     "validate_key",
     "verify",
     "working_files",
+    "working_files_by_bucket",
     "write_chunk",
 ]

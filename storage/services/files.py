@@ -113,8 +113,29 @@ class WorkingFile:
 
 def working_files(bucket: Bucket) -> list[WorkingFile]:
     """Every key of a draft or edit draft: staged, unchanged and staged-for-removal ones."""
+    return _working(files_with_versions(bucket))
+
+
+def working_files_by_bucket(bucket_ids: Iterable[int]) -> dict[int, list[WorkingFile]]:
+    """``working_files`` of many buckets at once, in a fixed number of queries (for API lists)."""
+    return {pk: _working(keys) for pk, keys in _keys_by_bucket(bucket_ids).items()}
+
+
+def _keys_by_bucket(bucket_ids: Iterable[int]) -> dict[int, list[FileKey]]:
+    ids = list(bucket_ids)
+    versions = FileVersion.objects.select_related("instance", "created_by")
+    file_keys = FileKey.objects.filter(bucket_id__in=ids).prefetch_related(
+        Prefetch("versions", queryset=versions)
+    )
+    grouped: dict[int, list[FileKey]] = {pk: [] for pk in ids}
+    for file_key in file_keys:
+        grouped[file_key.bucket_id].append(file_key)
+    return grouped
+
+
+def _working(file_keys: Iterable[FileKey]) -> list[WorkingFile]:
     result: list[WorkingFile] = []
-    for file_key in files_with_versions(bucket):
+    for file_key in file_keys:
         current = None if file_key.removed else latest_published(file_key)
         staged = staged_version(file_key)
         history = sorted(

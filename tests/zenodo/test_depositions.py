@@ -253,3 +253,26 @@ def test_values_of_the_wrong_type_are_400_naming_the_field(zenodo_api, legacy_me
         assert response.status_code == 400, key
         assert any(e["field"].startswith(field) for e in response.json()["errors"]), response.json()
     assert not Record.objects.exists()
+
+
+def test_deposition_list_queries_do_not_grow_with_the_depositions(zenodo_api, legacy_metadata):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def add(n: int) -> None:
+        for _ in range(n):
+            deposition = zenodo_api.post(DEPOSITIONS, {"metadata": legacy_metadata}, format="json").json()
+            zenodo_api.put(f"{_bucket_path(deposition)}/a.txt", b"a", content_type="text/plain")
+            zenodo_api.post(f"{DEPOSITIONS}/{deposition['id']}/actions/publish")
+        zenodo_api.post(DEPOSITIONS, {}, format="json")
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            body = zenodo_api.get(DEPOSITIONS).json()
+        assert all(len(d["files"]) == 1 for d in body if d["submitted"])
+        return len(queries)
+
+    add(1)
+    few = count()
+    add(3)
+    assert count() == few
