@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "curation",
     "oaipmh",
     "staff",
+    "zenodo",
 ]
 
 MIDDLEWARE = [
@@ -314,6 +315,8 @@ AXES_ENABLE_ADMIN = False  # the cache handler keeps no rows: the admin's attemp
 
 # --- REST API -----------------------------------------------------------------------------
 API_PAGE_SIZE = 25
+# The largest ?size= the Zenodo-compatible API answers with (records and depositions lists).
+ZENODO_MAX_PAGE_SIZE = env_int("ZENODO_MAX_PAGE_SIZE", 100, minimum=1)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.PersonalTokenAuthentication",

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("curation.urls")),
     path("", include("oaipmh.urls")),
     path("api/v1/", include("accounts.api_urls")),
+    path("api/", include("zenodo.urls")),
     path("api/schema", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("staff/", include("staff.urls")),

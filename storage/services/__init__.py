@@ -26,6 +26,7 @@ from storage.services.errors import (
     WrongOffset,
 )
 from storage.services.files import (
+    PublishedFile,
     WorkingFile,
     create_bucket,
     create_buckets,
@@ -36,10 +37,12 @@ from storage.services.files import (
     lock_bucket,
     publish_staged,
     published_files,
+    published_files_by_bucket,
     remove_file,
     restore_file,
     unlock_bucket,
     working_files,
+    working_files_by_bucket,
 )
 from storage.services.keys import MAX_KEY_BYTES, MAX_NAME_BYTES, guess_mimetype, validate_key
 from storage.services.locations import primary_location, sync_locations
@@ -69,6 +72,7 @@ __all__ = [
     "IncompleteUpload",
     "InvalidKey",
     "NotEditable",
+    "PublishedFile",
     "QuotaExceeded",
     "StorageError",
     "StorageFull",
@@ -96,6 +100,7 @@ __all__ = [
     "primary_location",
     "publish_staged",
     "published_files",
+    "published_files_by_bucket",
     "remove_file",
     "remove_stale_uploads",
     "repair",
@@ -110,5 +115,6 @@ __all__ = [
     "validate_key",
     "verify",
     "working_files",
+    "working_files_by_bucket",
     "write_chunk",
 ]

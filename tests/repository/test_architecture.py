@@ -23,6 +23,7 @@ APPS = (
     "curation",
     "oaipmh",
     "staff",
+    "zenodo",
 )
 
 # Function-level imports between apps that are allowed, each with its reason (at most three).
