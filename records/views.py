@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -290,6 +292,9 @@ def owners(request, pk: int):
     form = InviteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if "remove" in request.POST:
+            if not re.fullmatch(r"[0-9]{1,18}", request.POST["remove"]):
+                reason = _("Choose the co-owner to remove from the list.")
+                return render(request, "400.html", {"reason": reason}, status=400)
             user = get_object_or_404(get_user_model(), pk=request.POST["remove"])
             try:
                 services.remove_co_owner(record, request.user, user)
@@ -378,7 +383,9 @@ def _facet_label(name: str) -> str:
 @require_safe
 def resolve_doi(request, doi: str):
     """The local DOI resolver: ``/doi/10.5072/site.42`` → the landing page (or its tombstone)."""
-    record = Record.objects.public().filter(doi__iexact=doi.strip()).only("pk").first()
+    # only the DOIs this repository minted: an external DOI resolves through doi.org, not here
+    minted = Record.objects.public().filter(doi_is_external=False)
+    record = minted.filter(doi__iexact=doi.strip()).only("pk").first()
     if record is None:
         raise Http404(_("No record has this DOI."))
     return HttpResponseRedirect(reverse("records:detail", args=[record.pk]))

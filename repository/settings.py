@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "repository.middleware.refuse_control_characters",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -200,6 +201,11 @@ AWS_SECRET_ACCESS_KEY = env_str("AWS_SECRET_ACCESS_KEY")
 AWS_REGION = env_str("AWS_REGION", "us-east-1")
 UPLOAD_TEMP_DIR = VAR_DIR / "uploads"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Form fields per request: the deposit form of a record at the creator cap (5,000 creators with
+# their names, identifiers and affiliations) stays below it.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 60_000, minimum=1000)
+# JSON request bodies (the APIs) nest at most this deep; record metadata needs about six levels.
+JSON_MAX_DEPTH = env_int("JSON_MAX_DEPTH", 32, minimum=8)
 X_ACCEL_REDIRECT_PREFIX = env_str("X_ACCEL_REDIRECT_PREFIX")  # e.g. /protected/ behind nginx
 STORAGE_UPLOAD_CHUNK_BYTES = env_int("STORAGE_UPLOAD_CHUNK_BYTES", 8 * 1024 * 1024, minimum=64 * 1024)
 STORAGE_ZIP_MAX_BYTES = env_int("STORAGE_ZIP_MAX_BYTES", 10 * 10**9, minimum=0)
@@ -258,6 +264,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": API_PAGE_SIZE,
     "EXCEPTION_HANDLER": "repository.api.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "repository.parsers.DepthLimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Community Research Repository API",

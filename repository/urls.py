@@ -18,7 +18,12 @@ urlpatterns = [
     path("", include("oaipmh.urls")),
     path("api/v1/", include("accounts.api_urls")),
     path("api/schema", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # GET only: DRF's OPTIONS answer has no template for the Swagger page's HTML renderer (was a 500)
+    path(
+        "api/docs",
+        SpectacularSwaggerView.as_view(url_name="api-schema", http_method_names=["get", "head"]),
+        name="api-docs",
+    ),
     path("admin/", admin.site.urls),
 ]
 

@@ -197,8 +197,8 @@ def test_recheck(client_for, curator, req, community):
     [
         ("curator", 200, 302),
         ("owner", 200, 302),
-        ("other_curator", 403, 403),
-        ("outsider", 403, 403),
+        ("other_curator", 404, 404),  # non-parties: the same 404 as a request that does not exist
+        ("outsider", 404, 404),
         ("depositor", 200, 403),
         ("staff", 200, 403),
     ],
