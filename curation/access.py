@@ -27,12 +27,13 @@ def get_community_for_curator(user, slug: str) -> Community:
 def get_request_for_user(user, pk: int) -> InclusionRequest:
     """The request if ``user`` is one of its parties (owners, curators) or staff; else 404, the same
     answer as for a request that does not exist (a 403 would tell which ones do)."""
-    req = get_object_or_404(
+    req = (
         InclusionRequest.objects.select_related(
             "record", "record__owner", "community", "created_by", "decided_by"
-        ),
-        pk=pk,
+        )
+        .filter(pk=pk)
+        .first()
     )
-    if not req.can_view(user):
+    if req is None or not req.can_view(user):
         raise Http404(_("No such request."))
     return req

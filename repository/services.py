@@ -40,3 +40,18 @@ def database_reachable() -> tuple[bool, str]:
             False,
             f"{exc.__class__.__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}",
         )
+
+
+def static_files_problem() -> str | None:
+    """One line naming what to run when the pages' static files are not collected (production's
+    manifest storage answers every page that links a static file with a 500 without them)."""
+    backend = settings.STORAGES["staticfiles"]["BACKEND"]
+    if "Manifest" not in backend:
+        return None  # development serves the files from their folders
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    if manifest.is_file():
+        return None
+    return (
+        f"static files are not collected ({manifest} is missing): "
+        "run `python manage.py collectstatic --noinput` before starting the server."
+    )

@@ -45,7 +45,9 @@ if _site.scheme not in {"http", "https"} or not _site.hostname:
 SITE_NAME = env_str("SITE_NAME", "Community Research Repository")
 OAI_REPOSITORY_IDENTIFIER = env_str("OAI_REPOSITORY_IDENTIFIER", _site.hostname)
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [_site.hostname, "localhost", "127.0.0.1", "testserver"])
+# Production answers only for SITE_URL's host unless ALLOWED_HOSTS says more (compose adds the
+# healthcheck's 127.0.0.1); development without the variable answers for any host.
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [_site.hostname])
 if not PRODUCTION and "ALLOWED_HOSTS" not in __import__("os").environ:
     ALLOWED_HOSTS = ["*"]
 CSRF_TRUSTED_ORIGINS = [f"{_site.scheme}://{_site.netloc}"]
@@ -76,6 +78,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "repository.middleware.security_headers",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
