@@ -45,7 +45,8 @@ def database_reachable() -> tuple[bool, str]:
 def static_files_problem() -> str | None:
     """One line naming what to run when the pages' static files are not collected (production's
     manifest storage answers every page that links a static file with a 500 without them)."""
-    backend = settings.STORAGES["staticfiles"]["BACKEND"]
+    storages: dict[str, dict[str, str]] = settings.STORAGES
+    backend = storages["staticfiles"]["BACKEND"]
     if "Manifest" not in backend:
         return None  # development serves the files from their folders
     manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
