@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 
@@ -45,8 +46,8 @@ def database_reachable() -> tuple[bool, str]:
 def static_files_problem() -> str | None:
     """One line naming what to run when the pages' static files are not collected (production's
     manifest storage answers every page that links a static file with a 500 without them)."""
-    storages: dict[str, dict[str, str]] = settings.STORAGES
-    backend = storages["staticfiles"]["BACKEND"]
+    staticfiles: Any = settings.STORAGES["staticfiles"]
+    backend = str(staticfiles["BACKEND"])
     if "Manifest" not in backend:
         return None  # development serves the files from their folders
     manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
