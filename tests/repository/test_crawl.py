@@ -132,7 +132,7 @@ def build(route: str, value_for) -> str:
     def replace(match: re.Match) -> str:
         converter = match["converter"] or "str"
         name = match["name"]
-        if converter == "choice" or converter == "str" and "=" in name:
+        if "=" in name:  # a regex pattern's named group
             converter = "choice" if "|" in name else "str"
         return quote(value_for(converter, name), safe="/")
 
