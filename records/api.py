@@ -63,6 +63,28 @@ def serialize(record: Record, *, owner: bool = False, revision: int | None = Non
     return data
 
 
+LIST_TRUNCATED = ("creators", "contributors", "references", "related_identifiers")
+
+
+def serialize_in_list(record: Record, *, owner: bool = False) -> dict:
+    """A list's item: long lists (creators, contributors, references, related identifiers) cut to
+    ``LANDING_LIST_ITEMS``; ``truncated`` gives each cut list's full length, and ``links.self`` (the
+    record itself) has them all."""
+    data = serialize(record, owner=owner)
+    limit = settings.LANDING_LIST_ITEMS
+    truncated = {}
+    metadata = dict(data["metadata"])
+    for name in LIST_TRUNCATED:
+        items = metadata.get(name)
+        if isinstance(items, list) and len(items) > limit:
+            truncated[name] = len(items)
+            metadata[name] = items[:limit]
+    if truncated:
+        data["metadata"] = metadata
+        data["truncated"] = truncated
+    return data
+
+
 def error_response(exc: services.RecordError) -> Response:
     return Response({"message": exc.message, "errors": [e.as_dict() for e in exc.errors]}, status=exc.status)
 
@@ -133,10 +155,10 @@ class RecordListView(APIView):
                 return Response({"message": _("Sign in or send a token to list your records.")}, status=401)
             records = Record.objects.owned_by(request.user).order_by("-updated")
             page: Page = Paginator(records, settings.API_PAGE_SIZE).get_page(request.query_params.get("page"))
-            results = [serialize(r, owner=True) for r in page.object_list]
+            results = [serialize_in_list(r, owner=True) for r in page.object_list]
         else:
             page = search(SearchParams.from_querydict(request.query_params, request.user)).page
-            results = [serialize(r) for r in page.object_list]
+            results = [serialize_in_list(r) for r in page.object_list]
         return Response({**_page_links(request, page), "results": results})
 
     @extend_schema(

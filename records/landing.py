@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.html import strip_tags
 
 from communities.models import Community
@@ -56,32 +58,59 @@ def export_links(record: Record) -> list[dict]:
 
 
 def citations(record: Record) -> dict:
-    """APA and BibTeX from records/exports (empty while the record is unpublished)."""
+    """APA and BibTeX from records/exports (empty while the record is unpublished); APA names at most
+    20 authors, the inline BibTeX the page's number and ``and others``."""
     if not record.is_published():
         return {}
-    result = {}
+    result: dict[str, str] = {}
     try:
         result["apa"] = citation.apa_html(record)
-        result["bibtex"] = bibtex.to_bibtex(record)
+        result["bibtex"] = bibtex.to_bibtex(record, max_authors=settings.LANDING_LIST_ITEMS)
     except Exception:  # a formatter's bug must not take the landing page down
         logger.exception("citation formatting failed for record %s", record.pk)
     return result
 
 
 def jsonld_script(record: Record) -> str:
+    """The page's JSON-LD, with the page's share of the long lists (the JSON-LD export has them all)."""
     if not record.is_published():
         return ""
     try:
-        return to_jsonld_script(record)
+        return to_jsonld_script(page_record(record))
     except Exception:
         logger.exception("JSON-LD failed for record %s", record.pk)
         return ""
 
 
+LONG_LISTS = ("creators", "contributors", "references", "related_identifiers")
+
+
+def bounded(items: list | None) -> tuple[list, int]:
+    """The first ``LANDING_LIST_ITEMS`` of a list and how many more there are."""
+    items = items or []
+    limit = settings.LANDING_LIST_ITEMS
+    return items[:limit], max(0, len(items) - limit)
+
+
+def page_record(record: Record) -> Record:
+    """A copy of ``record`` whose long lists are cut to what a page shows inline."""
+    shown = copy.copy(record)
+    shown.metadata = {
+        **record.metadata,
+        **{name: bounded(record.metadata.get(name))[0] for name in LONG_LISTS if name in record.metadata},
+    }
+    return shown
+
+
+def more(count: int) -> dict:
+    """``{"count": 2311, "text": "2,311"}`` for "and 2,311 more" (grouped in the reader's language)."""
+    return {"count": count, "text": number_format(count, force_grouping=True)}
+
+
 def citation_meta(record: Record, metadata: dict) -> list[tuple[str, str]]:
     """Highwire Press ``citation_*`` tags for Google Scholar."""
     tags = [("citation_title", metadata.get("title", ""))]
-    tags += [("citation_author", p.get("name", "")) for p in metadata.get("creators") or []]
+    tags += [("citation_author", p.get("name", "")) for p in bounded(metadata.get("creators"))[0]]
     date = metadata.get("publication_date", "")
     if date:
         tags.append(("citation_publication_date", date.replace("-", "/")))
@@ -130,7 +159,9 @@ def people(persons: list) -> list[dict]:
             {
                 **person,
                 "orcid_url": f"https://orcid.org/{orcid}" if orcid else "",
-                "role_label": str(ROLE_LABELS.get(person.get("role")) or camel_words(person.get("role", "")))
+                "role_label": str(
+                    ROLE_LABELS.get(person.get("role") or "") or camel_words(person.get("role", ""))
+                )
                 if person.get("role")
                 else "",
             }
@@ -142,23 +173,33 @@ def landing_context(record: Record, user, *, metadata: dict | None = None) -> di
     meta = metadata if metadata is not None else record.metadata
     rtype = meta.get("resource_type") or {}
     is_owner = record.can_edit(user)
+    related_items, related_more = bounded(meta.get("related_identifiers"))
     related = [
         {
             **item,
             "url": identifier_url(item.get("scheme", ""), item.get("identifier", "")),
             "relation_label": str(
-                RELATION_LABELS.get(item.get("relation")) or camel_words(item.get("relation", ""))
+                RELATION_LABELS.get(item.get("relation") or "") or camel_words(item.get("relation", ""))
             ),
-            "scheme_label": SCHEME_LABELS.get(item.get("scheme"), ""),
+            "scheme_label": SCHEME_LABELS.get(item.get("scheme") or "", ""),
         }
-        for item in meta.get("related_identifiers") or []
+        for item in related_items
         if isinstance(item, dict)
     ]
+    creators, creators_more = bounded(meta.get("creators"))
+    contributors, contributors_more = bounded(meta.get("contributors"))
+    references, references_more = bounded(meta.get("references"))
     return {
         "record": record,
         "meta": meta,
-        "creators": people(meta.get("creators")),
-        "contributors": people(meta.get("contributors")),
+        # long lists: the first LANDING_LIST_ITEMS inline, "and 2,311 more" links to the full list
+        "creators": people(creators),
+        "creators_more": more(creators_more),
+        "contributors": people(contributors),
+        "contributors_more": more(contributors_more),
+        "references": references,
+        "references_more": more(references_more),
+        "related_more": more(related_more),
         "type_label": resource_type_label(rtype.get("type", ""), rtype.get("subtype", "")),
         "access_label": ACCESS_LABELS.get(meta.get("access_right", ""), ""),
         "license": license_info(meta.get("license", "")),

@@ -12,6 +12,7 @@ urlpatterns = [
     path("records/<int:pk>/edit/discard/", views.discard, name="discard"),
     path("records/<int:pk>/publish/", views.publish, name="publish"),
     path("records/<int:pk>/revisions/<int:number>/", views.revision, name="revision"),
+    path("records/<int:pk>/creators/", views.creators, name="creators"),
     path("records/<int:pk>/owners/", views.owners, name="owners"),
     path("records/invitations/<str:token>/", views.invitation, name="invitation"),
     path("search/", views.search_page, name="search"),

@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -31,7 +33,7 @@ from records.forms import (
     initial_from_metadata,
     template_row,
 )
-from records.landing import landing_context
+from records.landing import landing_context, people
 from records.models import CoOwnerInvitation, InvitationState, Record, RecordState
 from records.search import FACET_LABELS, SearchParams, search
 from records.validation import validate_metadata
@@ -259,6 +261,26 @@ def detail(request, pk: int):
     if record.is_withdrawn():
         return render(request, "records/tombstone.html", landing_context(record, request.user), status=410)
     return render(request, "records/detail.html", landing_context(record, request.user))
+
+
+@require_safe
+def creators(request, pk: int):
+    """Every creator (a page at a time) and every contributor of a record: the landing page shows the
+    first few ("and 2,311 more")."""
+    record = services.get_record_for_user(request.user, pk)
+    meta = record.metadata
+    page = Paginator(meta.get("creators") or [], settings.CREATORS_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "record": record,
+        "meta": meta,
+        "page": page,
+        "creators": people(list(page.object_list)),
+        "first_number": page.start_index(),
+        "contributors": people(meta.get("contributors")) if page.number == 1 else [],
+    }
+    return render(request, "records/creators.html", context)
 
 
 @require_safe

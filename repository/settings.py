@@ -222,6 +222,11 @@ DATACITE_USERNAME = env_str("DATACITE_USERNAME", required=DOI_PROVIDER == "datac
 DATACITE_PASSWORD = env_str("DATACITE_PASSWORD", required=DOI_PROVIDER == "datacite")
 DATACITE_URL = env_str("DATACITE_URL", "https://api.test.datacite.org")
 RECORD_QUOTA_BYTES = env_int("RECORD_QUOTA_BYTES", 50 * 10**9, minimum=0)
+# Long lists (creators, contributors, references, related works) show this many items inline on a
+# record's pages and in its page's citation and JSON-LD; "and 2,311 more" links to the full list.
+LANDING_LIST_ITEMS = env_int("LANDING_LIST_ITEMS", 25, minimum=1)
+# The full list of creators (/records/<id>/creators/) shows this many per page.
+CREATORS_PAGE_SIZE = env_int("CREATORS_PAGE_SIZE", 500, minimum=10)
 RECORD_MAX_FILES = env_int("RECORD_MAX_FILES", 1000, minimum=1)
 OAI_PAGE_SIZE = env_int("OAI_PAGE_SIZE", 500, minimum=1)
 OAI_TOKEN_TTL_HOURS = env_int("OAI_TOKEN_TTL_HOURS", 24, minimum=1)
