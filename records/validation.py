@@ -436,6 +436,19 @@ def nesting_depth(value: Any, limit: int) -> int:
     return deepest
 
 
+def oversized_lists(metadata: dict) -> list[FieldError]:
+    """The top-level lists over their schema's ``maxItems``, found before anything walks them (a
+    100,000-creator deposit is refused at once, not cleaned and validated item by item first)."""
+    found = []
+    properties = load_schema()["properties"]
+    for name, value in metadata.items():
+        cap = properties.get(name, {}).get("maxItems") if isinstance(name, str) else None
+        if cap is not None and isinstance(value, list) and len(value) > cap:
+            message, code = _size_message("maxItems", cap, value)
+            found.append(FieldError((name,), message, code))
+    return found
+
+
 def too_deep(metadata: Any) -> FieldError | None:
     if nesting_depth(metadata, MAX_METADATA_DEPTH) > MAX_METADATA_DEPTH:
         return FieldError(
@@ -463,6 +476,9 @@ def validate_metadata(
     deep = too_deep(metadata)
     if deep:
         return [deep]
+    oversized = oversized_lists(metadata)
+    if oversized:
+        return oversized
     today = today or timezone.localdate()
     errors = _schema_errors(metadata) + _extra_errors(metadata, today)
     if not complete:
@@ -535,7 +551,7 @@ def _dedupe(values: list) -> list:
 
 def clean_metadata(metadata: Any) -> Any:
     """Trim, drop empty values, sanitise HTML and normalise identifiers. Invalid values stay as typed."""
-    if not isinstance(metadata, dict) or too_deep(metadata):
+    if not isinstance(metadata, dict) or too_deep(metadata) or oversized_lists(metadata):
         return metadata  # refused by validate_metadata
     data = _clean_value(metadata)
     for key in ("creators", "contributors"):

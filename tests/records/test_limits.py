@@ -124,3 +124,14 @@ def test_brackets_inside_strings_do_not_count_as_nesting(depositor, valid_metada
     valid_metadata["notes"] = "[" * 2000 + '\\"{' * 500
     response = writer.post(LIST, json.dumps({"metadata": valid_metadata}), content_type="application/json")
     assert response.status_code == 201, response.content[:300]
+
+
+def test_a_100000_creator_web_form_is_a_400_naming_the_limit_and_nothing_is_stored(client_for, depositor):
+    from tests.records.test_deposit_views import FORM
+
+    data = {k: v for k, v in FORM.items() if not k.startswith("creators-")}
+    data.update({f"creators-{i}-family_name": f"P{i}" for i in range(100_000)})
+    response = client_for(depositor).post(reverse("records:new_upload"), data)
+    assert response.status_code == 400
+    assert "more than 60,000 fields" in response.content.decode()
+    assert not Record.objects.exists()
