@@ -31,16 +31,16 @@ def _shown(name: str) -> str:
 
 def _problem(request: HttpRequest) -> str | None:
     if PATH_CONTROL_RE.search(request.path):
-        return _("The address contains a NUL or control character.")
+        return _("The address contains NUL or other control characters.")
     for key, values in request.GET.lists():
         if VALUE_CONTROL_RE.search(key) or any(VALUE_CONTROL_RE.search(v) for v in values):
-            return _("The query parameter “%(name)s” contains a NUL or control character.") % {
+            return _("The query parameter “%(name)s” contains NUL or other control characters.") % {
                 "name": _shown(key)
             }
     if request.method == "POST" and request.content_type in FORM_TYPES:
         for key, values in request.POST.lists():
             if VALUE_CONTROL_RE.search(key) or any(VALUE_CONTROL_RE.search(v) for v in values):
-                return _("The form field “%(name)s” contains a NUL or control character.") % {
+                return _("The form field “%(name)s” contains NUL or other control characters.") % {
                     "name": _shown(key)
                 }
     return None

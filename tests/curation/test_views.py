@@ -299,6 +299,7 @@ def test_inbox_shows_notifications_and_marks_read(client_for, curator, depositor
     assert "Erik Depositor wrote about" in body and "Please look" in body
     assert "2 unread notifications" in body
     note = Notification.objects.filter(user=curator).first()
+    assert note is not None
     response = c.get(f"/inbox/{note.pk}/")
     assert response["Location"] == f"/requests/{req.pk}/"
     assert Notification.objects.get(pk=note.pk).read_at is not None

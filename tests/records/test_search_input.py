@@ -59,7 +59,7 @@ def test_odd_bytes_in_the_query_string_are_never_a_server_error(client, one, raw
 def test_nul_and_control_characters_are_a_400_naming_the_parameter(client, one, params):
     response = client.get(reverse("records:search"), params)
     assert response.status_code == 400
-    assert f"“{next(iter(params))}” contains a NUL or control character" in response.content.decode()
+    assert f"“{next(iter(params))}” contains NUL or other control characters" in response.content.decode()
 
 
 @pytest.mark.parametrize("raw", ["q=%00", "year=%00&community=%00&type=%00", "q=%00%00&type=%00&page=%00"])
