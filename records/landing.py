@@ -63,9 +63,10 @@ def citations(record: Record) -> dict:
     if not record.is_published():
         return {}
     result: dict[str, str] = {}
+    shown = citation_record(record)
     try:
-        result["apa"] = citation.apa_html(record)
-        result["bibtex"] = bibtex.to_bibtex(record, max_authors=settings.LANDING_LIST_ITEMS)
+        result["apa"] = citation.apa_html(shown)
+        result["bibtex"] = bibtex.to_bibtex(shown, max_authors=settings.LANDING_LIST_ITEMS)
     except Exception:  # a formatter's bug must not take the landing page down
         logger.exception("citation formatting failed for record %s", record.pk)
     return result
@@ -99,6 +100,18 @@ def page_record(record: Record) -> Record:
         **record.metadata,
         **{name: bounded(record.metadata.get(name))[0] for name in LONG_LISTS if name in record.metadata},
     }
+    return shown
+
+
+def citation_record(record: Record) -> Record:
+    """``page_record`` with the creators the inline citations name: APA's first 20 and the last one,
+    BibTeX's first ``LANDING_LIST_ITEMS`` and one more (so it says ``and others``). The formatters
+    then never walk thousands of creators for a page."""
+    shown = page_record(record)
+    everyone = record.metadata.get("creators")
+    head = max(settings.LANDING_LIST_ITEMS, 20) + 1
+    if isinstance(everyone, list) and len(everyone) > head:
+        shown.metadata["creators"] = [*everyone[:head], everyone[-1]]
     return shown
 
 

@@ -100,3 +100,15 @@ def test_api_lists_cut_long_lists_and_say_so_while_the_record_has_them_all(clien
     assert len(item["metadata"]["creators"]) == 25 and item["truncated"] == {"creators": 300}
     full = client.get(f"/api/v1/records/{record.pk}").json()
     assert len(full["metadata"]["creators"]) == 300 and "truncated" not in full
+
+
+def test_the_inline_citations_match_the_full_exports(client, depositor):
+    from records.exports import citation
+
+    record = publish(depositor, 300)
+    body = client.get(f"/records/{record.pk}/").content.decode()
+    apa = str(citation.apa_html(record))
+    assert apa in body  # the same first 19, ellipsis and last author as the full formatter
+    assert "Forskare00299" in apa and "Forskare00025" not in apa
+    bibtex = body.split('id="citation-bibtex">', 1)[1].split("</pre>", 1)[0]
+    assert "Forskare00024" in bibtex and "Forskare00025" not in bibtex and "and others" in bibtex
