@@ -33,7 +33,7 @@ from records.forms import (
     initial_from_metadata,
     template_row,
 )
-from records.landing import landing_context, people
+from records.landing import landing_context, more, people
 from records.models import CoOwnerInvitation, InvitationState, Record, RecordState
 from records.search import FACET_LABELS, SearchParams, search
 from records.validation import validate_metadata
@@ -74,9 +74,37 @@ def _community_note(form: RecordForm, record: Record | None) -> RecordForm:
     return form
 
 
+# Lists the form does not edit row by row when longer than FORM_MAX_ROWS (a 5,000-creator form
+# would be 13 MB of HTML): they are shown as a count, kept as they are on save, edited through the API.
+FROZEN_GROUPS = ("creators", "contributors", "related_identifiers")
+
+
+def _frozen_groups(metadata: dict) -> dict[str, dict]:
+    return {
+        group: more(len(items))
+        for group in FROZEN_GROUPS
+        if isinstance(items := metadata.get(group), list) and len(items) > settings.FORM_MAX_ROWS
+    }
+
+
+def _keep_frozen(request, record: Record | None, metadata: dict) -> dict:
+    """The long lists the form showed as a count (no rows posted) stay as the record has them."""
+    if record is None:
+        return metadata
+    working = record.working_metadata
+    for group in _frozen_groups(working):
+        if not any(key.startswith(f"{group}-") for key in request.POST):
+            metadata[group] = working[group]
+    return metadata
+
+
 def _form_page(request, *, record, form, metadata, row_errors, status=200, publish_errors=False):
-    rows = {group: build_rows(group, metadata.get(group), row_errors) for group in GROUPS}
-    if not rows["creators"]:
+    frozen = _frozen_groups(metadata)
+    rows = {
+        group: [] if group in frozen else build_rows(group, metadata.get(group), row_errors)
+        for group in GROUPS
+    }
+    if not rows["creators"] and "creators" not in frozen:
         rows["creators"] = build_rows("creators", [{}], row_errors)
     context = {
         "record": record,
@@ -95,6 +123,9 @@ def _form_page(request, *, record, form, metadata, row_errors, status=200, publi
         "title_types": [("", "—"), *vocab.title_type_choices()],
         "publish_errors": publish_errors,
         "error_count": len(form.errors) + len(row_errors),
+        "frozen": frozen,
+        "api_url": reverse("records:api-detail", args=[record.pk]) if record else reverse("records:api-list"),
+        "form_max_rows": settings.FORM_MAX_ROWS,
     }
     return render(request, "records/deposit.html", context, status=status)
 
@@ -112,7 +143,7 @@ def _bound_form(request, record: Record | None) -> RecordForm:
 def _save(request, record: Record | None):
     """Save the typed metadata (kept even when invalid); returns (record, form, metadata, row errors)."""
     form = _bound_form(request, record)
-    metadata = form_to_metadata(form, request.POST)
+    metadata = _keep_frozen(request, record, form_to_metadata(form, request.POST))
     communities = form.cleaned_data.get("communities") if "communities" in form.fields else None
     doi = form.cleaned_data.get("external_doi") if "external_doi" in form.fields else None
     try:

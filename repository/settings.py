@@ -225,6 +225,9 @@ RECORD_QUOTA_BYTES = env_int("RECORD_QUOTA_BYTES", 50 * 10**9, minimum=0)
 # Long lists (creators, contributors, references, related works) show this many items inline on a
 # record's pages and in its page's citation and JSON-LD; "and 2,311 more" links to the full list.
 LANDING_LIST_ITEMS = env_int("LANDING_LIST_ITEMS", 25, minimum=1)
+# The deposit form edits creators, contributors and related identifiers row by row up to this many;
+# a longer list is shown as a count, kept on save and edited through the API.
+FORM_MAX_ROWS = env_int("FORM_MAX_ROWS", 200, minimum=10)
 # The full list of creators (/records/<id>/creators/) shows this many per page.
 CREATORS_PAGE_SIZE = env_int("CREATORS_PAGE_SIZE", 500, minimum=10)
 RECORD_MAX_FILES = env_int("RECORD_MAX_FILES", 1000, minimum=1)

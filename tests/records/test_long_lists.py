@@ -112,3 +112,25 @@ def test_the_inline_citations_match_the_full_exports(client, depositor):
     assert "Forskare00299" in apa and "Forskare00025" not in apa
     bibtex = body.split('id="citation-bibtex">', 1)[1].split("</pre>", 1)[0]
     assert "Forskare00024" in bibtex and "Forskare00025" not in bibtex and "and others" in bibtex
+
+
+def test_the_deposit_form_of_a_record_at_the_cap_is_small_and_saving_it_keeps_every_creator(
+    client_for, depositor
+):
+    from tests.records.test_deposit_views import FORM
+
+    draft = services.create_draft(depositor, make_metadata(creators=creators(CAP)))
+    c = client_for(depositor)
+    page = c.get(f"/records/{draft.pk}/edit/")
+    assert page.status_code == 200 and len(page.content) < 400 * 1024
+    body = page.content.decode()
+    assert (
+        'id="creators-frozen"' in body and f"{CAP:,}" in body and 'name="creators-0-family_name"' not in body
+    )
+    data = {k: v for k, v in FORM.items() if not k.startswith("creators-")}
+    data["title"] = "A new title for a large collaboration"
+    response = c.post(f"/records/{draft.pk}/edit/", data)
+    assert response.status_code in (200, 302)
+    draft.refresh_from_db()
+    assert draft.metadata["title"] == "A new title for a large collaboration"
+    assert len(draft.metadata["creators"]) == CAP
