@@ -40,7 +40,7 @@ PAGE_SIZE = 20
 
 def record_files(record: Record) -> list:
     """The record's current files (objects with ``key`` and ``size``)."""
-    return list(storage_services.current_files(record.bucket)) if record.bucket is not None else []
+    return list(storage_services.current_files(record.bucket))
 
 
 # --- The curator queue --------------------------------------------------------------------------

@@ -66,11 +66,10 @@ def serialize(record: Record, *, owner: bool = False, revision: int | None = Non
 LIST_TRUNCATED = ("creators", "contributors", "references", "related_identifiers")
 
 
-def serialize_in_list(record: Record, *, owner: bool = False) -> dict:
-    """A list's item: long lists (creators, contributors, references, related identifiers) cut to
-    ``LANDING_LIST_ITEMS``; ``truncated`` gives each cut list's full length, and ``links.self`` (the
-    record itself) has them all."""
-    data = serialize(record, owner=owner)
+def cut_long_lists(data: dict) -> dict:
+    """A list's item (``serialize``'s answer): long lists (creators, contributors, references, related
+    identifiers) cut to ``LANDING_LIST_ITEMS``; ``truncated`` gives each cut list's full length, and
+    ``links.self`` (the record itself) has them all."""
     limit = settings.LANDING_LIST_ITEMS
     truncated = {}
     metadata = dict(data["metadata"])
@@ -155,11 +154,11 @@ class RecordListView(APIView):
                 return Response({"message": _("Sign in or send a token to list your records.")}, status=401)
             records = Record.objects.owned_by(request.user).order_by("-updated")
             page: Page = Paginator(records, settings.API_PAGE_SIZE).get_page(request.query_params.get("page"))
-            results = [serialize_in_list(r, owner=True) for r in page.object_list]
+            results = [serialize(r, owner=True) for r in page.object_list]
         else:
             page = search(SearchParams.from_querydict(request.query_params, request.user)).page
-            results = [serialize_in_list(r) for r in page.object_list]
-        return Response({**_page_links(request, page), "results": results})
+            results = [serialize(r) for r in page.object_list]
+        return Response({**_page_links(request, page), "results": [cut_long_lists(item) for item in results]})
 
     @extend_schema(
         operation_id="records_create",

@@ -58,13 +58,12 @@ def export_links(record: Record) -> list[dict]:
 
 
 def citations(record: Record) -> dict:
-    """APA and BibTeX from records/exports (empty while the record is unpublished); APA names at most
-    20 authors, the inline BibTeX the page's number and ``and others``."""
+    """APA and BibTeX from records/exports (empty while the record is unpublished)."""
     if not record.is_published():
         return {}
-    result: dict[str, str] = {}
-    shown = citation_record(record)
+    result = {}
     try:
+        shown = citation_record(record)  # APA's 20 and last creators, BibTeX's 25 and "and others"
         result["apa"] = citation.apa_html(shown)
         result["bibtex"] = bibtex.to_bibtex(shown, max_authors=settings.LANDING_LIST_ITEMS)
     except Exception:  # a formatter's bug must not take the landing page down
@@ -172,9 +171,7 @@ def people(persons: list) -> list[dict]:
             {
                 **person,
                 "orcid_url": f"https://orcid.org/{orcid}" if orcid else "",
-                "role_label": str(
-                    ROLE_LABELS.get(person.get("role") or "") or camel_words(person.get("role", ""))
-                )
+                "role_label": str(ROLE_LABELS.get(person.get("role")) or camel_words(person.get("role", "")))
                 if person.get("role")
                 else "",
             }
@@ -192,9 +189,9 @@ def landing_context(record: Record, user, *, metadata: dict | None = None) -> di
             **item,
             "url": identifier_url(item.get("scheme", ""), item.get("identifier", "")),
             "relation_label": str(
-                RELATION_LABELS.get(item.get("relation") or "") or camel_words(item.get("relation", ""))
+                RELATION_LABELS.get(item.get("relation")) or camel_words(item.get("relation", ""))
             ),
-            "scheme_label": SCHEME_LABELS.get(item.get("scheme") or "", ""),
+            "scheme_label": SCHEME_LABELS.get(item.get("scheme"), ""),
         }
         for item in related_items
         if isinstance(item, dict)

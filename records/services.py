@@ -18,7 +18,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from celery import Task
 from django.conf import settings
@@ -48,7 +48,6 @@ from records.models import (
 from records.search import index_record
 from records.validation import REFUSED_CODES, FieldError, clean_metadata, normalize_doi, validate_metadata
 from storage import services as storage_services
-from storage.models import Bucket
 
 
 class RecordError(Exception):
@@ -97,14 +96,7 @@ def _after_commit_doi(record: Record, task: Task) -> None:
 BUCKET_SUBJECT = "records.record"  # storage's audit entries about a record's files point at the record
 
 
-def _bucket(record: Record) -> Bucket:
-    """The record's bucket (every record gets one when its draft is created)."""
-    if record.bucket is None:
-        raise RecordError(_("This record has no file bucket."))
-    return record.bucket
-
-
-def _files(verb: Callable[..., object], bucket: Bucket | None, actor: Actor) -> None:
+def _files(verb, bucket, actor) -> None:
     """Run a storage verb on a record's bucket; its refusals become RecordErrors."""
     try:
         verb(bucket, actor)
@@ -328,7 +320,7 @@ def _publish_draft(record: Record, actor: Actor, declaration_accepted: bool) -> 
         )
     revision = _add_revision(record, actor, gettext_noop("First publication"))
     _files(storage_services.publish_staged, record.bucket, actor)
-    storage_services.lock_bucket(_bucket(record))
+    storage_services.lock_bucket(record.bucket)
     index_record(record)
     audit(
         actor,
@@ -355,7 +347,7 @@ def _publish_edit(record: Record, actor: Actor, declaration_accepted: bool) -> N
     record.save(update_fields=["metadata", "draft_metadata", "edit_started_at", "datestamp", "updated"])
     revision = _add_revision(record, actor, gettext_noop("Edit published"))
     _files(storage_services.publish_staged, record.bucket, actor)
-    storage_services.lock_bucket(_bucket(record))
+    storage_services.lock_bucket(record.bucket)
     index_record(record)
     audit(
         actor,
@@ -381,7 +373,7 @@ def open_edit(record: Record, actor: Actor) -> Record:
             locked.draft_metadata = copy.deepcopy(locked.metadata)
             locked.edit_started_at = timezone.now()
             locked.save(update_fields=["draft_metadata", "edit_started_at", "updated"])
-            storage_services.unlock_bucket(_bucket(locked))
+            storage_services.unlock_bucket(locked.bucket)
             audit(actor, "open_edit", locked)
     return _sync(record, locked)
 
@@ -397,7 +389,7 @@ def discard_edit(record: Record, actor: Actor) -> Record:
         locked.edit_started_at = None
         locked.save(update_fields=["draft_metadata", "edit_started_at", "updated"])
         _files(storage_services.discard_staged, locked.bucket, actor)
-        storage_services.lock_bucket(_bucket(locked))
+        storage_services.lock_bucket(locked.bucket)
         audit(actor, "discard_edit", locked, before={"metadata": staged})
     return _sync(record, locked)
 
@@ -419,7 +411,7 @@ def withdraw(record: Record, actor: Actor, reason: str) -> Record:
         locked.withdrawn_at = locked.datestamp = now
         locked.withdrawal_reason = reason
         locked.save(update_fields=["state", "withdrawn_at", "datestamp", "withdrawal_reason", "updated"])
-        storage_services.lock_bucket(_bucket(locked))  # an open edit draft's files are frozen too
+        storage_services.lock_bucket(locked.bucket)  # an open edit draft's files are frozen too
         index_record(locked)
         audit(
             actor,
@@ -445,7 +437,7 @@ def reinstate(record: Record, actor: Actor, reason: str = "") -> Record:
         locked.datestamp = timezone.now()
         locked.save(update_fields=["state", "withdrawn_at", "withdrawal_reason", "datestamp", "updated"])
         if locked.draft_metadata is not None:
-            storage_services.unlock_bucket(_bucket(locked))
+            storage_services.unlock_bucket(locked.bucket)
         index_record(locked)
         audit(
             actor,
