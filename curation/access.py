@@ -25,15 +25,15 @@ def get_community_for_curator(user, slug: str) -> Community:
 
 
 def get_request_for_user(user, pk: int) -> InclusionRequest:
-    """The request if ``user`` is one of its parties (owners, curators) or staff; else 403."""
-    req = get_object_or_404(
+    """The request if ``user`` is one of its parties (owners, curators) or staff; else 404, the same
+    answer as for a request that does not exist (a 403 would tell which ones do)."""
+    req = (
         InclusionRequest.objects.select_related(
             "record", "record__owner", "community", "created_by", "decided_by"
-        ),
-        pk=pk,
-    )
-    if not req.can_view(user):
-        raise PermissionDenied(
-            _("Only the record's owners, the community's curators and staff see this request.")
         )
+        .filter(pk=pk)
+        .first()
+    )
+    if req is None or not req.can_view(user):
+        raise Http404(_("No such request."))
     return req

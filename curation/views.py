@@ -32,6 +32,7 @@ from curation.forms import (
 )
 from curation.models import InclusionRequest, Notification, RequestKind, RequestState
 from curation.rules.size import record_files_size
+from records.landing import bounded, more
 from records.models import Record
 from storage import services as storage_services
 
@@ -170,9 +171,12 @@ def _detail_context(request, req: InclusionRequest, **forms) -> dict:
     user = request.user
     curator, owner = req.is_curator(user), req.is_record_owner(user)
     comments = req.comments.select_related("author")
+    creators, creators_more = bounded(req.record.metadata.get("creators"))
     context = {
         "req": req,
         "record": req.record,
+        "creators": creators,
+        "creators_more": more(creators_more),
         "community": req.community,
         "comments": comments,
         "history": history(req)[:100],

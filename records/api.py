@@ -68,6 +68,27 @@ def serialize(record: Record, *, owner: bool = False, revision: int | None = Non
     return data
 
 
+LIST_TRUNCATED = ("creators", "contributors", "references", "related_identifiers")
+
+
+def cut_long_lists(data: dict) -> dict:
+    """A list's item (``serialize``'s answer): long lists (creators, contributors, references, related
+    identifiers) cut to ``LANDING_LIST_ITEMS``; ``truncated`` gives each cut list's full length, and
+    ``links.self`` (the record itself) has them all."""
+    limit = settings.LANDING_LIST_ITEMS
+    truncated = {}
+    metadata = dict(data["metadata"])
+    for name in LIST_TRUNCATED:
+        items = metadata.get(name)
+        if isinstance(items, list) and len(items) > limit:
+            truncated[name] = len(items)
+            metadata[name] = items[:limit]
+    if truncated:
+        data["metadata"] = metadata
+        data["truncated"] = truncated
+    return data
+
+
 def error_response(exc: services.RecordError) -> Response:
     return Response({"message": exc.message, "errors": [e.as_dict() for e in exc.errors]}, status=exc.status)
 
@@ -147,7 +168,7 @@ class RecordListView(APIView):
         else:
             page = search(SearchParams.from_querydict(request.query_params, reader(request))).page
             results = [serialize(r) for r in page.object_list]
-        return Response({**_page_links(request, page), "results": results})
+        return Response({**_page_links(request, page), "results": [cut_long_lists(item) for item in results]})
 
     @extend_schema(
         operation_id="records_create",

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.html import strip_tags
 
 from communities.models import Community
@@ -61,27 +63,66 @@ def citations(record: Record) -> dict[str, str]:
         return {}
     result: dict[str, str] = {}
     try:
-        result["apa"] = citation.apa_html(record)
-        result["bibtex"] = bibtex.to_bibtex(record)
+        shown = citation_record(record)  # APA's 20 and last creators, BibTeX's 25 and "and others"
+        result["apa"] = citation.apa_html(shown)
+        result["bibtex"] = bibtex.to_bibtex(shown, max_authors=settings.LANDING_LIST_ITEMS)
     except Exception:  # a formatter's bug must not take the landing page down
         logger.exception("citation formatting failed for record %s", record.pk)
     return result
 
 
 def jsonld_script(record: Record) -> str:
+    """The page's JSON-LD, with the page's share of the long lists (the JSON-LD export has them all)."""
     if not record.is_published():
         return ""
     try:
-        return to_jsonld_script(record)
+        return to_jsonld_script(page_record(record))
     except Exception:
         logger.exception("JSON-LD failed for record %s", record.pk)
         return ""
 
 
+LONG_LISTS = ("creators", "contributors", "references", "related_identifiers")
+
+
+def bounded(items: list | None) -> tuple[list, int]:
+    """The first ``LANDING_LIST_ITEMS`` of a list and how many more there are."""
+    items = items or []
+    limit = settings.LANDING_LIST_ITEMS
+    return items[:limit], max(0, len(items) - limit)
+
+
+def page_record(record: Record) -> Record:
+    """A copy of ``record`` whose long lists are cut to what a page shows inline."""
+    shown = copy.copy(record)
+    shown.metadata = {
+        **record.metadata,
+        **{name: bounded(record.metadata.get(name))[0] for name in LONG_LISTS if name in record.metadata},
+    }
+    return shown
+
+
+def citation_record(record: Record) -> Record:
+    """``page_record`` with the creators the inline citations name: APA's first 20 and the last one,
+    BibTeX's first ``LANDING_LIST_ITEMS`` and one more (so it says ``and others``). The formatters
+    then never walk thousands of creators for a page."""
+    shown = page_record(record)
+    everyone = record.metadata.get("creators")
+    head = max(settings.LANDING_LIST_ITEMS, 20) + 1
+    if isinstance(everyone, list) and len(everyone) > head:
+        shown.metadata["creators"] = [*everyone[:head], everyone[-1]]
+    return shown
+
+
+def more(count: int) -> dict:
+    """``{"count": 2311, "text": "2,311"}`` for "and 2,311 more" (grouped in the reader's language)."""
+    return {"count": count, "text": number_format(count, force_grouping=True)}
+
+
 def citation_meta(record: Record, metadata: dict) -> list[tuple[str, str]]:
     """Highwire Press ``citation_*`` tags for Google Scholar."""
     tags = [("citation_title", metadata.get("title", ""))]
-    tags += [("citation_author", p.get("name", "")) for p in metadata.get("creators") or []]
+    tags += [("citation_author", p.get("name", "")) for p in bounded(metadata.get("creators"))[0]]
     date = metadata.get("publication_date", "")
     if date:
         tags.append(("citation_publication_date", date.replace("-", "/")))
@@ -141,6 +182,7 @@ def landing_context(record: Record, user, *, metadata: dict | None = None) -> di
     meta = metadata if metadata is not None else record.metadata
     rtype = meta.get("resource_type") or {}
     is_owner = record.can_edit(user)
+    related_items, related_more = bounded(meta.get("related_identifiers"))
     related = [
         {
             **item,
@@ -150,14 +192,23 @@ def landing_context(record: Record, user, *, metadata: dict | None = None) -> di
             ),
             "scheme_label": SCHEME_LABELS.get(item.get("scheme", ""), ""),
         }
-        for item in meta.get("related_identifiers") or []
+        for item in related_items
         if isinstance(item, dict)
     ]
+    creators, creators_more = bounded(meta.get("creators"))
+    contributors, contributors_more = bounded(meta.get("contributors"))
+    references, references_more = bounded(meta.get("references"))
     return {
         "record": record,
         "meta": meta,
-        "creators": people(meta.get("creators")),
-        "contributors": people(meta.get("contributors")),
+        # long lists: the first LANDING_LIST_ITEMS inline, "and 2,311 more" links to the full list
+        "creators": people(creators),
+        "creators_more": more(creators_more),
+        "contributors": people(contributors),
+        "contributors_more": more(contributors_more),
+        "references": references,
+        "references_more": more(references_more),
+        "related_more": more(related_more),
         "type_label": resource_type_label(rtype.get("type", ""), rtype.get("subtype", "")),
         "access_label": ACCESS_LABELS.get(meta.get("access_right", ""), ""),
         "license": license_info(meta.get("license", "")),

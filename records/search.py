@@ -176,8 +176,21 @@ class SearchResult:
     total: int
 
 
+# PostgreSQL's websearch syntax reads "-" as NOT; NOTs stacked before one word (``------x``,
+# ``-(-(-(x``) overflow its tsquery stack (32 deep) and raise an error. Only a minus sign directly
+# before a word negates it, once; every other one is a space (hyphenated words are kept).
+MINUS_RUN_RE = re.compile(r"(?<!\w)-+(?=\w)")
+STRAY_MINUS_RE = re.compile(r"(?<!\w)-(?!\w)")
+
+
+def websearch_text(q: str) -> str:
+    """``q`` with the minus signs that cannot negate a word removed: safe for ``websearch_to_tsquery``."""
+    return STRAY_MINUS_RE.sub(" ", MINUS_RUN_RE.sub("-", q))
+
+
 def _text_filter(qs, q: str):
     if connection.vendor == "postgresql":
+        q = websearch_text(q)
         query = SearchQuery(q, config="english", search_type="websearch") | SearchQuery(
             q, config="swedish", search_type="websearch"
         )

@@ -48,7 +48,7 @@ from records.models import (
     WithdrawnBy,
 )
 from records.search import index_record
-from records.validation import FieldError, clean_metadata, normalize_doi, validate_metadata
+from records.validation import REFUSED_CODES, FieldError, clean_metadata, normalize_doi, validate_metadata
 from storage import services as storage_services
 from storage.models import Bucket
 
@@ -136,6 +136,10 @@ def _files(verb: Callable[[Bucket, Actor], None], bucket: Bucket, actor: Actor) 
         raise RecordError(exc.message)
 
 
+# DataCite's test prefix: never a real DOI of someone else's work.
+DATACITE_TEST_PREFIX = "10.5072"
+
+
 def _check_external_doi(record: Record, value: str) -> str:
     doi = normalize_doi(value)
     if not DOI_RE.match(doi):
@@ -143,12 +147,34 @@ def _check_external_doi(record: Record, value: str) -> str:
             _("The DOI is not valid."),
             [FieldError(("doi",), _("Enter a DOI such as 10.1234/abc.5678."), "format")],
         )
+    prefix = doi.split("/", 1)[0].lower()
+    if prefix in {settings.DOI_PREFIX.lower(), DATACITE_TEST_PREFIX}:
+        raise InvalidMetadata(
+            _("This DOI prefix is reserved."),
+            [
+                FieldError(
+                    ("doi",),
+                    _(
+                        "DOIs under %(prefix)s are minted by this repository when a record is published: leave the DOI empty."
+                    )
+                    % {"prefix": prefix},
+                    "reserved",
+                )
+            ],
+        )
     if Record.objects.filter(doi__iexact=doi).exclude(pk=record.pk).exists():
         raise InvalidMetadata(
             _("The DOI is already used."),
             [FieldError(("doi",), _("Another record already has this DOI."), "duplicate")],
         )
     return doi
+
+
+def _refuse_oversized(errors: list[FieldError]) -> None:
+    """Too many items or too deep: never stored, not even in a draft kept as typed."""
+    oversized = [e for e in errors if e.code in REFUSED_CODES]
+    if oversized:
+        raise InvalidMetadata(_("The metadata is too large: nothing was saved."), oversized)
 
 
 def _clean_communities(slugs: Iterable[str] | None) -> list[str]:
@@ -184,6 +210,7 @@ def create_draft(
     errors = validate_metadata(cleaned, complete=False)
     if errors and not keep_invalid:
         raise InvalidMetadata(_("The metadata has errors."), errors)
+    _refuse_oversized(errors)
     requested = _clean_communities(communities)
     with transaction.atomic():
         _check_open_drafts(actor)
@@ -215,6 +242,7 @@ def update_metadata(
     errors = validate_metadata(cleaned, complete=False)
     if errors and not keep_invalid:
         raise InvalidMetadata(_("The metadata has errors."), errors)
+    _refuse_oversized(errors)
     with transaction.atomic():
         locked = _lock(record)
         fields = ["updated"]
@@ -292,12 +320,26 @@ def _require_complete(metadata: dict) -> None:
         raise InvalidMetadata(_("Fix the errors below before publishing."), errors)
 
 
+def _release_squatted_doi(record: Record, actor: Actor) -> None:
+    """A draft that claimed this repository's DOI as "external" (possible before such claims were
+    refused) loses the claim: the DOI belongs to the record it was minted for."""
+    squatters = Record.objects.select_for_update().filter(
+        doi__iexact=record.doi, doi_is_external=True, state=RecordState.DRAFT
+    )
+    for squatter in squatters.exclude(pk=record.pk):
+        before = squatter.doi
+        squatter.doi, squatter.doi_is_external = "", False
+        squatter.save(update_fields=["doi", "doi_is_external", "updated"])
+        audit(actor, "release_doi", squatter, before={"doi": before}, after={"doi": ""})
+
+
 def _publish_draft(record: Record, actor: Actor, declaration_accepted: bool) -> None:
     _require_complete(record.metadata)
     now = timezone.now()
     if not record.doi:
         record.doi = get_provider().doi_for(record)
         record.doi_is_external = False
+        _release_squatted_doi(record, actor)
     record.state = RecordState.PUBLISHED
     record.published_at = record.datestamp = now
     try:

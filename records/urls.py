@@ -12,6 +12,7 @@ urlpatterns = [
     path("records/<int:pk>/edit/discard/", views.discard, name="discard"),
     path("records/<int:pk>/publish/", views.publish, name="publish"),
     path("records/<int:pk>/revisions/<int:number>/", views.revision, name="revision"),
+    path("records/<int:pk>/creators/", views.creators, name="creators"),
     path("records/<int:pk>/owners/", views.owners, name="owners"),
     path("records/<int:pk>/withdrawal/", withdrawal_views.withdrawal, name="withdrawal"),
     path("records/<int:pk>/report/", withdrawal_views.report, name="report"),

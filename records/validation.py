@@ -315,6 +315,24 @@ def _required_errors(error) -> list[FieldError]:
     return found
 
 
+def _size_message(kind: str, value: int, instance: Any) -> tuple[str, str]:
+    if kind == "minLength":
+        if value <= 1:
+            return _("This field cannot be empty."), "required"
+        return _("Enter at least %(count)d characters.") % {"count": value}, "min_length"
+    if kind == "maxLength":
+        return _("Enter at most %(count)d characters (this has %(length)d).") % {
+            "count": value,
+            "length": len(instance),
+        }, "max_length"
+    if kind == "maxItems":
+        return _("At most %(count)s are allowed (this has %(length)s).") % {
+            "count": f"{value:,}",
+            "length": f"{len(instance):,}",
+        }, "max_items"
+    return _("Add at least %(count)d.") % {"count": value}, "required"
+
+
 def _message(error) -> tuple[str, str]:
     kind, value = error.validator, error.validator_value
     if kind == "format":
@@ -323,17 +341,8 @@ def _message(error) -> tuple[str, str]:
         return _("“%(value)s” is not one of the allowed values.") % {"value": error.instance}, "choice"
     if kind == "type":
         return _("This value has the wrong type (expected %(type)s).") % {"type": value}, "type"
-    if kind == "minLength":
-        if value <= 1:
-            return _("This field cannot be empty."), "required"
-        return _("Enter at least %(count)d characters.") % {"count": value}, "min_length"
-    if kind == "maxLength":
-        return _("Enter at most %(count)d characters (this has %(length)d).") % {
-            "count": value,
-            "length": len(error.instance),
-        }, "max_length"
-    if kind == "minItems":
-        return _("Add at least %(count)d.") % {"count": value}, "required"
+    if kind in ("minLength", "maxLength", "minItems", "maxItems"):
+        return _size_message(kind, value, error.instance)
     if kind == "uniqueItems":
         return _("Each value may appear only once."), "duplicate"
     if kind in ("additionalProperties", "unevaluatedProperties"):
@@ -400,6 +409,57 @@ def identifier_problem(scheme: Any, identifier: str) -> str | None:
     return None
 
 
+# Problems of size: a draft is never stored with them, even when the web form keeps other errors as typed.
+REFUSED_CODES = frozenset({"max_items", "too_deep"})
+
+# Metadata nests at most about six levels (creators → person → affiliations → affiliation → name);
+# anything deeper is refused before the recursive cleaning and validation see it.
+MAX_METADATA_DEPTH = 16
+
+
+def nesting_depth(value: Any, limit: int) -> int:
+    """How deeply ``value`` nests lists and dicts (a scalar is 0), counted without recursion and
+    stopping once past ``limit``."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children: Any = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            return deepest
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def oversized_lists(metadata: dict) -> list[FieldError]:
+    """The top-level lists over their schema's ``maxItems``, found before anything walks them (a
+    100,000-creator deposit is refused at once, not cleaned and validated item by item first)."""
+    found = []
+    properties = load_schema()["properties"]
+    for name, value in metadata.items():
+        cap = properties.get(name, {}).get("maxItems") if isinstance(name, str) else None
+        if cap is not None and isinstance(value, list) and len(value) > cap:
+            message, code = _size_message("maxItems", cap, value)
+            found.append(FieldError((name,), message, code))
+    return found
+
+
+def too_deep(metadata: Any) -> FieldError | None:
+    if nesting_depth(metadata, MAX_METADATA_DEPTH) > MAX_METADATA_DEPTH:
+        return FieldError(
+            (),
+            _("The metadata is nested too deeply (at most %(count)d levels).")
+            % {"count": MAX_METADATA_DEPTH},
+            "too_deep",
+        )
+    return None
+
+
 PRIORITY = {"required": 0, "format": 1, "identifier": 1, "past_date": 1, "choice": 2}
 
 
@@ -413,6 +473,12 @@ def validate_metadata(
     """
     if not isinstance(metadata, dict):
         return [FieldError((), _("The metadata must be a JSON object."), "type")]
+    deep = too_deep(metadata)
+    if deep:
+        return [deep]
+    oversized = oversized_lists(metadata)
+    if oversized:
+        return oversized
     today = today or timezone.localdate()
     errors = _schema_errors(metadata) + _extra_errors(metadata, today)
     if not complete:
@@ -485,8 +551,8 @@ def _dedupe(values: list) -> list:
 
 def clean_metadata(metadata: Any) -> Any:
     """Trim, drop empty values, sanitise HTML and normalise identifiers. Invalid values stay as typed."""
-    if not isinstance(metadata, dict):
-        return metadata
+    if not isinstance(metadata, dict) or too_deep(metadata) or oversized_lists(metadata):
+        return metadata  # refused by validate_metadata
     data = _clean_value(metadata)
     for key in ("creators", "contributors"):
         if isinstance(data.get(key), list):

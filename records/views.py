@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -31,7 +35,7 @@ from records.forms import (
     initial_from_metadata,
     template_row,
 )
-from records.landing import landing_context, tombstone_context
+from records.landing import landing_context, more, people, tombstone_context
 from records.models import CoOwnerInvitation, InvitationState, Record, RecordState
 from records.search import FACET_LABELS, SearchParams, search
 from records.validation import validate_metadata
@@ -72,9 +76,37 @@ def _community_note(form: RecordForm, record: Record | None) -> RecordForm:
     return form
 
 
+# Lists the form does not edit row by row when longer than FORM_MAX_ROWS (a 5,000-creator form
+# would be 13 MB of HTML): they are shown as a count, kept as they are on save, edited through the API.
+FROZEN_GROUPS = ("creators", "contributors", "related_identifiers")
+
+
+def _frozen_groups(metadata: dict) -> dict[str, dict]:
+    return {
+        group: more(len(items))
+        for group in FROZEN_GROUPS
+        if isinstance(items := metadata.get(group), list) and len(items) > settings.FORM_MAX_ROWS
+    }
+
+
+def _keep_frozen(request, record: Record | None, metadata: dict) -> dict:
+    """The long lists the form showed as a count (no rows posted) stay as the record has them."""
+    if record is None:
+        return metadata
+    working = record.working_metadata
+    for group in _frozen_groups(working):
+        if not any(key.startswith(f"{group}-") for key in request.POST):
+            metadata[group] = working[group]
+    return metadata
+
+
 def _form_page(request, *, record, form, metadata, row_errors, status=200, publish_errors=False):
-    rows = {group: build_rows(group, metadata.get(group), row_errors) for group in GROUPS}
-    if not rows["creators"]:
+    frozen = _frozen_groups(metadata)
+    rows = {
+        group: [] if group in frozen else build_rows(group, metadata.get(group), row_errors)
+        for group in GROUPS
+    }
+    if not rows["creators"] and "creators" not in frozen:
         rows["creators"] = build_rows("creators", [{}], row_errors)
     context = {
         "record": record,
@@ -93,6 +125,9 @@ def _form_page(request, *, record, form, metadata, row_errors, status=200, publi
         "title_types": [("", "—"), *vocab.title_type_choices()],
         "publish_errors": publish_errors,
         "error_count": len(form.errors) + len(row_errors),
+        "frozen": frozen,
+        "api_url": reverse("records:api-detail", args=[record.pk]) if record else reverse("records:api-list"),
+        "form_max_rows": settings.FORM_MAX_ROWS,
     }
     return render(request, "records/deposit.html", context, status=status)
 
@@ -110,7 +145,7 @@ def _bound_form(request, record: Record | None) -> RecordForm:
 def _save(request, record: Record | None):
     """Save the typed metadata (kept even when invalid); returns (record, form, metadata, row errors)."""
     form = _bound_form(request, record)
-    metadata = form_to_metadata(form, request.POST)
+    metadata = _keep_frozen(request, record, form_to_metadata(form, request.POST))
     communities = form.cleaned_data.get("communities") if "communities" in form.fields else None
     doi = form.cleaned_data.get("external_doi") if "external_doi" in form.fields else None
     try:
@@ -282,6 +317,26 @@ def detail(request, pk: int):
 
 
 @require_safe
+def creators(request, pk: int):
+    """Every creator (a page at a time) and every contributor of a record: the landing page shows the
+    first few ("and 2,311 more")."""
+    record = services.get_record_for_user(request.user, pk)
+    meta = record.metadata
+    page = Paginator(meta.get("creators") or [], settings.CREATORS_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "record": record,
+        "meta": meta,
+        "page": page,
+        "creators": people(list(page.object_list)),
+        "first_number": page.start_index(),
+        "contributors": people(meta.get("contributors")) if page.number == 1 else [],
+    }
+    return render(request, "records/creators.html", context)
+
+
+@require_safe
 def revision(request, pk: int, number: int):
     record = services.get_record_for_user(request.user, pk, write=True)
     rev = get_object_or_404(record.revisions, number=number)
@@ -320,6 +375,9 @@ def owners(request, pk: int):
     form = InviteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if "remove" in request.POST:
+            if not re.fullmatch(r"[0-9]{1,18}", request.POST["remove"]):
+                reason = _("Choose the co-owner to remove from the list.")
+                return render(request, "400.html", {"reason": reason}, status=400)
             user = get_object_or_404(get_user_model(), pk=request.POST["remove"])
             try:
                 services.remove_co_owner(record, request.user, user)
@@ -409,7 +467,9 @@ def _facet_label(name: str) -> str:
 @require_safe
 def resolve_doi(request, doi: str):
     """The local DOI resolver: ``/doi/10.5072/site.42`` → the landing page (or its tombstone)."""
-    record = Record.objects.public().filter(doi__iexact=doi.strip()).only("pk").first()
+    # only the DOIs this repository minted: an external DOI resolves through doi.org, not here
+    minted = Record.objects.public().filter(doi_is_external=False)
+    record = minted.filter(doi__iexact=doi.strip()).only("pk").first()
     if record is None:
         raise Http404(_("No record has this DOI."))
     return HttpResponseRedirect(reverse("records:detail", args=[record.pk]))

@@ -28,6 +28,7 @@ def site(request):
     return {
         "SITE_NAME": settings.SITE_NAME,
         "SITE_URL": settings.SITE_URL,
+        "csp_nonce": getattr(request, "csp_nonce", ""),  # for an inline <script nonce="…">
         "curated_communities": curated,
         "nav": nav,
     }

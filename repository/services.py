@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 
@@ -40,3 +41,19 @@ def database_reachable() -> tuple[bool, str]:
             False,
             f"{exc.__class__.__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}",
         )
+
+
+def static_files_problem() -> str | None:
+    """One line naming what to run when the pages' static files are not collected (production's
+    manifest storage answers every page that links a static file with a 500 without them)."""
+    staticfiles: Any = settings.STORAGES["staticfiles"]
+    backend = str(staticfiles["BACKEND"])
+    if "Manifest" not in backend:
+        return None  # development serves the files from their folders
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    if manifest.is_file():
+        return None
+    return (
+        f"static files are not collected ({manifest} is missing): "
+        "run `python manage.py collectstatic --noinput` before starting the server."
+    )

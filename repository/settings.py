@@ -46,7 +46,9 @@ if _site.scheme not in {"http", "https"} or not _site.hostname:
 SITE_NAME = env_str("SITE_NAME", "Community Research Repository")
 OAI_REPOSITORY_IDENTIFIER = env_str("OAI_REPOSITORY_IDENTIFIER", _site.hostname)
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [_site.hostname, "localhost", "127.0.0.1", "testserver"])
+# Production answers only for SITE_URL's host unless ALLOWED_HOSTS says more (compose adds the
+# healthcheck's 127.0.0.1); development without the variable answers for any host.
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [_site.hostname])
 if not PRODUCTION and "ALLOWED_HOSTS" not in __import__("os").environ:
     ALLOWED_HOSTS = ["*"]
 CSRF_TRUSTED_ORIGINS = [f"{_site.scheme}://{_site.netloc}"]
@@ -80,6 +82,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "repository.guards.security_headers",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -87,6 +90,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "repository.guards.refuse_control_characters",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "repository.middleware.RedactTokenRedirectMiddleware",
     "repository.middleware.AnonymousRateLimitMiddleware",
@@ -227,6 +231,11 @@ AWS_SECRET_ACCESS_KEY = env_str("AWS_SECRET_ACCESS_KEY")
 AWS_REGION = env_str("AWS_REGION", "us-east-1")
 UPLOAD_TEMP_DIR = VAR_DIR / "uploads"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Form fields per request: the deposit form of a record at the creator cap (5,000 creators with
+# their names, identifiers and affiliations) stays below it.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 60_000, minimum=1000)
+# JSON request bodies (the APIs) nest at most this deep; record metadata needs about six levels.
+JSON_MAX_DEPTH = env_int("JSON_MAX_DEPTH", 32, minimum=8)
 X_ACCEL_REDIRECT_PREFIX = env_str("X_ACCEL_REDIRECT_PREFIX")  # e.g. /protected/ behind nginx
 STORAGE_UPLOAD_CHUNK_BYTES = env_int("STORAGE_UPLOAD_CHUNK_BYTES", 8 * 1024 * 1024, minimum=64 * 1024)
 STORAGE_ZIP_MAX_BYTES = env_int("STORAGE_ZIP_MAX_BYTES", 10 * 10**9, minimum=0)
@@ -240,6 +249,14 @@ DATACITE_USERNAME = env_str("DATACITE_USERNAME", required=DOI_PROVIDER == "datac
 DATACITE_PASSWORD = env_str("DATACITE_PASSWORD", required=DOI_PROVIDER == "datacite")
 DATACITE_URL = env_str("DATACITE_URL", "https://api.test.datacite.org")
 RECORD_QUOTA_BYTES = env_int("RECORD_QUOTA_BYTES", 50 * 10**9, minimum=0)
+# Long lists (creators, contributors, references, related works) show this many items inline on a
+# record's pages and in its page's citation and JSON-LD; "and 2,311 more" links to the full list.
+LANDING_LIST_ITEMS = env_int("LANDING_LIST_ITEMS", 25, minimum=1)
+# The deposit form edits creators, contributors and related identifiers row by row up to this many;
+# a longer list is shown as a count, kept on save and edited through the API.
+FORM_MAX_ROWS = env_int("FORM_MAX_ROWS", 200, minimum=10)
+# The full list of creators (/records/<id>/creators/) shows this many per page.
+CREATORS_PAGE_SIZE = env_int("CREATORS_PAGE_SIZE", 500, minimum=10)
 RECORD_MAX_FILES = env_int("RECORD_MAX_FILES", 1000, minimum=1)
 # Per user, across all their drafts and edit drafts: staged bytes plus unfinished uploads, and open drafts.
 USER_DRAFT_QUOTA_BYTES = env_int("USER_DRAFT_QUOTA_BYTES", 100 * 10**9, minimum=0)
@@ -323,6 +340,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_PARSER_CLASSES": [
+        "repository.parsers.DepthLimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": API_PAGE_SIZE,

@@ -72,11 +72,12 @@ def _name(person: dict) -> str:
     return escape(person.get("name", ""))
 
 
-def to_bibtex(record) -> str:
-    """One BibTeX entry, ending with a newline."""
+def to_bibtex(record, *, max_authors: int | None = None) -> str:
+    """One BibTeX entry, ending with a newline. ``max_authors`` (a page's inline citation): the first
+    ones, then BibTeX's ``and others``; the export itself lists every creator."""
     rec = as_export_record(record)
     kind = entry_type(rec)
-    fields = [*_people_and_titles(rec), _publisher_field(rec, kind), *_details(rec, kind)]
+    fields = [*_people_and_titles(rec, max_authors), _publisher_field(rec, kind), *_details(rec, kind)]
     lines = [f"@{kind}{{{citation_key(rec)},"]
     for name, value in fields:
         if value:
@@ -87,7 +88,7 @@ def to_bibtex(record) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _people_and_titles(rec: ExportRecord) -> list[tuple[str, str]]:
+def _people_and_titles(rec: ExportRecord, max_authors: int | None = None) -> list[tuple[str, str]]:
     editors = [p for p in rec.contributors if p.get("role") == "Editor"]
     subtitle = next(
         (
@@ -97,8 +98,11 @@ def _people_and_titles(rec: ExportRecord) -> list[tuple[str, str]]:
         ),
         "",
     )
+    authors = [_name(p) for p in rec.creators[:max_authors]]
+    if max_authors is not None and len(rec.creators) > max_authors:
+        authors.append("others")
     return [
-        ("author", " and ".join(_name(p) for p in rec.creators)),
+        ("author", " and ".join(authors)),
         ("editor", " and ".join(_name(p) for p in editors)),
         ("title", "{" + escape(rec.title) + "}"),
         ("subtitle", escape(subtitle)),

@@ -84,8 +84,8 @@ def test_write_needs_the_curation_scope(curator, reqs):
 
 def test_other_curator_cannot_act(other_curator, reqs):
     good, _ = reqs
-    assert api(other_curator).post(f"/api/v1/requests/{good.pk}/accept").status_code == 403
-    assert api(other_curator).get(f"/api/v1/requests/{good.pk}").status_code == 403
+    assert api(other_curator).post(f"/api/v1/requests/{good.pk}/accept").status_code == 404
+    assert api(other_curator).get(f"/api/v1/requests/{good.pk}").status_code == 404
 
 
 def test_comments(curator, depositor, reqs):

@@ -137,3 +137,55 @@ def test_storage_locations_and_email_url(tmp_path):
     smtp = parse_email_url("smtp://user:pw@mail.example.org:2525")
     assert smtp["EMAIL_HOST"] == "mail.example.org" and smtp["EMAIL_PORT"] == 2525 and smtp["EMAIL_USE_TLS"]
     assert parse_email_url("file:///tmp/mail")["EMAIL_FILE_PATH"] == "/tmp/mail"
+
+
+PRODUCTION_ENV = {
+    "DJANGO_ENV": "production",
+    "SECRET_KEY": "s3cret",
+    "SITE_URL": "https://repo.example.org",
+    "DATABASE_URL": "postgres://u:p@db.example.org:5432/repo",
+    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+    "DJANGO_SETTINGS_MODULE": "repository.settings",
+}
+
+
+def _python(code: str, **env) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "ALLOWED_HOSTS"}}
+    clean.update(PRODUCTION_ENV, **env)
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_production_allows_only_the_site_host_by_default():
+    result = _python(
+        "import django; django.setup(); from django.conf import settings; print(settings.ALLOWED_HOSTS)"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['repo.example.org']"
+    result = _python(
+        "import django; django.setup(); from django.conf import settings; print(settings.ALLOWED_HOSTS)",
+        ALLOWED_HOSTS="repo.example.org,127.0.0.1",
+    )
+    assert result.stdout.strip() == "['repo.example.org', '127.0.0.1']"
+
+
+def test_production_without_collected_static_files_refuses_to_start_in_one_line(tmp_path):
+    for code in (
+        "import repository.wsgi",
+        "import sys; sys.argv = ['manage.py', 'preflight']; import runpy; runpy.run_path('manage.py', run_name='__main__')",
+    ):
+        result = _python(code, VAR_DIR=str(tmp_path))
+        assert result.returncode != 0
+        lines = [line for line in result.stderr.strip().splitlines() if line]
+        assert len(lines) == 1, result.stderr
+        assert "manage.py collectstatic" in lines[0]
+
+
+def test_production_with_collected_static_files_starts(tmp_path):
+    static = tmp_path / "staticfiles"
+    static.mkdir()
+    (static / "staticfiles.json").write_text('{"paths": {}, "version": "1.1"}')
+    result = _python("import repository.wsgi; print('started')", VAR_DIR=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "started" in result.stdout
