@@ -93,7 +93,8 @@ def measure(record, runs: int) -> tuple[float, int, int]:
         start = time.perf_counter()
         response = client.get(url)
         times.append(time.perf_counter() - start)
-        assert response.status_code == 200, response.status_code
+        if response.status_code != 200:
+            raise SystemExit(f"{url} answered {response.status_code}")
     with CaptureQueriesContext(connection) as queries:
         size = len(client.get(url).content)
     return statistics.median(times), size, len(queries)
