@@ -7,6 +7,7 @@ requires the real services to be named.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -46,10 +47,10 @@ if _site.scheme not in {"http", "https"} or not _site.hostname:
 SITE_NAME = env_str("SITE_NAME", "Community Research Repository")
 OAI_REPOSITORY_IDENTIFIER = env_str("OAI_REPOSITORY_IDENTIFIER", _site.hostname)
 
-# Production answers only for SITE_URL's host unless ALLOWED_HOSTS says more (compose adds the
+# Production answers for SITE_URL's host and the hosts ALLOWED_HOSTS adds (compose adds the
 # healthcheck's 127.0.0.1); development without the variable answers for any host.
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [_site.hostname])
-if not PRODUCTION and "ALLOWED_HOSTS" not in __import__("os").environ:
+ALLOWED_HOSTS = list(dict.fromkeys([_site.hostname, *env_list("ALLOWED_HOSTS", [])]))
+if not PRODUCTION and "ALLOWED_HOSTS" not in os.environ:
     ALLOWED_HOSTS = ["*"]
 CSRF_TRUSTED_ORIGINS = [f"{_site.scheme}://{_site.netloc}"]
 
