@@ -572,3 +572,21 @@ def clean_metadata(metadata: Any) -> Any:
     if data.get("access_right") not in ("embargoed", None):
         data.pop("embargo_date", None)
     return data
+
+
+# --- JSON text depth (checked before parsing: the parser recurses once per level) -------------------
+
+JSON_STRING_RE = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+JSON_BRACKET_RE = re.compile(rb"[\[\]{}]")
+
+
+def json_text_depth(raw: bytes) -> int:
+    """The deepest nesting of ``[`` and ``{`` in a JSON text (brackets inside strings ignored)."""
+    depth = deepest = 0
+    for match in JSON_BRACKET_RE.finditer(JSON_STRING_RE.sub(b'""', raw)):
+        if match.group() in (b"[", b"{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest

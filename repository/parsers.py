@@ -9,27 +9,13 @@ limit (``JSON_MAX_DEPTH``) and is never parsed.
 from __future__ import annotations
 
 import io
-import re
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
-STRING_RE = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
-BRACKET_RE = re.compile(rb"[\[\]{}]")
-
-
-def json_text_depth(raw: bytes) -> int:
-    """The deepest nesting of ``[`` and ``{`` in a JSON text (brackets inside strings ignored)."""
-    depth = deepest = 0
-    for match in BRACKET_RE.finditer(STRING_RE.sub(b'""', raw)):
-        if match.group() in (b"[", b"{"):
-            depth += 1
-            deepest = max(deepest, depth)
-        else:
-            depth -= 1
-    return deepest
+from records.validation import json_text_depth
 
 
 class DepthLimitedJSONParser(JSONParser):

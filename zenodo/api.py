@@ -45,7 +45,7 @@ from records import services as records
 from records.access import get_record_for_user
 from records.models import CommunityRecord, Record
 from records.search import SearchParams, search
-from records.validation import normalize_doi
+from records.validation import json_text_depth, normalize_doi
 from storage import downloads, streams
 from storage import services as storage
 from storage.models import FileKey
@@ -121,6 +121,11 @@ def json_body(request) -> tuple[Any, Response | None]:
         return dict(request.data.items()), None
     if not raw.strip():
         return {}, None
+    limit = settings.JSON_MAX_DEPTH
+    if json_text_depth(raw) > limit:  # json.loads recurses once per level: never hand it a deep body
+        return None, error(
+            400, _("The JSON body is nested too deeply (at most %(count)d levels).") % {"count": limit}
+        )
     try:
         return json.loads(raw), None
     except (ValueError, UnicodeDecodeError):

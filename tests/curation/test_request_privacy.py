@@ -38,13 +38,22 @@ def test_parties_still_see_the_request(client_for, depositor, curator, req):
 
 
 def test_a_co_owner_invitation_for_someone_else_looks_like_a_missing_one(client_for, depositor, outsider):
+    from accounts.models import User
     from records import services as record_services
     from records.models import CoOwnerInvitation
     from tests.records.conftest import make_metadata
 
+    # bound to a named account (an invitation by e-mail is bound to its mailed link instead: the token
+    # is then the proof, and whoever holds it may answer)
+    someone_else = User.objects.create_user(
+        username="someone-else",
+        email="someone-else@example.org",
+        password="x-pass-12345",
+        email_verified=True,
+    )
     record = record_services.create_draft(depositor, make_metadata())
-    invitation = record_services.invite_co_owner(record, depositor, "someone-else@example.org")
-    assert isinstance(invitation, CoOwnerInvitation)
+    invitation = record_services.invite_co_owner(record, depositor, someone_else.username)
+    assert isinstance(invitation, CoOwnerInvitation) and invitation.user == someone_else
     c = client_for(outsider)
     real = c.get(f"/records/invitations/{invitation.token}/")
     absent = c.get("/records/invitations/no-such-token/")

@@ -80,6 +80,14 @@ def test_json_body_is_read_whatever_the_content_type(zenodo_api, legacy_metadata
     assert Record.objects.get(pk=response.json()["id"]).metadata["title"] == legacy_metadata["title"]
 
 
+def test_a_deeply_nested_body_is_400_and_stores_nothing(zenodo_api):
+    before = Record.objects.count()
+    response = zenodo_api.post(DEPOSITIONS, "[" * 5000 + "]" * 5000, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["status"] == 400 and "nested too deeply" in response.json()["message"]
+    assert Record.objects.count() == before
+
+
 def test_multipart_upload_takes_the_base_name(zenodo_api, depositor):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
