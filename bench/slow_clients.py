@@ -15,16 +15,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import http.client
-import os
 import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from repository.stack import SlowClients, serving_stack
+from repository.stack import SlowClients, bench_workspace, serving_stack
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 10.0
@@ -95,22 +93,9 @@ def main() -> None:
     parser.add_argument("--compare-direct", action="store_true", help="also load gunicorn without nginx")
     args, _unknown = parser.parse_known_args()  # `make bench -- …` passes every script the same options
 
-    base = Path(os.environ.get("BENCH_DIR", ROOT / "var" / "bench"))
-    base.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="slow-", dir=base))
+    work, env = bench_workspace("slow-", ROOT)
     var = work / "var"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "repository.settings",
-        "DJANGO_ENV": "development",
-        "DEBUG": "false",
-        "VAR_DIR": str(var),
-        "STORAGE_LOCATIONS": f"primary=file://{var}/storage/primary",
-        "CELERY_TASK_ALWAYS_EAGER": "true",
-        "LOG_LEVEL": "WARNING",
-        "X_ACCEL_REDIRECT_PREFIX": "/protected/",
-        "GUNICORN_LOG_LEVEL": "warning",
-    }
+    env.update({"X_ACCEL_REDIRECT_PREFIX": "/protected/", "GUNICORN_LOG_LEVEL": "warning"})
     try:
         (var / "staticfiles").mkdir(parents=True, exist_ok=True)
         record_id = prepare(env, args.zip_mib)

@@ -25,13 +25,12 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 
 from repository.loopback import free_port, wait_for_port
-from repository.stack import serving_stack
+from repository.stack import bench_workspace, serving_stack
 
 ROOT = Path(__file__).resolve().parent.parent
 MIB = 1024 * 1024
@@ -309,20 +308,8 @@ def main() -> None:
     parser.add_argument("--through-nginx", action="store_true", help="nginx (deploy/nginx.conf) in front")
     args, _unknown = parser.parse_known_args()  # `make bench -- …` passes every script the same options
 
-    base = Path(os.environ.get("BENCH_DIR", ROOT / "var" / "bench"))
-    base.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="upload-", dir=base))
+    work, env = bench_workspace("upload-", ROOT)
     var = work / "var"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "repository.settings",
-        "DJANGO_ENV": "development",
-        "DEBUG": "false",
-        "VAR_DIR": str(var),
-        "STORAGE_LOCATIONS": f"primary=file://{var}/storage/primary",
-        "CELERY_TASK_ALWAYS_EAGER": "true",
-        "LOG_LEVEL": "WARNING",
-    }
     gunicorn = None
     try:
         size = args.size_mib * MIB

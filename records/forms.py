@@ -20,6 +20,20 @@ from records import vocabularies as vocab
 from records.models import WithdrawalReason
 from records.validation import DESCRIPTION_TAGS, FieldError
 
+# The form's one-value fields, stored under the same names in the metadata.
+SIMPLE_FIELDS = (
+    "title",
+    "publication_date",
+    "description",
+    "access_right",
+    "embargo_date",
+    "access_conditions",
+    "license",
+    "version",
+    "publisher",
+    "notes",
+    "contact_email",
+)
 ROW_KEY = re.compile(r"^([a-z_]+)-(\d+)-(.+)$")
 
 # Each repeating group: its sub-fields in the form (the key in the metadata may differ).
@@ -174,19 +188,7 @@ class RecordForm(forms.Form):
             )
             if subtype:
                 meta["resource_type"]["subtype"] = subtype
-        for key in (
-            "title",
-            "publication_date",
-            "description",
-            "access_right",
-            "embargo_date",
-            "access_conditions",
-            "license",
-            "version",
-            "publisher",
-            "notes",
-            "contact_email",
-        ):
+        for key in SIMPLE_FIELDS:
             if data.get(key):
                 meta[key] = data[key]
         if data.get("languages"):
@@ -429,22 +431,7 @@ def apply_errors(form: RecordForm, errors: list[FieldError], metadata: dict) -> 
 def initial_from_metadata(metadata: dict, communities: list[str], doi: str = "") -> dict:
     """Initial values of the scalar fields for a stored draft."""
     rtype = metadata.get("resource_type") or {}
-    initial = {
-        key: metadata.get(key, "")
-        for key in (
-            "title",
-            "publication_date",
-            "description",
-            "access_right",
-            "embargo_date",
-            "access_conditions",
-            "license",
-            "version",
-            "publisher",
-            "notes",
-            "contact_email",
-        )
-    }
+    initial = {key: metadata.get(key, "") for key in SIMPLE_FIELDS}
     initial["resource_type"] = rtype.get("type", "")
     initial["publication_type"] = rtype.get("subtype", "") if rtype.get("type") == "publication" else ""
     initial["image_type"] = rtype.get("subtype", "") if rtype.get("type") == "image" else ""

@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -194,3 +195,23 @@ class SlowClients:
                 sock.close()
         for thread in self._threads:
             thread.join(timeout=10)
+
+
+def bench_workspace(prefix: str, root: Path) -> tuple[Path, dict[str, str]]:
+    """A fresh folder under ``BENCH_DIR`` (default ``var/bench``) and the environment of a
+    production-like process using it (DEBUG off, embedded defaults, tasks run in place)."""
+    base = Path(os.environ.get("BENCH_DIR", root / "var" / "bench"))
+    base.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=prefix, dir=base))
+    var = work / "var"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "repository.settings",
+        "DJANGO_ENV": "development",
+        "DEBUG": "false",
+        "VAR_DIR": str(var),
+        "STORAGE_LOCATIONS": f"primary=file://{var}/storage/primary",
+        "CELERY_TASK_ALWAYS_EAGER": "true",
+        "LOG_LEVEL": "WARNING",
+    }
+    return work, env
