@@ -25,6 +25,7 @@ from storage.services.errors import ChecksumMismatch
 from storage.services.locations import delete_quietly, sync_locations
 
 logger = logging.getLogger(__name__)
+_pause = time.sleep  # the throttle's wait (tests record it instead)
 
 
 @dataclass
@@ -46,13 +47,14 @@ class CopyCheck:
 
 @dataclass
 class Outcome:
-    """What ``check`` found and did for one instance."""
+    """What ``check_fixity`` found (``found``) and left after any repair (``after``) for one instance."""
 
     instance: FileInstance
     found: dict[str, bool]
     after: dict[str, bool]
     bytes_read: int = 0
     repaired: list[str] = field(default_factory=list)
+    repair_error: str = ""
 
     @property
     def failed(self) -> bool:
@@ -107,7 +109,7 @@ class _CountingReader:
         if self.rate:
             ahead = self.count / self.rate - (time.monotonic() - self.started)
             if ahead > 0:
-                time.sleep(ahead)
+                _pause(ahead)
         return block
 
 
@@ -294,8 +296,9 @@ def check_fixity(instance: FileInstance, actor: Actor = None) -> Outcome:
     try:
         with transaction.atomic():
             outcome.after, outcome.repaired = _repair(instance, found, actor)
-    except (OSError, BackendError) as exc:
+    except (OSError, BackendError) as exc:  # the next check tries again
         logger.warning("repair of instance %s failed: %s", instance.pk, exc)
+        outcome.repair_error = str(exc) or type(exc).__name__
     if not (was_damaged and instance.damaged):  # a file already known as damaged is not a new incident
         _tell_staff(instance, checks, outcome)
     return outcome
@@ -313,14 +316,20 @@ def _tell_staff(instance: FileInstance, checks: list[CopyCheck], outcome: Outcom
     for c in checks:
         lines.append(f"  {c.location.name}: {FixityResult(c.result).label}")
     lines.append("")
-    if outcome.intact:
+    if outcome.repair_error:
+        lines.append(
+            _("The repair failed (%(error)s); the next check tries again.") % {"error": outcome.repair_error}
+        )
+    elif outcome.intact:
         lines.append(_("Repaired from an intact copy: %(names)s.") % {"names": ", ".join(outcome.repaired)})
     else:
         lines.append(_("No intact copy is left: the file is marked damaged and its downloads are refused."))
     lines += ["", f"{settings.SITE_URL}{reverse('admin:storage_fileinstance_change', args=[instance.pk])}"]
-    subject = (_("Fixity: repaired %(id)s") if outcome.intact else _("Fixity: %(id)s is damaged")) % {
-        "id": instance.pk
-    }
+    if outcome.repair_error:
+        subject = _("Fixity: %(id)s failed its check")
+    else:
+        subject = _("Fixity: repaired %(id)s") if outcome.intact else _("Fixity: %(id)s is damaged")
+    subject %= {"id": instance.pk}
     queue_email(list(settings.STAFF_EMAILS), subject, "\n".join(str(line) for line in lines))
 
 

@@ -7,6 +7,8 @@ import hashlib
 
 import pytest
 from django.core import mail
+from django.core.management import CommandError
+from django.http import HttpResponse
 from django.urls import reverse
 
 from records.files import download_url
@@ -201,3 +203,76 @@ def test_beat_schedule_runs_the_fixity_sweep():
     app.loader.import_default_modules()
     entries = [e for e in app.conf.beat_schedule.values() if e["task"] == "storage.tasks.fixity_sweep"]
     assert len(entries) == 1 and entries[0]["schedule"] == 3600.0
+
+
+def test_a_failed_repair_is_reported_and_left_for_the_next_check(
+    published, monkeypatch, django_capture_on_commit_callbacks
+):
+    primary, _replica = _paths(published)
+    _flip_one_byte(primary)
+    backend_type = type(published.location.backend())
+
+    def refuse(self, path, stream, size=None):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(backend_type, "save_stream", refuse)
+    _sweep(django_capture_on_commit_callbacks)
+    assert _history(published) == [("primary", "mismatch"), ("replica", "ok")]
+    published.refresh_from_db()
+    assert not published.damaged and published.verified_ok is False
+    [message] = mail.outbox
+    assert "failed its check" in message.subject and "disk full" in message.body
+    monkeypatch.undo()
+    _sweep(django_capture_on_commit_callbacks)
+    assert _history(published)[2:] == [
+        ("primary", "mismatch"),
+        ("replica", "ok"),
+        ("primary", "repaired"),
+        ("primary", "ok"),
+        ("replica", "ok"),
+    ]
+    assert primary.read_bytes() == PAYLOAD
+
+
+def test_checks_read_at_most_fixity_max_mb_per_s(published, sweep_settings, monkeypatch):
+    from storage.services import replicas
+
+    waits: list[float] = []
+    monkeypatch.setattr(replicas, "_pause", waits.append)
+    sweep_settings.FIXITY_MAX_MB_PER_S = 0.001  # 1,000 bytes a second
+    services.verify(published)
+    # two copies of 3,300 bytes: each read waits until about 3.3 s have passed
+    assert len(waits) >= 2 and 3.0 < max(waits) <= 3.3
+
+
+def test_serving_a_damaged_version_answers_503_without_bytes(published, rf):
+    from storage.downloads import serve_version
+
+    version = published.versions.select_related("file", "instance__location").get()
+    FileInstance.objects.filter(pk=published.pk).update(damaged=True)
+    version.instance.refresh_from_db()
+    response = serve_version(rf.get("/"), version, attachment=True)
+    assert isinstance(response, HttpResponse) and response.status_code == 503
+    assert b"failed its integrity check" in response.content and PAYLOAD[:50] not in response.content
+
+
+def test_verify_fixity_command_repairs_and_reports_bytes_and_speed(published, draft):
+    import io
+
+    from django.core.management import call_command
+
+    _primary, replica = _paths(published)
+    _flip_one_byte(replica)
+    out, err = io.StringIO(), io.StringIO()
+    call_command("verify_fixity", "--location", "replica", stdout=out, stderr=err)
+    assert "Verified 1 file(s): 0 intact, 1 failed." in out.getvalue()
+    assert f"Read {2 * len(PAYLOAD)} bytes in" in out.getvalue() and "MB/s" in out.getvalue()
+    assert "failures 1, repaired 1, damaged 0." in out.getvalue()
+    assert f"FAILED {published.pk}" in err.getvalue() and "repaired" in err.getvalue()
+    assert replica.read_bytes() == PAYLOAD
+    with pytest.raises(CommandError, match="no storage location named 'elsewhere'"):
+        call_command("verify_fixity", "--all", "--location", "elsewhere", stdout=out)
+    with pytest.raises(CommandError, match="--all, --record ID or --location NAME"):
+        call_command("verify_fixity", stdout=out)
+    call_command("verify_fixity", "--record", str(draft.pk), stdout=out)
+    assert out.getvalue().endswith("failures 0, repaired 0, damaged 0.\n")

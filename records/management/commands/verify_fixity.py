@@ -16,12 +16,14 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        scope = parser.add_mutually_exclusive_group(required=True)
+        scope = parser.add_mutually_exclusive_group()
         scope.add_argument("--all", action="store_true", help="every stored file")
         scope.add_argument("--record", type=int, help="the files (all versions) of one record")
         parser.add_argument("--location", help="only files with a copy in this location (its name)")
 
     def handle(self, *args, record: int | None, location: str | None, **options):
+        if not (options["all"] or record is not None or location is not None):
+            raise CommandError("name what to check: --all, --record ID or --location NAME")
         instances = FileInstance.objects.select_related("location").order_by("created")
         if record is not None:
             bucket = Record.objects.filter(pk=record).values_list("bucket", flat=True).first()
