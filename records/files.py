@@ -115,6 +115,8 @@ def download(request, pk: int, key: str):
         )
     except storage_services.FileMissing:
         raise Http404
+    if version.instance.damaged:
+        return _damaged_response(request, record)
     return downloads.serve_version(request, version, attachment=bool(request.GET.get("download")))
 
 
@@ -139,6 +141,8 @@ def download_all(request, pk: int):
         ]
     if not entries:
         raise Http404
+    if any(version.instance.damaged for _key, version in entries):
+        return _damaged_response(request, record)
     total = sum(version.instance.size for _key, version in entries)
     if total > downloads.zip_limit():
         message = _(
@@ -155,6 +159,18 @@ def download_all(request, pk: int):
         f"record-{record.pk}-files.zip", inline=False
     )
     response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def _damaged_response(request, record: Record) -> HttpResponse:
+    """A file with no intact copy left: a clear page (503), never wrong bytes."""
+    response = render(
+        request,
+        "storage/access_denied.html",
+        {"record": record, "reason": downloads.damaged_message(), "title": _("File damaged")},
+        status=503,
+    )
+    patch_cache_control(response, no_cache=True)
     return response
 
 

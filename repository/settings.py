@@ -215,6 +215,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "records.tasks.mark_overdue_proposals",
         "schedule": crontab(minute=27),
     },
+    # fixity: every copy of every file is re-read and checked within FIXITY_CYCLE_DAYS
+    "storage-fixity-sweep": {
+        "task": "storage.tasks.fixity_sweep",
+        "schedule": float(env_int("FIXITY_SWEEP_INTERVAL_SECONDS", 3600, minimum=1)),
+    },
     # OAI-PMH pulls: records whose payloads are missing or older than their datestamp are rendered
     "oaipmh-render-stale": {
         "task": "oaipmh.tasks.render_stale",
@@ -266,6 +271,10 @@ OAI_PAGE_SIZE = env_int("OAI_PAGE_SIZE", 500, minimum=1)
 OAI_TOKEN_TTL_HOURS = env_int("OAI_TOKEN_TTL_HOURS", 24, minimum=1)
 FIXITY_CYCLE_DAYS = env_int("FIXITY_CYCLE_DAYS", 30, minimum=1)
 FIXITY_MAX_MB_PER_S = env_float("FIXITY_MAX_MB_PER_S", None)
+# The fixity sweep runs this often (beat); each run checks the share of files that meets the cycle.
+FIXITY_SWEEP_INTERVAL_SECONDS = env_int("FIXITY_SWEEP_INTERVAL_SECONDS", 3600, minimum=1)
+# A sweep's claim on a file older than this (its worker died) is taken over by the next sweep.
+FIXITY_CLAIM_TIMEOUT_SECONDS = env_int("FIXITY_CLAIM_TIMEOUT_SECONDS", 6 * 3600, minimum=60)
 CURATION_EXPIRY_DAYS = env_int("CURATION_EXPIRY_DAYS", 60, minimum=1)
 WITHDRAWAL_CONSENT_DAYS = env_int("WITHDRAWAL_CONSENT_DAYS", 14, minimum=1)
 # the most staff may grant a record on request (/staff/quota/)

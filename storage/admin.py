@@ -2,7 +2,16 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from storage import services
-from storage.models import Bucket, FileInstance, FileKey, FileReplica, FileVersion, Location, Upload
+from storage.models import (
+    Bucket,
+    FileInstance,
+    FileKey,
+    FileReplica,
+    FileVersion,
+    FixityCheck,
+    Location,
+    Upload,
+)
 
 
 @admin.register(Location)
@@ -17,14 +26,15 @@ class LocationAdmin(admin.ModelAdmin):
 class ReplicaInline(admin.TabularInline):
     model = FileReplica
     extra = 0
-    readonly_fields = ("location", "path", "created", "last_verified", "verified_ok")
+    readonly_fields = ("location", "path", "created", "state", "last_verified", "last_result")
+    fields = readonly_fields
     can_delete = False
 
 
 @admin.register(FileInstance)
 class FileInstanceAdmin(admin.ModelAdmin):
-    list_display = ("id", "location", "path", "human_size", "md5", "created", "verified_ok")
-    list_filter = ("location", "verified_ok")
+    list_display = ("id", "location", "path", "human_size", "md5", "created", "verified_ok", "damaged")
+    list_filter = ("location", "verified_ok", "damaged")
     search_fields = ("id", "md5", "sha256", "path")
     readonly_fields = [f.name for f in FileInstance._meta.fields]
     inlines = [ReplicaInline]
@@ -53,6 +63,27 @@ class FileInstanceAdmin(admin.ModelAdmin):
             results = services.repair(instance, request.user)
             level = messages.SUCCESS if all(results.values()) else messages.ERROR
             self.message_user(request, f"{instance.pk}: {results}", level)
+
+
+@admin.register(FixityCheck)
+class FixityCheckAdmin(admin.ModelAdmin):
+    """The fixity history: every check and repair of every copy (read-only)."""
+
+    list_display = ("checked_at", "instance", "location", "result", "bytes_read", "duration")
+    list_filter = ("result", "location")
+    search_fields = ("instance__id",)
+    date_hierarchy = "checked_at"
+    readonly_fields = [f.name for f in FixityCheck._meta.fields]
+    list_select_related = ("location",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class VersionInline(admin.TabularInline):

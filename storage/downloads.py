@@ -14,6 +14,7 @@ from django.conf import settings
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, parse_http_date_safe
+from django.utils.translation import gettext as _
 
 from storage.backends import StorageBackend
 from storage.models import FileVersion
@@ -24,6 +25,13 @@ INLINE_TYPES = {"application/pdf", "text/plain", "text/csv", "application/json"}
 INLINE_PREFIXES = ("image/", "audio/", "video/")
 INLINE_EXCLUDED = {"image/svg+xml"}
 MAX_RANGES = 16
+
+
+def damaged_message() -> str:
+    return _(
+        "This file failed its integrity check and no intact copy of it is left, so it cannot be "
+        "downloaded. Staff have been told and will restore it if they can."
+    )
 
 
 def content_disposition(filename: str, *, inline: bool) -> str:
@@ -117,8 +125,10 @@ def _if_range_allows(request: HttpRequest, etag: str, last_modified: int) -> boo
 def serve_version(
     request: HttpRequest, version: FileVersion, *, attachment: bool = False
 ) -> HttpResponseBase:
-    """The response for one file version: 200, 206, 304, 412 or 416, streamed."""
+    """The response for one file version: 200, 206, 304, 412 or 416, streamed (503 if damaged)."""
     instance = version.instance
+    if instance.damaged:
+        return HttpResponse(damaged_message(), status=503, content_type="text/plain; charset=utf-8")
     etag = instance.etag
     modified = int((version.published_at or version.created).timestamp())
     filename = version.file.filename

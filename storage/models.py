@@ -8,7 +8,8 @@
   Published versions are never changed or deleted.
 - ``FileInstance``: one stored byte sequence (location, path, size, MD5 and SHA-256). Never modified.
 - ``Upload``: an unfinished upload (chunked or streamed) writing to its instance's final path.
-- ``FileReplica``: a further copy of an instance in another location.
+- ``FileReplica``: a further copy of an instance in another location, with its state.
+- ``FixityCheck``: one check (or repair) of one copy; every check is kept.
 """
 
 from __future__ import annotations
@@ -62,9 +63,14 @@ class FileInstance(models.Model):
     created = models.DateTimeField(default=timezone.now)
     last_verified = models.DateTimeField(null=True, blank=True)
     verified_ok = models.BooleanField(null=True, blank=True)
+    # No copy matched its checksums and none could be repaired: downloads are refused.
+    damaged = models.BooleanField(default=False)
+    # Claimed by a fixity sweep (set by a conditional update); cleared when the check is done.
+    fixity_claimed = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["location", "path"], name="one_instance_per_path")]
+        indexes = [models.Index(fields=["last_verified", "created"], name="instance_fixity_order")]
 
     def __str__(self) -> str:
         return f"{self.location.name}:{self.path}"
@@ -83,6 +89,13 @@ class FileInstance(models.Model):
         return f"{hexid[:2]}/{hexid[2:4]}/{hexid}/data"
 
 
+class ReplicaState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    VERIFIED = "verified", _("Verified")
+    DAMAGED = "damaged", _("Damaged")
+    MISSING = "missing", _("Missing")
+
+
 class FileReplica(models.Model):
     """A further copy of an instance in another location (``replicate``)."""
 
@@ -90,8 +103,10 @@ class FileReplica(models.Model):
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="replicas")
     path = models.CharField(max_length=255)
     created = models.DateTimeField(default=timezone.now)
-    last_verified = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(max_length=16, choices=ReplicaState.choices, default=ReplicaState.PENDING)
+    last_verified = models.DateTimeField(_("last check"), null=True, blank=True)
     verified_ok = models.BooleanField(null=True, blank=True)
+    last_result = models.CharField(_("last result"), max_length=16, blank=True)
 
     class Meta:
         constraints = [
@@ -100,6 +115,38 @@ class FileReplica(models.Model):
 
     def __str__(self) -> str:
         return f"{self.location.name}:{self.path}"
+
+
+class FixityResult(models.TextChoices):
+    OK = "ok", _("Intact")
+    MISMATCH = "mismatch", _("Checksum mismatch")
+    MISSING = "missing", _("Missing")
+    REPAIRED = "repaired", _("Repaired")
+    UNREPAIRABLE = "unrepairable", _("No intact copy")
+
+
+class FixityCheck(models.Model):
+    """One check of one copy of an instance (``replica`` empty for the primary copy), or one repair."""
+
+    instance = models.ForeignKey(FileInstance, on_delete=models.CASCADE, related_name="fixity_checks")
+    replica = models.ForeignKey(
+        FileReplica, null=True, blank=True, on_delete=models.SET_NULL, related_name="fixity_checks"
+    )
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="fixity_checks")
+    checked_at = models.DateTimeField(default=timezone.now, db_index=True)
+    algorithm = models.CharField(max_length=32, default="md5+sha256")
+    expected = models.CharField(max_length=160)
+    actual = models.CharField(max_length=160, blank=True)
+    result = models.CharField(max_length=16, choices=FixityResult.choices)
+    bytes_read = models.BigIntegerField(default=0)
+    duration = models.FloatField(help_text=_("Seconds."), default=0.0)
+
+    class Meta:
+        ordering = ["checked_at", "pk"]
+        indexes = [models.Index(fields=["instance", "checked_at"], name="fixity_instance_time")]
+
+    def __str__(self) -> str:
+        return f"{self.location.name}:{self.instance_id} {self.result} at {self.checked_at:%Y-%m-%d %H:%M}"
 
 
 class Bucket(models.Model):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 
 from celery import shared_task
+from django.db import transaction
 
 from storage import services
 from storage.backends import BackendError
@@ -36,3 +38,24 @@ def remove_stale_uploads() -> int:
     if removed:
         logger.info("removed %s stale uploads", removed)
     return removed
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def fixity_sweep() -> int:
+    """Beat job: claim the files due for a fixity check and hand them to one task; returns how many."""
+    ids, claim = services.claim_fixity_batch()
+    if ids and claim is not None:
+        transaction.on_commit(lambda: verify_instances.delay(ids, claim.isoformat()))
+    return len(ids)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def verify_instances(instance_ids: list[str], claim: str) -> int:
+    """Check (and repair) the files one sweep claimed; a file already done is skipped. Returns failures."""
+    claimed_at = datetime.datetime.fromisoformat(claim)
+    failures = 0
+    for instance_id in instance_ids:
+        outcome = services.check_claimed(instance_id, claimed_at)
+        if outcome is not None and outcome.failed:
+            failures += 1
+    return failures

@@ -6,7 +6,7 @@
   ``remove_file``/``restore_file``, ``publish_staged``/``discard_staged``.
 - ``quotas``: usage, quota checks, ``set_quota``.
 - ``uploads``: the resumable upload protocol, ``store_stream``/``store_bytes``, stale uploads.
-- ``replicas``: ``replicate``, ``verify``, ``repair``.
+- ``replicas``: ``replicate``, ``verify``, ``repair``, ``check_fixity`` (verify, repair, tell staff).
 - ``bulk``: ``bulk_store`` for demo data.
 - ``actors``: the user a row records for an ``Actor``.
 """
@@ -47,7 +47,16 @@ from storage.services.files import (
 from storage.services.keys import MAX_KEY_BYTES, MAX_NAME_BYTES, guess_mimetype, validate_key
 from storage.services.locations import primary_location, sync_locations
 from storage.services.quotas import Allowance, Usage, check_quota, pending_bytes, set_quota, usage
-from storage.services.replicas import repair, replicate, verify
+from storage.services.replicas import Outcome as FixityOutcome
+from storage.services.replicas import (
+    check_claimed,
+    check_fixity,
+    claim_fixity_batch,
+    fixity_batch_size,
+    repair,
+    replicate,
+    verify,
+)
 from storage.services.uploads import (
     STALE_UPLOAD_AGE,
     cancel_upload,
@@ -69,6 +78,7 @@ __all__ = [
     "BulkItem",
     "ChecksumMismatch",
     "FileMissing",
+    "FixityOutcome",
     "IncompleteUpload",
     "InvalidKey",
     "NotEditable",
@@ -83,8 +93,11 @@ __all__ = [
     "WrongOffset",
     "bulk_store",
     "cancel_upload",
+    "check_claimed",
+    "check_fixity",
     "check_quota",
     "chunk_size",
+    "claim_fixity_batch",
     "create_bucket",
     "create_buckets",
     "create_upload",
@@ -93,6 +106,7 @@ __all__ = [
     "discard_staged",
     "find_version",
     "finish_upload",
+    "fixity_batch_size",
     "format_size",
     "guess_mimetype",
     "lock_bucket",
