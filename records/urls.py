@@ -8,6 +8,7 @@ urlpatterns = [
     path("uploads/", views.uploads, name="uploads"),
     path("uploads/new/", views.new_upload, name="new_upload"),
     path("records/<int:pk>/", views.detail, name="detail"),
+    path("records/<int:pk>/linkset", views.linkset, name="linkset"),
     path("records/<int:pk>/edit/", views.edit, name="edit"),
     path("records/<int:pk>/edit/discard/", views.discard, name="discard"),
     path("records/<int:pk>/publish/", views.publish, name="publish"),
