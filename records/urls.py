@@ -1,6 +1,6 @@
 from django.urls import path
 
-from records import api, views, withdrawal_views
+from records import api, sitemaps, views, withdrawal_views
 
 app_name = "records"
 
@@ -19,6 +19,8 @@ urlpatterns = [
     path("records/<int:pk>/report/", withdrawal_views.report, name="report"),
     path("records/<int:pk>/quota/", withdrawal_views.quota, name="quota"),
     path("records/invitations/<str:token>/", views.invitation, name="invitation"),
+    path("sitemap.xml", sitemaps.sitemap_index, name="sitemap_index"),
+    path("sitemaps/records-<int:first_id>.xml", sitemaps.sitemap, name="sitemap"),
     path("search/", views.search_page, name="search"),
     path("doi/<path:doi>", views.resolve_doi, name="doi"),
     # the native REST API (INTERFACES.md: /api/v1/…)
