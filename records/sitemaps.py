@@ -17,6 +17,8 @@ from django.conf import settings
 from django.db import connection
 from django.http import StreamingHttpResponse
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_safe
 
 from records.models import Record, RecordState
@@ -28,7 +30,9 @@ CHUNK = 2_000
 
 def w3c_datetime(value: dt.datetime) -> str:
     """W3C Datetime in UTC, to the second: ``2026-12-01T21:42:07Z``."""
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if value.utcoffset():
+        value = value.astimezone(dt.UTC)
+    return f"{value.year:04d}-{value.month:02d}-{value.day:02d}T{value.hour:02d}:{value.minute:02d}:{value.second:02d}Z"
 
 
 def pages(per_page: int) -> Iterator[tuple[int, dt.datetime | None]]:
@@ -43,7 +47,16 @@ def pages(per_page: int) -> Iterator[tuple[int, dt.datetime | None]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, [per_page, RecordState.PUBLISHED])
         while rows := cursor.fetchmany(CHUNK):
-            yield from rows
+            yield from ((first_id, _as_datetime(lastmod)) for first_id, lastmod in rows)
+
+
+def _as_datetime(value) -> dt.datetime | None:
+    """A raw cursor's datetime (SQLite gives text, naive UTC)."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is not None and timezone.is_naive(value):
+        value = value.replace(tzinfo=dt.UTC)
+    return value
 
 
 def page_records(first_id: int, per_page: int) -> Iterator[tuple[int, dt.datetime | None]]:
@@ -67,9 +80,17 @@ def _index_lines() -> Iterator[str]:
 
 def _urlset_lines(first_id: int) -> Iterator[str]:
     yield f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="{NAMESPACE}">\n'
+    # the landing page URL reversed once: ids are digits, so the rest needs no escaping
+    marker = 987654321
+    prefix, suffix = escape(settings.SITE_URL + reverse("records:detail", args=[marker])).split(str(marker))
+    lines = []
     for pk, datestamp in page_records(first_id, settings.SITEMAP_MAX_URLS):
-        yield _url(settings.SITE_URL + reverse("records:detail", args=[pk]), datestamp, "url")
-    yield "</urlset>\n"
+        modified = f"<lastmod>{w3c_datetime(datestamp)}</lastmod>" if datestamp else ""
+        lines.append(f"<url><loc>{prefix}{pk}{suffix}</loc>{modified}</url>\n")
+        if len(lines) == CHUNK:
+            yield "".join(lines)
+            lines = []
+    yield "".join(lines) + "</urlset>\n"
 
 
 def _xml(lines: Iterator[str]) -> StreamingHttpResponse:
