@@ -116,3 +116,13 @@ def test_robots_txt_names_the_sitemap_and_keeps_crawlers_off_search(client):
     assert "Disallow: /search/" in lines
     assert f"Sitemap: {SITE}/sitemap.xml" in lines
     assert not any(line == "Disallow: /records/" or line == "Disallow: /" for line in lines)
+
+
+def test_a_sitemap_limit_above_50000_is_refused_in_one_line():
+    from tests.repository.test_settings import run_manage
+
+    result = run_manage("check", SITEMAP_MAX_URLS="50001")
+    assert result.returncode != 0
+    lines = [line for line in result.stderr.strip().splitlines() if line]
+    assert len(lines) == 1, result.stderr
+    assert "SITEMAP_MAX_URLS=50001" in lines[0] and "50000" in lines[0]
