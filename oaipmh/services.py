@@ -20,6 +20,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from communities.models import Community
 from oaipmh.formats import FORMATS
@@ -192,18 +194,53 @@ def community_slug(spec: str) -> str | None:
     return spec[len("user-") :] if spec.startswith("user-") and len(spec) > len("user-") else None
 
 
-def set_specs_for(record_ids: Iterable[int]) -> dict[int, list[str]]:
-    """``{record id: [setSpec, …]}`` of the records' current communities, in one query."""
+# OpenAIRE's sets by resource type (https://guidelines.openaire.eu): literature in ``openaire``,
+# research data and software in ``openaire_data``. Membership follows the record's resource type.
+TYPE_SETS: dict[str, tuple[Promise | str, Promise | str, tuple[str, ...]]] = {
+    "openaire": (
+        _("OpenAIRE: literature"),
+        _("Publications, posters and presentations, for OpenAIRE's literature harvest."),
+        ("publication", "poster", "presentation"),
+    ),
+    "openaire_data": (
+        _("OpenAIRE: research data"),
+        _("Datasets and software, for OpenAIRE's research data harvest."),
+        ("dataset", "software"),
+    ),
+}
+
+
+def type_set_types(spec: str | None) -> tuple[str, ...] | None:
+    """The resource types of a type set, or None when ``spec`` is not one."""
+    entry = TYPE_SETS.get(spec or "")
+    return entry[2] if entry else None
+
+
+def type_set_specs(resource_type: str) -> list[str]:
+    return [spec for spec, (_name, _description, types) in TYPE_SETS.items() if resource_type in types]
+
+
+def set_specs_for(record_ids: Iterable[int], types: dict[int, str] | None = None) -> dict[int, list[str]]:
+    """``{record id: [setSpec, …]}``: the records' current communities, then their type sets.
+
+    ``types`` (``{record id: resource type}``), when the caller has read them, saves a query."""
+    record_ids = list(record_ids)
     specs: dict[int, list[str]] = {}
     rows = (
         CommunityRecord.objects.filter(
-            record_id__in=list(record_ids), removed_at__isnull=True, community__in=public_communities()
+            record_id__in=record_ids, removed_at__isnull=True, community__in=public_communities()
         )
         .order_by("community__slug")
         .values_list("record_id", "community__slug")
     )
     for record_id, slug in rows:
         specs.setdefault(record_id, []).append(set_spec(slug))
+    if types is None:
+        typed = Record.objects.filter(pk__in=record_ids).values_list("pk", "metadata__resource_type__type")
+        types = {record_id: resource_type or "" for record_id, resource_type in typed}
+    for record_id, resource_type in types.items():
+        for spec in type_set_specs(resource_type or ""):
+            specs.setdefault(record_id, []).append(spec)
     return specs
 
 

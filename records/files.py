@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import unicodedata
 
+from django.conf import settings
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -117,7 +118,10 @@ def download(request, pk: int, key: str):
         raise Http404
     if version.instance.damaged:
         return _damaged_response(request, record)
-    return downloads.serve_version(request, version, attachment=bool(request.GET.get("download")))
+    response = downloads.serve_version(request, version, attachment=bool(request.GET.get("download")))
+    # FAIR Signposting: a file leads back to the record it belongs to
+    response["Link"] = f'<{settings.SITE_URL}{record.get_absolute_url()}>; rel="collection"; type="text/html"'
+    return response
 
 
 @require_GET

@@ -97,7 +97,13 @@ class Record(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["doi"], condition=~Q(doi=""), name="record_doi_unique"),
         ]
-        indexes = [models.Index(fields=["datestamp", "id"], name="record_datestamp_id")]
+        indexes = [
+            models.Index(fields=["datestamp", "id"], name="record_datestamp_id"),
+            # the sitemaps page through published records by id, reading id and datestamp only
+            models.Index(
+                fields=["id", "datestamp"], condition=Q(state="published"), name="record_published_id_stamp"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.pk}: {self.title}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from records import api, views, withdrawal_views
+from records import api, sitemaps, views, withdrawal_views
 
 app_name = "records"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("uploads/", views.uploads, name="uploads"),
     path("uploads/new/", views.new_upload, name="new_upload"),
     path("records/<int:pk>/", views.detail, name="detail"),
+    path("records/<int:pk>/linkset", views.linkset, name="linkset"),
     path("records/<int:pk>/edit/", views.edit, name="edit"),
     path("records/<int:pk>/edit/discard/", views.discard, name="discard"),
     path("records/<int:pk>/publish/", views.publish, name="publish"),
@@ -18,6 +19,8 @@ urlpatterns = [
     path("records/<int:pk>/report/", withdrawal_views.report, name="report"),
     path("records/<int:pk>/quota/", withdrawal_views.quota, name="quota"),
     path("records/invitations/<str:token>/", views.invitation, name="invitation"),
+    path("sitemap.xml", sitemaps.sitemap_index, name="sitemap_index"),
+    path("sitemaps/records-<int:first_id>.xml", sitemaps.sitemap, name="sitemap"),
     path("search/", views.search_page, name="search"),
     path("doi/<path:doi>", views.resolve_doi, name="doi"),
     # the native REST API (INTERFACES.md: /api/v1/…)

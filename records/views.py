@@ -11,16 +11,16 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpResponseRedirect, QueryDict
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_cache_control
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from curation import services as curation
-from records import services, withdrawals
+from records import services, signposting, withdrawals
 from records import vocabularies as vocab
 from records.forms import (
     GROUPS,
@@ -313,7 +313,31 @@ def detail(request, pk: int):
         "open_proposals": withdrawals.proposals_awaiting(record) if is_uploader else [],
         "report_form": ReportForm(auto_id="report_%s"),
     }
-    return render(request, "records/detail.html", context)
+    response = render(request, "records/detail.html", context)
+    header = signposting.link_header(record)
+    if header:
+        response["Link"] = header
+    return response
+
+
+@require_safe
+def linkset(request, pk: int):
+    """``/records/<id>/linkset``: the record's signposts (RFC 9264), JSON when the client asks for it."""
+    record = services.get_record_for_user(request.user, pk)
+    if not signposting.has_signposting(record):
+        raise Http404(_("This record has no published signposts."))
+    accept = request.headers.get("Accept", "")
+    response: HttpResponse
+    if signposting.LINKSET_JSON in accept or request.GET.get("format") == "json":
+        response = JsonResponse(
+            signposting.linkset_json(record),
+            content_type=signposting.LINKSET_JSON,
+            json_dumps_params={"indent": 2},
+        )
+    else:
+        response = HttpResponse(signposting.linkset_text(record), content_type=signposting.LINKSET)
+    patch_vary_headers(response, ["Accept"])
+    return response
 
 
 @require_safe

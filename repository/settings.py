@@ -263,6 +263,12 @@ LANDING_LIST_ITEMS = env_int("LANDING_LIST_ITEMS", 25, minimum=1)
 FORM_MAX_ROWS = env_int("FORM_MAX_ROWS", 200, minimum=10)
 # The full list of creators (/records/<id>/creators/) shows this many per page.
 CREATORS_PAGE_SIZE = env_int("CREATORS_PAGE_SIZE", 500, minimum=10)
+# FAIR Signposting: a relation with more targets than this is left out of the Link header (linkset only)
+SIGNPOSTING_HEADER_LINKS = env_int("SIGNPOSTING_HEADER_LINKS", 25, minimum=1)
+# URLs per sitemap file of /sitemap.xml (sitemaps.org allows at most 50,000)
+SITEMAP_MAX_URLS = env_int("SITEMAP_MAX_URLS", 50_000, minimum=1)
+if SITEMAP_MAX_URLS > 50_000:
+    raise ImproperlyConfigured(f"SITEMAP_MAX_URLS={SITEMAP_MAX_URLS}: sitemaps.org allows at most 50000.")
 RECORD_MAX_FILES = env_int("RECORD_MAX_FILES", 1000, minimum=1)
 # Per user, across all their drafts and edit drafts: staged bytes plus unfinished uploads, and open drafts.
 USER_DRAFT_QUOTA_BYTES = env_int("USER_DRAFT_QUOTA_BYTES", 100 * 10**9, minimum=0)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("policies/", views.policies, name="policies"),
     path("healthz", views.healthz, name="healthz"),
+    path("robots.txt", views.robots_txt, name="robots_txt"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
     path("communities/", include("communities.urls")),

@@ -1,10 +1,13 @@
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 from communities.models import Community
 from records.models import Record
@@ -18,6 +21,19 @@ def home(request):
     latest = Record.objects.published().order_by("-published_at")[:10]
     context = {"communities": communities, "latest_records": latest}
     return render(request, "repository/home.html", context)
+
+
+# Crawlers index landing pages (listed in the sitemap), not search results, accounts or staff pages.
+ROBOTS_DISALLOW = ("/search/", "/accounts/", "/uploads/", "/staff/", "/admin/")
+
+
+@require_safe
+def robots_txt(request):
+    lines = ["User-agent: *", *(f"Disallow: {path}" for path in ROBOTS_DISALLOW), ""]
+    lines.append(f"Sitemap: {settings.SITE_URL}{reverse('records:sitemap_index')}")
+    response = HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 def policies(request):

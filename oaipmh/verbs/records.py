@@ -44,6 +44,7 @@ from oaipmh.services import (
     record_id_from,
     render_missing,
     set_specs_for,
+    type_set_types,
     visible_records,
 )
 from oaipmh.verbs import OAIError
@@ -58,6 +59,7 @@ PAYLOAD_FIELDS = (
     "payload__datestamp",
     "payload__rendered_at",
     "links_changed",
+    "metadata__resource_type__type",  # the record's type sets
 )
 
 
@@ -70,6 +72,7 @@ class Query:
     set_spec: str | None
     community_id: int | None
     started: dt.datetime
+    types: tuple[str, ...] | None = None  # a type set's resource types (``oaipmh.services.TYPE_SETS``)
 
 
 @dataclass
@@ -78,6 +81,7 @@ class Item:
     key: dt.datetime
     deleted: bool
     xml: str | None = None
+    resource_type: str = ""
 
 
 # --- GetRecord ---------------------------------------------------------------------------------
@@ -100,7 +104,8 @@ def get_record(request) -> list[str]:
         raise OAIError.many(problems)
     item = _item(row, row["datestamp"], deleted=row["state"] != RecordState.PUBLISHED)
     _fill_missing([item], prefix)
-    record = _record(item, set_specs_for([item.record_id]).get(item.record_id, []))
+    specs = set_specs_for([item.record_id], {item.record_id: item.resource_type})
+    record = _record(item, specs.get(item.record_id, []))
     return [
         envelope.head(request.base_url, request.echo()) + f"<GetRecord>{record}</GetRecord>" + envelope.TAIL
     ]
@@ -125,11 +130,19 @@ def _list(request):
         state = _resume(request.verb, token, now)
         if state.prefix is None:  # every ListIdentifiers/ListRecords token is issued with one
             raise OAIError("badResumptionToken", _("This resumption token is invalid or has expired."))
-        community_id = _community_id(state.set_spec)
-        if state.set_spec is not None and community_id is None:
+        types = type_set_types(state.set_spec)
+        community_id = None if types else _community_id(state.set_spec)
+        if state.set_spec is not None and community_id is None and types is None:
             raise OAIError("noRecordsMatch", _("The set of this harvest no longer exists."))
         query = Query(
-            request.verb, state.prefix, state.from_, state.until, state.set_spec, community_id, state.started
+            request.verb,
+            state.prefix,
+            state.from_,
+            state.until,
+            state.set_spec,
+            community_id,
+            state.started,
+            types,
         )
     else:
         query = _new_query(request, now)
@@ -149,7 +162,7 @@ def _list(request):
         total = max(_count(query), len(items) + int(more)) if more else len(items)
     if query.verb == "ListRecords":
         _fill_missing(items, query.prefix)
-    specs = set_specs_for([i.record_id for i in items])
+    specs = set_specs_for([i.record_id for i in items], {i.record_id: i.resource_type for i in items})
     resumption = ""
     if more:
         expires = tokens.expiry(now)
@@ -203,13 +216,12 @@ def _new_query(request, now: dt.datetime) -> Query:
         )
     spec = request.args.get("set")
     community_id = None
-    if spec is not None:
+    types = type_set_types(spec)
+    if spec is not None and types is None:
         community_id = _community_id(spec)
-        if community_id is None:
-            if not public_communities().exists():
-                raise OAIError("noSetHierarchy", _("This repository has no sets yet (no communities)."))
+        if community_id is None:  # the type sets always exist: never noSetHierarchy
             raise OAIError("noRecordsMatch", _("There is no set with this setSpec."))
-    return Query(request.verb, prefix, request.from_, request.until, spec, community_id, now)
+    return Query(request.verb, prefix, request.from_, request.until, spec, community_id, now, types)
 
 
 def _community_id(spec: str | None) -> int | None:
@@ -249,6 +261,9 @@ def _streams(query: Query) -> list:
     a set of a million records costs what a page of a small one does.
     """
     records = visible_records()
+    if query.types is not None:
+        # a type set: the records of its resource types (a withdrawn one keeps its type: deleted there)
+        records = records.filter(metadata__resource_type__type__in=query.types)
     if query.community_id is None:
         return [records.annotate(key=F("datestamp"), removed=Value(None, output_field=DateTimeField()))]
 
@@ -318,7 +333,7 @@ def _fetch(query: Query, after: tuple | None, limit: int, lead: int = 0) -> tupl
     fields = (
         ("key", "removed", *PAYLOAD_FIELDS)
         if query.verb == "ListRecords"
-        else ("id", "state", "datestamp", "key", "removed")
+        else ("id", "state", "datestamp", "key", "removed", "metadata__resource_type__type")
     )
     streams = []
     for stream in _streams(query):
@@ -366,7 +381,7 @@ def _item(row: dict, key: dt.datetime, deleted: bool) -> Item:
         or (row["links_changed"] is not None and row["payload__rendered_at"] < row["links_changed"])
     ):
         xml = None  # stale: rendered afresh on demand
-    return Item(row["id"], key, deleted, None if deleted else xml)
+    return Item(row["id"], key, deleted, None if deleted else xml, row["metadata__resource_type__type"] or "")
 
 
 def _fill_missing(items: list[Item], prefix: str) -> None:

@@ -1,4 +1,5 @@
-"""ListSets (spec 4.6): one set per community, ``user-<slug>``, paged by setSpec."""
+"""ListSets (spec 4.6): OpenAIRE's type sets (``openaire``, ``openaire_data``) on the first page,
+then one set per community, ``user-<slug>``, paged by setSpec."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.utils.translation import gettext as _
 from communities.models import Community
 from oaipmh import envelope, tokens
 from oaipmh.envelope import text
-from oaipmh.services import public_communities, set_spec
+from oaipmh.services import TYPE_SETS, public_communities, set_spec
 from oaipmh.verbs import OAIError
 from records.exports.base import clean_text, html_to_text
 
@@ -22,6 +23,15 @@ def _dc_description(community: Community) -> str:
             ("description", html_to_text(community.description or "")),
             ("identifier", f"{settings.SITE_URL}{community.get_absolute_url()}"),
         ]
+    )
+
+
+def _type_set(spec: str) -> str:
+    name, description, _types = TYPE_SETS[spec]
+    dc = envelope.oai_dc([("title", str(name)), ("description", str(description))])
+    return (
+        f"<set><setSpec>{text(spec)}</setSpec><setName>{text(str(name))}</setName>"
+        f"<setDescription>{dc}</setDescription></set>"
     )
 
 
@@ -43,33 +53,34 @@ def list_sets(request) -> list[str]:
         page = list(communities.filter(slug__gt=slug).only("slug", "title", "description")[: page_size + 1])
         cursor, total = state.cursor, state.total
         if not page:  # the sets after the position are gone (noRecordsMatch is no ListSets error)
-            if not communities.exists():
-                raise OAIError("noSetHierarchy", _("This repository has no sets any more (no communities)."))
             raise OAIError("badResumptionToken", _("No sets remain after this resumption token's position."))
+        body = []
     else:
+        # the type sets always exist, so there is always a set hierarchy
         page = list(communities.only("slug", "title", "description")[: page_size + 1])
-        if not page:
-            raise OAIError("noSetHierarchy", _("This repository has no sets yet (no communities)."))
-        cursor, total = 0, len(page) if len(page) <= page_size else communities.count()
+        count = len(page) if len(page) <= page_size else communities.count()
+        cursor, total = 0, len(TYPE_SETS) + count
+        body = [_type_set(spec) for spec in TYPE_SETS]
     more = len(page) > page_size
     page = page[:page_size]
-    body = [
+    body += [
         f"<set><setSpec>{text(set_spec(c.slug))}</setSpec><setName>{text(c.title)}</setName>"
         f"<setDescription>{_dc_description(c)}</setDescription></set>"
         for c in page
     ]
+    returned = len(body)  # this page's sets (the first page adds the type sets)
     resumption = ""
     if more:
-        total = max(total, cursor + len(page) + 1)
+        total = max(total, cursor + returned + 1)
         expires = tokens.expiry(now)
         next_token = tokens.issue(
             tokens.Resumption(
-                "ListSets", None, None, None, None, now, (page[-1].slug,), cursor + len(page), total, expires
+                "ListSets", None, None, None, None, now, (page[-1].slug,), cursor + returned, total, expires
             )
         )
         resumption = envelope.resumption_token(next_token, cursor, total, expires)
     elif token:
-        resumption = envelope.resumption_token("", cursor, cursor + len(page), None)
+        resumption = envelope.resumption_token("", cursor, cursor + returned, None)
     return [
         envelope.head(request.base_url, request.echo())
         + "<ListSets>"

@@ -71,7 +71,7 @@ def test_sickle_harvests_everything_and_a_set_with_get(repository, live_server):
         "datacite",
         "marcxml",
     }
-    assert [s.setSpec for s in sickle.ListSets()] == ["user-stockholm-ai"]
+    assert [s.setSpec for s in sickle.ListSets()] == ["openaire", "openaire_data", "user-stockholm-ai"]
 
     for set_spec in (None, "user-stockholm-ai"):
         args = {
@@ -115,7 +115,11 @@ def test_pyoai_client_harvests_everything_and_a_set_with_post(repository, live_s
         "datacite",
         "marcxml",
     ]
-    assert [spec for spec, _name, _description in client.listSets()] == ["user-stockholm-ai"]
+    assert [spec for spec, _name, _description in client.listSets()] == [
+        "openaire",
+        "openaire_data",
+        "user-stockholm-ai",
+    ]
 
     for set_spec in (None, "user-stockholm-ai"):
         args = {"metadataPrefix": "oai_dc", **({"set": set_spec} if set_spec else {})}
@@ -130,7 +134,7 @@ def test_pyoai_client_harvests_everything_and_a_set_with_post(repository, live_s
     assert sorted(identifiers) == sorted(expected())
     header, metadata, _ = client.getRecord(identifier=ident(repository[1].pk), metadataPrefix="oai_dc")
     assert metadata.getField("title") == [repository[1].metadata["title"]]
-    assert header.setSpec() == ["user-stockholm-ai"]
+    assert header.setSpec() == ["user-stockholm-ai", "openaire_data"]
     with pytest.raises(PYOAI.error.IdDoesNotExistError):
         client.getRecord(identifier=ident(999999), metadataPrefix="oai_dc")
     with pytest.raises(PYOAI.error.CannotDisseminateFormatError):

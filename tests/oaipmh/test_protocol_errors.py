@@ -8,7 +8,7 @@ import pytest
 from django.core import signing
 
 from oaipmh import tokens
-from tests.oaipmh.conftest import REPOSITORY, error_codes, parse_and_validate, request_attributes
+from tests.oaipmh.conftest import NS, REPOSITORY, error_codes, parse_and_validate, request_attributes
 
 
 def ident(record) -> str:
@@ -288,13 +288,15 @@ def test_no_records_match(oai, publish_record, community):
 
 
 @pytest.mark.django_db
-def test_no_set_hierarchy_without_communities(oai, publish_record):
+def test_type_sets_make_a_set_hierarchy_without_communities(oai, publish_record):
+    # OpenAIRE's type sets always exist (issue 17): never noSetHierarchy, an unknown set matches nothing
     publish_record()
     root = oai(verb="ListSets")
-    assert error_codes(root) == ["noSetHierarchy"]
+    assert error_codes(root) == []
+    assert [s.text for s in root.iterfind(".//oai:setSpec", NS)] == ["openaire", "openaire_data"]
     assert request_attributes(root) == {"verb": "ListSets"}
     for verb in ("ListRecords", "ListIdentifiers"):
-        assert error_codes(oai(verb=verb, metadataPrefix="oai_dc", set="user-anything")) == ["noSetHierarchy"]
+        assert error_codes(oai(verb=verb, metadataPrefix="oai_dc", set="user-anything")) == ["noRecordsMatch"]
 
 
 # --- transport -----------------------------------------------------------------------------------

@@ -187,8 +187,11 @@ def test_accepted_record_is_in_its_set_at_once(
     assert request_attributes(root)["set"] == "user-stockholm-ai"
     assert identifiers(root) == [ident(inside)]
     headers = headers_by_id(oai(verb="ListIdentifiers", metadataPrefix="oai_dc"))
-    assert [s.text for s in headers[ident(inside)].iterfind("oai:setSpec", NS)] == ["user-stockholm-ai"]
-    assert headers[ident(outside)].find("oai:setSpec", NS) is None
+    assert [s.text for s in headers[ident(inside)].iterfind("oai:setSpec", NS)] == [
+        "user-stockholm-ai",
+        "openaire_data",  # a dataset: in OpenAIRE's type set too
+    ]
+    assert [s.text for s in headers[ident(outside)].iterfind("oai:setSpec", NS)] == ["openaire_data"]
     root = oai(verb="GetRecord", identifier=ident(inside), metadataPrefix="oai_dc")
     assert root.findtext(".//oai:setSpec", namespaces=NS) == "user-stockholm-ai"
 
@@ -215,7 +218,7 @@ def test_removed_record_is_deleted_within_the_set_only(
     # outside the set the record is still a normal, live record without the set
     header = oai(verb="ListRecords", metadataPrefix="oai_dc").find(".//oai:header", NS)
     assert header.get("status") is None
-    assert header.find("oai:setSpec", NS) is None
+    assert [s.text for s in header.iterfind("oai:setSpec", NS)] == ["openaire_data"]  # its type set only
     assert header.findtext("oai:datestamp", namespaces=NS) == stamp(record.datestamp)
     # from/until apply to the removal's datestamp
     later = stamp(record.datestamp + dt.timedelta(seconds=1))
@@ -261,7 +264,10 @@ def test_acceptance_and_removal_give_the_record_a_new_datestamp_outside_the_set_
     root = oai(verb="ListRecords", metadataPrefix="oai_datacite", **{"from": stamp(accepted)})
     found = headers_by_id(root)
     assert found[ident(record)].findtext("oai:datestamp", namespaces=NS) == stamp(accepted)
-    assert [s.text for s in found[ident(record)].iterfind("oai:setSpec", NS)] == ["user-stockholm-ai"]
+    assert [s.text for s in found[ident(record)].iterfind("oai:setSpec", NS)] == [
+        "user-stockholm-ai",
+        "openaire_data",
+    ]
     related = [r.text for r in root.iterfind(".//datacite:relatedIdentifier", NS)]
     assert "http://testserver/communities/stockholm-ai/" in related  # the payload is current too
     assert ident(other) not in found or stamp(other.datestamp) >= stamp(accepted)
@@ -273,7 +279,7 @@ def test_acceptance_and_removal_give_the_record_a_new_datestamp_outside_the_set_
     header = headers_by_id(root)[ident(record)]
     assert header.get("status") is None
     assert header.findtext("oai:datestamp", namespaces=NS) == stamp(record.datestamp)
-    assert header.find("oai:setSpec", NS) is None
+    assert [s.text for s in header.iterfind("oai:setSpec", NS)] == ["openaire_data"]  # its type set only
 
 
 @pytest.mark.django_db
@@ -300,12 +306,14 @@ def test_restricted_communities_are_not_sets(
     record = publish_record()
     include(record, community, depositor, curator, django_capture_on_commit_callbacks)
     Community.objects.filter(pk=community.pk).update(visibility="restricted")
-    assert error_codes(oai(verb="ListSets")) == ["noSetHierarchy"]
+    # only OpenAIRE's type sets are left (issue 17: they always exist, so no noSetHierarchy)
+    sets = oai(verb="ListSets")
+    assert [s.text for s in sets.iterfind(".//oai:setSpec", NS)] == ["openaire", "openaire_data"]
     assert error_codes(oai(verb="ListRecords", metadataPrefix="oai_dc", set="user-stockholm-ai")) == [
-        "noSetHierarchy"
+        "noRecordsMatch"
     ]
     header = oai(verb="ListIdentifiers", metadataPrefix="oai_dc").find(".//oai:header", NS)
-    assert header.find("oai:setSpec", NS) is None
+    assert [s.text for s in header.iterfind("oai:setSpec", NS)] == ["openaire_data"]
 
 
 @pytest.mark.django_db
@@ -336,5 +344,5 @@ def test_characters_illegal_in_xml_never_reach_a_response(
     root = oai(verb="GetRecord", identifier=ident(record), metadataPrefix="oai_dc")
     assert root.findtext(".//dc:title", namespaces=NS) == "Bell and tab"
     assert root.findtext(".//dc:description", namespaces=NS) == "Formfeed"
-    the_set = oai(verb="ListSets").find(".//oai:set", NS)
+    the_set = oai(verb="ListSets").findall(".//oai:set", NS)[2]  # after the two type sets
     assert the_set.findtext("oai:setName", namespaces=NS) == "AI Stockholm"

@@ -234,9 +234,15 @@ def test_list_sets_pages(oai, settings, staff):
             staff, slug=f"community-{n}", title=f"Community {n} & <friends>", description=f"<p>About {n}</p>"
         )
     first = oai(verb="ListSets")
-    assert [s.text for s in first.iter(f"{{{OAI}}}setSpec")] == ["user-community-0", "user-community-1"]
+    # OpenAIRE's two type sets lead the first page (issue 17), then a page of communities
+    assert [s.text for s in first.iter(f"{{{OAI}}}setSpec")] == [
+        "openaire",
+        "openaire_data",
+        "user-community-0",
+        "user-community-1",
+    ]
     token = token_of(first)
-    assert (token.get("cursor"), token.get("completeListSize")) == ("0", "5")
+    assert (token.get("cursor"), token.get("completeListSize")) == ("0", "7")
     specs, page = [], first
     while True:
         specs += [s.text for s in page.iter(f"{{{OAI}}}setSpec")]
@@ -244,15 +250,15 @@ def test_list_sets_pages(oai, settings, staff):
         if not token.text:
             break
         page = oai(verb="ListSets", resumptionToken=token.text)
-    assert specs == [f"user-community-{n}" for n in range(5)]
-    assert (token.get("cursor"), token.get("completeListSize")) == ("4", "5")
+    assert specs == ["openaire", "openaire_data", *(f"user-community-{n}" for n in range(5))]
+    assert (token.get("cursor"), token.get("completeListSize")) == ("6", "7")
     assert error_codes(page) == []
 
 
 @pytest.mark.django_db
 def test_set_names_and_oai_dc_set_descriptions(oai, community):
     root = oai(verb="ListSets")
-    the_set = root.find(".//oai:set", NS)
+    the_set = root.findall(".//oai:set", NS)[2]  # after OpenAIRE's two type sets
     assert the_set.findtext("oai:setSpec", namespaces=NS) == "user-stockholm-ai"
     assert the_set.findtext("oai:setName", namespaces=NS) == community.title
     dc = the_set.find("oai:setDescription/oai_dc:dc", NS)
@@ -321,7 +327,8 @@ def test_list_sets_token_whose_remaining_sets_are_gone(oai, settings, staff):
     assert error_codes(root) == ["badResumptionToken"]
     assert request_attributes(root) == {"verb": "ListSets", "resumptionToken": token}
     Community.objects.update(visibility="restricted")
-    assert error_codes(oai(verb="ListSets", resumptionToken=token)) == ["noSetHierarchy"]
+    # the type sets remain (issue 17): still a set hierarchy, just nothing after the position
+    assert error_codes(oai(verb="ListSets", resumptionToken=token)) == ["badResumptionToken"]
 
 
 @pytest.mark.django_db
