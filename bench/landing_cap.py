@@ -9,30 +9,19 @@ Environment: DATABASE_URL (default: SQLite in a temporary folder).
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from repository.stack import bench_django  # noqa: E402
+
 
 def setup() -> None:
-    folder = tempfile.mkdtemp(prefix="bench-landing-")
-    os.environ.setdefault("VAR_DIR", folder)
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{folder}/bench.sqlite3")
-    os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
-    os.environ.setdefault("RATELIMIT_ENABLE", "false")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "repository.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    bench_django("bench-landing-")
 
 
 def caps() -> dict[str, int]:

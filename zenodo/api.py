@@ -108,6 +108,15 @@ class ZenodoView(APIView):
         return exception_handler
 
 
+class OwnerView(ZenodoView):
+    """A depositor's own things: reading needs a signed-in user or any token, changing ``deposit:write``."""
+
+    def get_permissions(self):
+        if self.request.method == "GET":
+            return [permissions.IsAuthenticated()]
+        return [DepositWrite()]
+
+
 class PublicView(ZenodoView):
     authentication_classes = [LenientTokenAuthentication]
     permission_classes = [permissions.AllowAny]
@@ -228,15 +237,8 @@ class DepositionListView(ZenodoView):
         return Response(serializers.deposition(record), status=201)
 
 
-class DepositionView(ZenodoView):
+class DepositionView(OwnerView):
     """GET one deposition; PUT replaces its metadata; DELETE removes an unpublished draft (204)."""
-
-    permission_classes = [DepositWrite]
-
-    def get_permissions(self):
-        if self.request.method == "GET":
-            return [permissions.IsAuthenticated()]
-        return [DepositWrite()]
 
     @extend_schema(exclude=True)
     def get(self, request, pk: int):
@@ -330,13 +332,8 @@ def _upload_name(request) -> str:
     return posixpath.basename(str(name).replace("\\", "/"))
 
 
-class DepositionFilesView(ZenodoView):
+class DepositionFilesView(OwnerView):
     """GET the deposition's files; POST one (multipart ``file``, named by ``name`` or its filename)."""
-
-    def get_permissions(self):
-        if self.request.method == "GET":
-            return [permissions.IsAuthenticated()]
-        return [DepositWrite()]
 
     @extend_schema(exclude=True)
     def get(self, request, pk: int):
@@ -374,13 +371,8 @@ def _file_key(record: Record, file_id: str) -> FileKey:
     return file_key
 
 
-class DepositionFileView(ZenodoView):
+class DepositionFileView(OwnerView):
     """GET one file of the deposition; DELETE removes it from the deposition (204)."""
-
-    def get_permissions(self):
-        if self.request.method == "GET":
-            return [permissions.IsAuthenticated()]
-        return [DepositWrite()]
 
     @extend_schema(exclude=True)
     def get(self, request, pk: int, file_id: str):
