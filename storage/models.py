@@ -267,6 +267,9 @@ class Upload(models.Model):
     key = models.CharField(max_length=1024)
     size = models.BigIntegerField(help_text=_("Declared size in bytes."))
     offset = models.BigIntegerField(default=0, help_text=_("Bytes received and stored so far."))
+    # MD5 and SHA-256 of the first ``offset`` bytes, as resumable states (``storage.hashstate``):
+    # whichever process takes the next chunk continues them, and the finish reads nothing back.
+    hash_state = models.BinaryField(null=True, editable=False)
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="uploads")
     path = models.CharField(max_length=255)
     state = models.CharField(max_length=16, choices=UploadState.choices, default=UploadState.ACTIVE)

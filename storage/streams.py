@@ -13,14 +13,14 @@ import io
 import os
 import queue
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, BinaryIO, Protocol, Self
 
-if TYPE_CHECKING:
-    from hashlib import _Hash
+from storage import hashstate
+from storage.hashstate import Hasher
 
+if TYPE_CHECKING:
     from django.http import HttpRequest
 
 BLOCK_SIZE = 1 << 20  # 1 MiB: large enough for hashlib to drop the GIL, small enough to bound memory
@@ -58,9 +58,9 @@ class ReadStream(Readable, Protocol):
 class Digests:
     """MD5 and SHA-256 of one byte stream, optionally continuing from existing hash objects."""
 
-    def __init__(self, md5: _Hash | None = None, sha256: _Hash | None = None):
-        self.md5 = md5 or hashlib.md5(usedforsecurity=False)
-        self.sha256 = sha256 or hashlib.sha256()
+    def __init__(self, md5: Hasher | None = None, sha256: Hasher | None = None):
+        self.md5: Hasher = md5 or hashlib.md5(usedforsecurity=False)
+        self.sha256: Hasher = sha256 or hashlib.sha256()
         self._queues: list[queue.Queue[Chunk | None]] = []
         self._threads: list[threading.Thread] = []
         self._errors: list[BaseException] = []
@@ -83,7 +83,7 @@ class Digests:
             self._queues.append(q)
             self._threads.append(thread)
 
-    def _run(self, q: queue.Queue[Chunk | None], hasher: _Hash) -> None:
+    def _run(self, q: queue.Queue[Chunk | None], hasher: Hasher) -> None:
         while True:
             block = q.get()
             if block is None:
@@ -106,6 +106,24 @@ class Digests:
     def result(self) -> tuple[str, str]:
         self.close()
         return "md5:" + self.md5.hexdigest(), "sha256:" + self.sha256.hexdigest()
+
+    @classmethod
+    def resumable(cls, saved: bytes | memoryview | None = None, offset: int = 0) -> Digests | None:
+        """Digests whose state ``saved_state`` can store: new at ``offset`` 0, or continuing from
+        ``saved`` (a ``saved_state`` standing at ``offset``). None when that cannot be done."""
+        if saved is None:
+            if offset != 0 or not hashstate.available():
+                return None
+            return cls(hashstate.ResumableHash("md5"), hashstate.ResumableHash("sha256"))
+        loaded = hashstate.load(saved, offset)
+        return None if loaded is None else cls(*loaded)
+
+    def saved_state(self, offset: int) -> bytes | None:
+        """The running state as bytes (for the upload's row), standing at ``offset``."""
+        self.close()
+        if isinstance(self.md5, hashstate.ResumableHash) and isinstance(self.sha256, hashstate.ResumableHash):
+            return hashstate.dump(self.md5, self.sha256, offset)
+        return None
 
 
 class NoDigests:
@@ -303,41 +321,6 @@ def _gunicorn_reader(request: HttpRequest) -> ReadFunc | None:
     return read
 
 
-class HasherRegistry:
-    """Hash states of chunked uploads kept between requests in this process, keyed by upload id.
-
-    A chunk served by another process leaves a gap between the state here and the new chunk;
-    ``resume_digests`` closes small gaps by re-reading them, and ``finish_upload`` re-reads whatever
-    is left, so the finish stays fast whichever worker served which chunk.
-    """
-
-    def __init__(self, capacity: int = 256):
-        self.capacity = capacity
-        self._items: OrderedDict[str, tuple[int, _Hash, _Hash]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def take(self, upload_id: str) -> tuple[int, Digests] | None:
-        """(offset, digests) of the state kept here, removed from the registry; None if none."""
-        with self._lock:
-            item = self._items.pop(upload_id, None)
-        if item is None:
-            return None
-        offset, md5, sha256 = item
-        return offset, Digests(md5, sha256)
-
-    def put(self, upload_id: str, offset: int, digests: Digests) -> None:
-        digests.close()
-        with self._lock:
-            self._items[upload_id] = (offset, digests.md5, digests.sha256)
-            self._items.move_to_end(upload_id)
-            while len(self._items) > self.capacity:
-                self._items.popitem(last=False)
-
-    def drop(self, upload_id: str) -> None:
-        with self._lock:
-            self._items.pop(upload_id, None)
-
-
 def feed_file(handle: Readable, digests: Digests, start: int, length: int) -> None:
     """Hash the next ``length`` bytes of a stream opened at byte ``start`` (catching up on bytes
     stored elsewhere); ``start`` only names where they are."""
@@ -348,6 +331,3 @@ def feed_file(handle: Readable, digests: Digests, start: int, length: int) -> No
             raise OSError(f"the file ended {remaining} bytes early")
         digests.update(block)
         remaining -= len(block)
-
-
-hashers = HasherRegistry()

@@ -26,6 +26,10 @@ class BackendError(Exception):
     """A backend could not do what was asked (the message names the path and the problem)."""
 
 
+class BackendUnavailable(BackendError):
+    """The service behind a location cannot be reached (a network fault, not a missing object)."""
+
+
 class LockBusy(BackendError):
     """Another writer holds the upload's lock."""
 
@@ -64,8 +68,8 @@ class UploadSession(abc.ABC):
             return out.tell() - start
 
     @abc.abstractmethod
-    def complete(self) -> None:
-        """Make every written byte durable (called before the object is recorded)."""
+    def complete(self, size: int | None = None) -> None:
+        """Make the first ``size`` bytes (or all written) the durable object, before it is recorded."""
 
     def abort(self) -> None:
         """Drop the bytes written so far."""

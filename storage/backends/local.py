@@ -123,7 +123,7 @@ class LocalUploadSession(UploadSession):
         finally:
             os.close(fd)
 
-    def complete(self) -> None:
+    def complete(self, size: int | None = None) -> None:
         fd = os.open(self.backend.full_path(self.path), os.O_RDONLY)
         try:
             os.fsync(fd)

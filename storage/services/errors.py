@@ -67,3 +67,10 @@ class StorageFull(StorageError):
 class FileMissing(StorageError):
     status = 404
     code = "not_found"
+
+
+class StorageUnavailable(StorageError):
+    """The storage service (an S3 endpoint, say) cannot be reached; nothing was stored."""
+
+    status = 503
+    code = "storage_unavailable"

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Actor
 from audit.services import audit
 from storage import streams
-from storage.backends import BackendError, LockBusy, StorageBackend
+from storage.backends import BackendError, BackendUnavailable, LockBusy
 from storage.models import Bucket, FileInstance, FileKey, FileVersion, Upload, UploadState, VersionState
 from storage.services.actors import recorded_user
 from storage.services.errors import (
@@ -32,6 +32,7 @@ from storage.services.errors import (
     QuotaExceeded,
     StorageError,
     StorageFull,
+    StorageUnavailable,
     TooManyBytes,
     UploadBusy,
     WrongOffset,
@@ -91,7 +92,11 @@ def create_upload(
         audit(
             actor, "start_upload", bucket.subject, after={"upload": str(upload.id), "key": key, "size": size}
         )
-    location.backend().begin_upload(upload.path)
+    try:
+        location.backend().begin_upload(upload.path)
+    except BackendError as exc:
+        _abandon_upload(upload)
+        raise _unavailable(upload, exc)
     return upload
 
 
@@ -124,13 +129,15 @@ def write_chunk(upload: Upload, offset: int, read: streams.ReadFunc, length: int
     """
     _check_chunk(upload, offset, length)
     backend = upload.location.backend()
+    saved: list[bytes | None] = [None]
 
     def still_at_offset() -> None:
         """Under the writer lock, before the backend opens anything for writing: the stored state."""
-        fresh = Upload.objects.filter(pk=upload.pk).values_list("offset", "state").first()
+        fresh = Upload.objects.filter(pk=upload.pk).values_list("offset", "state", "hash_state").first()
         if fresh is None:
             raise FileMissing(_("This upload no longer exists."))
         _check_chunk(Upload(pk=upload.pk, size=upload.size, offset=fresh[0], state=fresh[1]), offset, length)
+        saved[0] = None if fresh[2] is None else bytes(fresh[2])
 
     try:
         handle = backend.resume_upload(upload.path).writer(offset, lock=True, check=still_at_offset)
@@ -138,13 +145,19 @@ def write_chunk(upload: Upload, offset: int, read: streams.ReadFunc, length: int
         raise UploadBusy(
             _("Another request is writing to this upload; try again shortly."), offset=upload.offset
         )
+    except BackendUnavailable as exc:  # the upload stays: the client sends the chunk again later
+        raise _unavailable(upload, exc, kept=True)
     except BackendError:
         _abandon_upload(upload)
         raise FileMissing(_("The bytes of this upload were lost; please start the upload again."))
     try:
-        digests = _resume_digests(upload, offset, backend)
+        # The hash state the previous chunk left in the row (whichever process served it): MD5 and
+        # SHA-256 continue from it. Without one (no resumable hashes here) the finish reads back.
+        resumed = streams.Digests.resumable(saved[0], offset)
+        digests: streams.Digests | streams.NoDigests = streams.NoDigests() if resumed is None else resumed
         try:
             written = streams.copy_stream(read, handle, digests, limit=length, exact=True)
+            handle.flush()  # S3: the last part or the held tail is sent here; only then do the bytes count
         except OSError as exc:
             _abandon_upload(upload)
             if exc.errno in (errno.ENOSPC, errno.EDQUOT):
@@ -155,48 +168,45 @@ def write_chunk(upload: Upload, offset: int, read: streams.ReadFunc, length: int
                     _("The server's storage is full; the upload was removed. Please try again later.")
                 )
             raise
+        except BackendUnavailable as exc:
+            raise _unavailable(upload, exc, kept=True)
+        except BackendError:
+            _abandon_upload(upload)
+            raise FileMissing(_("The bytes of this upload were lost; please start the upload again."))
         new_offset = offset + written
-        Upload.objects.filter(pk=upload.pk, offset=offset).update(offset=new_offset, updated=timezone.now())
-        if not isinstance(digests, streams.NoDigests):
-            streams.hashers.put(str(upload.pk), new_offset, digests)
+        state = resumed.saved_state(new_offset) if resumed is not None else None
+        Upload.objects.filter(pk=upload.pk, offset=offset).update(
+            offset=new_offset, hash_state=state, updated=timezone.now()
+        )
     finally:
         handle.close()
     upload.offset = new_offset
     return upload
 
 
-CATCH_UP_LIMIT = 64 * 1024 * 1024
-
-
-def _resume_digests(
-    upload: Upload, offset: int, backend: StorageBackend
-) -> streams.Digests | streams.NoDigests:
-    """The hash state to continue with at ``offset``: kept here, caught up over a small gap, or none.
-
-    Chunks served by other processes leave gaps; up to ``CATCH_UP_LIMIT`` bytes are re-read here
-    (from the page cache, usually) so that the state stays current. Beyond that, hashing waits for
-    the finish, which re-reads what it lacks.
-    """
-    state = streams.hashers.take(str(upload.pk))
-    at, digests = state if state is not None else (0, streams.Digests())
-    if at > offset:
-        return streams.NoDigests()
-    if offset - at > CATCH_UP_LIMIT:
-        if state is not None:
-            streams.hashers.put(str(upload.pk), at, digests)  # the finish continues from here
-        return streams.NoDigests()
-    if at < offset:
-        with backend.open_read(upload.path, at, offset - at) as source:
-            try:
-                streams.feed_file(source, digests, at, offset - at)
-            finally:
-                digests.close()
-    return digests
+def _unavailable(upload: Upload, exc: Exception, *, kept: bool = False) -> StorageUnavailable:
+    """The 503 of an upload whose storage service cannot be reached (or failed while storing)."""
+    logger.warning(
+        "storage unavailable: upload %s to %s %s: %s",
+        upload.pk,
+        upload.location.name,
+        "kept at its offset" if kept else "removed",
+        exc,
+    )
+    if kept:
+        return StorageUnavailable(
+            _(
+                "The storage service cannot be reached; this chunk was not stored. Please send it again later."
+            ),
+            offset=upload.offset,
+        )
+    return StorageUnavailable(
+        _("The storage service cannot be reached; nothing was stored. Please try again later.")
+    )
 
 
 def _abandon_upload(upload: Upload) -> None:
     """Remove an upload and its bytes now (a fault, a cancel, or expiry)."""
-    streams.hashers.drop(str(upload.pk))
     Upload.objects.filter(pk=upload.pk).delete()
     delete_quietly(upload.location, upload.path)
 
@@ -216,7 +226,6 @@ def cancel_upload(upload: Upload, actor: Actor) -> None:
         )
         Upload.objects.filter(pk=upload.pk).delete()
         transaction.on_commit(lambda: delete_quietly(upload.location, upload.path))
-    streams.hashers.drop(str(upload.pk))
 
 
 def finish_upload(
@@ -252,16 +261,26 @@ def finish_upload(
             _abandon_upload(upload)
             raise FileMissing(_("The bytes of this upload were lost; please start the upload again."))
         try:
-            if backend.size(upload.path) < upload.size:
+            session.complete(upload.size)  # S3: the held tail becomes the last part, the object appears
+            stored = backend.size(upload.path)
+        except BackendUnavailable as exc:  # the upload stays: finishing again later may work
+            Upload.objects.filter(pk=upload.pk).update(state=UploadState.ACTIVE)
+            raise _unavailable(upload, exc, kept=True)
+        except BackendError:
+            _abandon_upload(upload)
+            raise FileMissing(_("The bytes of this upload were lost; please start the upload again."))
+        try:
+            if stored < upload.size:
                 raise FileMissing(_("The bytes of this upload were lost; please start the upload again."))
-            session.complete()
-            state = streams.hashers.take(str(upload.pk))
-            at, digests = state if state is not None and state[0] <= upload.size else (0, streams.Digests())
-            with backend.open_read(upload.path, at, upload.size - at) as source:
-                try:
-                    streams.feed_file(source, digests, at, upload.size - at)  # nothing to read after one pass
-                finally:
-                    digests.close()
+            saved = Upload.objects.filter(pk=upload.pk).values_list("hash_state", flat=True).first()
+            digests = streams.Digests.resumable(None if saved is None else bytes(saved), upload.size)
+            if digests is None:  # no saved state: read the bytes back once
+                digests = streams.Digests()
+                with backend.open_read(upload.path, 0, upload.size) as source:
+                    try:
+                        streams.feed_file(source, digests, 0, upload.size)
+                    finally:
+                        digests.close()
             found_md5, found_sha256 = digests.result()
             _compare_checksums(upload, md5, sha256, found_md5, found_sha256)
             return _commit_version(upload, actor, found_md5, found_sha256)
@@ -409,12 +428,17 @@ def store_stream(
                     offset=written,
                     size=size,
                 )
-            session.complete()
+            handle.flush()
             found_md5, found_sha256 = digests.result()
+        session.complete(written)
         _compare_checksums(upload, md5, sha256, found_md5, found_sha256)
         Upload.objects.filter(pk=upload.pk).update(size=written, offset=written, state=UploadState.FINISHING)
         upload.size = upload.offset = written
         return _commit_version(upload, actor, found_md5, found_sha256)
+    except BackendError as exc:
+        if Upload.objects.filter(pk=upload.pk).exists():
+            _abandon_upload(upload)
+        raise _unavailable(upload, exc)
     except BaseException:
         if Upload.objects.filter(pk=upload.pk).exists():
             _abandon_upload(upload)
@@ -454,7 +478,6 @@ def remove_stale_uploads(now: dt.datetime | None = None, max_age: dt.timedelta =
                         "size": upload.size,
                     },
                 )
-            streams.hashers.drop(str(upload.pk))
             delete_quietly(upload.location, upload.path)
             removed += 1
     return removed

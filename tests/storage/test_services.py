@@ -244,44 +244,45 @@ def test_disk_full_during_a_chunk_removes_the_upload(draft, depositor, primary_r
     assert not (primary_root / upload.path).exists()
 
 
-def test_chunks_served_by_other_processes_are_caught_up_not_rehashed_at_finish(draft, depositor, monkeypatch):
+def test_chunks_continue_the_hash_state_in_the_row_and_the_finish_reads_nothing(
+    draft, depositor, monkeypatch
+):
+    """Each chunk continues MD5 and SHA-256 from the state the previous one left in the upload's row
+    (so any process can take the next chunk), and the finish reads no byte back."""
     from storage import streams
 
     reads = []
-    real_feed = streams.feed_file
-
-    def spy(handle, digests, start, length):
-        reads.append((start, length))
-        real_feed(handle, digests, start, length)
-
-    monkeypatch.setattr(streams, "feed_file", spy)
+    monkeypatch.setattr(streams, "feed_file", lambda *args: reads.append(args[2:]))
     data = os.urandom(5 * 1_000_000)
     upload = services.create_upload(draft.bucket, "hopping.bin", len(data), depositor)
-
-    def chunk(start, end):
-        return services.write_chunk(
-            Upload.objects.get(pk=upload.pk), start, io.BytesIO(data[start:end]).read, end - start
+    states = []
+    for start in range(0, len(data), 1_000_000):
+        # a fresh row each time, as another worker process would load it
+        services.write_chunk(
+            Upload.objects.get(pk=upload.pk),
+            start,
+            io.BytesIO(data[start : start + 1_000_000]).read,
+            1_000_000,
         )
-
-    chunk(0, 1_000_000)
-    assert reads == []  # one pass: hashed while written
-    at, kept = streams.hashers.take(str(upload.pk))  # this process saw only the first chunk
-
-    def seen_here():
-        return at, streams.Digests(kept.md5.copy(), kept.sha256.copy())
-
-    chunk(1_000_000, 2_000_000)  # "another process" without a state catches up from 0
-    assert reads == [(0, 1_000_000)]
-    streams.hashers.put(str(upload.pk), *seen_here())  # back in the first process
-    chunk(2_000_000, 3_000_000)
-    assert reads[-1] == (1_000_000, 1_000_000)  # only the gap is re-read
-    monkeypatch.setattr(services.uploads, "CATCH_UP_LIMIT", 100)
-    streams.hashers.put(str(upload.pk), *seen_here())
-    chunk(3_000_000, 5_000_000)  # gap too large: no hashing now, the state is kept for the finish
-    assert reads[-1] == (1_000_000, 1_000_000)
+        states.append(bytes(Upload.objects.get(pk=upload.pk).hash_state))
+    assert len(set(states)) == 5  # a new state after every chunk
     version = services.finish_upload(Upload.objects.get(pk=upload.pk), depositor, sha256=sha256_hex(data))
-    assert reads[-1] == (1_000_000, 4_000_000)
+    assert reads == []
     assert version.instance.md5 == "md5:" + md5_hex(data)
+    assert version.instance.sha256 == "sha256:" + sha256_hex(data)
+
+
+def test_an_upload_without_a_saved_hash_state_is_read_back_once_at_finish(draft, depositor):
+    data = os.urandom(3 * 1_000_000)
+    upload = services.create_upload(draft.bucket, "stateless.bin", len(data), depositor)
+    services.write_chunk(upload, 0, io.BytesIO(data[:1_000_000]).read, 1_000_000)
+    Upload.objects.filter(pk=upload.pk).update(hash_state=None)  # e.g. begun before the state was kept
+    services.write_chunk(
+        Upload.objects.get(pk=upload.pk), 1_000_000, io.BytesIO(data[1_000_000:]).read, 2_000_000
+    )
+    assert Upload.objects.get(pk=upload.pk).hash_state is None
+    version = services.finish_upload(Upload.objects.get(pk=upload.pk), depositor, md5=md5_hex(data))
+    assert version.instance.sha256 == "sha256:" + sha256_hex(data)
 
 
 def test_a_dropped_chunk_keeps_what_arrived(draft, depositor):
