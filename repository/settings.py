@@ -235,6 +235,15 @@ S3_ENDPOINT_URL = env_str("S3_ENDPOINT_URL")
 AWS_ACCESS_KEY_ID = env_str("AWS_ACCESS_KEY_ID")
 AWS_SECRET_ACCESS_KEY = env_str("AWS_SECRET_ACCESS_KEY")
 AWS_REGION = env_str("AWS_REGION", "us-east-1")
+# path: https://endpoint/bucket/key (MinIO, most S3-compatible servers); virtual: bucket.endpoint.
+S3_ADDRESSING_STYLE = env_str("S3_ADDRESSING_STYLE", "path")
+if S3_ADDRESSING_STYLE not in ("path", "virtual", "auto"):
+    raise ImproperlyConfigured(f"S3_ADDRESSING_STYLE={S3_ADDRESSING_STYLE!r}: use path, virtual or auto.")
+S3_PART_BYTES = env_int("S3_PART_BYTES", 8 * 1024 * 1024, minimum=5 * 1024 * 1024)
+S3_CONNECT_TIMEOUT = env_int("S3_CONNECT_TIMEOUT", 5, minimum=1)
+# Downloads from an S3 location: a redirect to a presigned URL valid this long, instead of streaming.
+S3_PRESIGNED_DOWNLOADS = env_bool("S3_PRESIGNED_DOWNLOADS", False)
+S3_PRESIGN_SECONDS = env_int("S3_PRESIGN_SECONDS", 300, minimum=10)
 UPLOAD_TEMP_DIR = VAR_DIR / "uploads"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Form fields per request: the deposit form of a record at the creator cap (5,000 creators with

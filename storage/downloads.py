@@ -11,7 +11,14 @@ from collections.abc import Iterator
 from urllib.parse import quote
 
 from django.conf import settings
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, parse_http_date_safe
 from django.utils.translation import gettext as _
@@ -150,6 +157,11 @@ def serve_version(
             conditional[name] = headers[name]
         return conditional
 
+    backend = instance.location.backend()
+    redirect = _presigned(request, backend, version, headers["Content-Disposition"])
+    if redirect is not None:
+        return redirect
+
     size = instance.size
     ranges = None
     if request.META.get("HTTP_RANGE") and size > 0 and _if_range_allows(request, etag, modified):
@@ -159,15 +171,9 @@ def serve_version(
         response["Content-Range"] = f"bytes */{size}"
         return response
 
-    prefix = settings.X_ACCEL_REDIRECT_PREFIX
-    backend = instance.location.backend()
-    if prefix and backend.local_path(instance.path) is not None:
-        # nginx serves the bytes (and the Range) from an internal location mapped to the roots.
-        response = HttpResponse(content_type=version.mimetype)
-        response["X-Accel-Redirect"] = f"{prefix.rstrip('/')}/{instance.location.name}/{quote(instance.path)}"
-        for name, value in headers.items():
-            response[name] = value
-        return response
+    accel = _x_accel(backend, version, headers)
+    if accel is not None:
+        return accel
 
     if request.method == "HEAD":
         response = HttpResponse(content_type=version.mimetype)
@@ -180,6 +186,39 @@ def serve_version(
     for name, value in headers.items():
         body[name] = value
     return body
+
+
+def _x_accel(backend: StorageBackend, version: FileVersion, headers: dict[str, str]) -> HttpResponse | None:
+    """nginx serves the bytes (and the Range) from an internal location mapped to the roots."""
+    prefix = settings.X_ACCEL_REDIRECT_PREFIX
+    instance = version.instance
+    if not prefix or backend.local_path(instance.path) is None:
+        return None
+    response = HttpResponse(content_type=version.mimetype)
+    response["X-Accel-Redirect"] = f"{prefix.rstrip('/')}/{instance.location.name}/{quote(instance.path)}"
+    for name, value in headers.items():
+        response[name] = value
+    return response
+
+
+def _presigned(
+    request: HttpRequest, backend: StorageBackend, version: FileVersion, disposition: str
+) -> HttpResponseBase | None:
+    """With ``S3_PRESIGNED_DOWNLOADS``, a redirect to a short-lived URL of the service that holds
+    the bytes (it answers Range requests itself); None where the location has no such URLs."""
+    if not settings.S3_PRESIGNED_DOWNLOADS or request.method != "GET":
+        return None
+    url = backend.download_url(
+        version.instance.path,
+        seconds=settings.S3_PRESIGN_SECONDS,
+        disposition=disposition,
+        content_type=version.mimetype,
+    )
+    if url is None:
+        return None
+    redirect = HttpResponseRedirect(url)
+    redirect["Cache-Control"] = "private, no-store"
+    return redirect
 
 
 def _body(

@@ -113,6 +113,10 @@ class StorageBackend(abc.ABC):
     @abc.abstractmethod
     def size(self, path: str) -> int: ...
 
+    def download_url(self, path: str, *, seconds: int, disposition: str, content_type: str) -> str | None:
+        """A short-lived URL that serves the object itself (S3's presigned GET), if there is one."""
+        return None
+
     def local_path(self, path: str) -> Path | None:
         """The file's path on this host, if it has one (FileResponse, X-Accel-Redirect)."""
         return None
