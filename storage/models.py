@@ -270,6 +270,8 @@ class Upload(models.Model):
     # MD5 and SHA-256 of the first ``offset`` bytes, as resumable states (``storage.hashstate``):
     # whichever process takes the next chunk continues them, and the finish reads nothing back.
     hash_state = models.BinaryField(null=True, editable=False)
+    # The backend's own note on how to continue (``UploadSession.state``; S3: the multipart upload).
+    backend_state = models.TextField(blank=True, default="", editable=False)
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="uploads")
     path = models.CharField(max_length=255)
     state = models.CharField(max_length=16, choices=UploadState.choices, default=UploadState.ACTIVE)

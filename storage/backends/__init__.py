@@ -41,9 +41,13 @@ class UploadSession(abc.ABC):
     until the caller records the finished object.
     """
 
-    def __init__(self, backend: StorageBackend, path: str):
+    def __init__(self, backend: StorageBackend, path: str, state: str = ""):
         self.backend = backend
         self.path = path
+        # What the backend needs to continue cheaply (S3: the multipart upload, its parts, the held
+        # tail), as text the caller keeps with the upload: ``begin_upload`` and each flushed writer
+        # update it. Empty or out of date, the backend finds its way from what is stored.
+        self.state = state
 
     @abc.abstractmethod
     def writer(self, offset: int, *, lock: bool = False, check: Callable[[], None] | None = None) -> BinaryIO:
@@ -100,7 +104,7 @@ class StorageBackend(abc.ABC):
         """Start a resumable upload to ``path`` (an empty object)."""
         raise BackendError(f"{type(self).__name__} cannot take uploads")
 
-    def resume_upload(self, path: str) -> UploadSession:
+    def resume_upload(self, path: str, state: str = "") -> UploadSession:
         """The session of an upload begun earlier, maybe by another process."""
         raise BackendError(f"{type(self).__name__} cannot take uploads")
 

@@ -175,7 +175,7 @@ class LocalBackend(StorageBackend):
         session.writer(0).close()
         return session
 
-    def resume_upload(self, path: str) -> LocalUploadSession:
+    def resume_upload(self, path: str, state: str = "") -> LocalUploadSession:
         return LocalUploadSession(self, path)
 
     def delete(self, path: str) -> None:

@@ -21,6 +21,7 @@ import fcntl
 import functools
 import hashlib
 import io
+import json
 import os
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO, cast
@@ -209,26 +210,29 @@ class S3Backend(StorageBackend):
             for upload_id in self._multipart_ids(key):
                 client.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
             client.delete_object(Bucket=self.bucket, Key=key + TAIL_SUFFIX)
-            client.create_multipart_upload(Bucket=self.bucket, Key=key)
+            answer = client.create_multipart_upload(Bucket=self.bucket, Key=key)
         except Exception as exc:
             raise _failure(f"cannot start an upload to {self._where(path)}", exc) from exc
-        return S3UploadSession(self, path)
+        return S3UploadSession(self, path, _token(answer["UploadId"], 0, 0, 0))
 
-    def resume_upload(self, path: str) -> S3UploadSession:
-        return S3UploadSession(self, path)
+    def resume_upload(self, path: str, state: str = "") -> S3UploadSession:
+        return S3UploadSession(self, path, state)
+
+
+def _token(upload_id: str, parts: int, parts_bytes: int, held: int) -> str:
+    return json.dumps({"upload": upload_id, "parts": parts, "bytes": parts_bytes, "held": held})
 
 
 class _State:
-    """Where a multipart upload stands: its id, the parts that count, and the held tail."""
+    """Where a multipart upload stands: its id, the parts that count (their number and bytes, and
+    their ETags when they were listed), and the held tail."""
 
-    def __init__(self, upload_id: str, parts: list[dict], tail: bytes):
+    def __init__(self, upload_id: str, count: int, parts_bytes: int, tail: bytes, parts: list[dict] | None):
         self.upload_id = upload_id
-        self.parts = parts  # [{"PartNumber", "ETag", "Size"}], contiguous from 1
+        self.count = count
+        self.parts_bytes = parts_bytes
         self.tail = tail
-
-    @property
-    def parts_bytes(self) -> int:
-        return sum(int(p["Size"]) for p in self.parts)
+        self.parts = parts  # [{"PartNumber", "ETag", "Size"}], contiguous from 1; None: not listed
 
 
 class S3UploadSession(UploadSession):
@@ -290,15 +294,7 @@ class S3UploadSession(UploadSession):
         if not ids:
             raise BackendError(f"s3://{bucket}/{key} has no upload in progress: its bytes were lost")
         upload_id = ids[-1]
-        listed: list[dict] = []
-        marker = 0
-        while True:
-            page = client.list_parts(Bucket=bucket, Key=key, UploadId=upload_id, PartNumberMarker=marker)
-            listed += page.get("Parts", [])
-            if not page.get("IsTruncated"):
-                break
-            marker = int(page["NextPartNumberMarker"])
-        listed.sort(key=lambda p: p["PartNumber"])
+        listed = self._list_parts(upload_id)
         try:
             tail_object = client.get_object(Bucket=bucket, Key=key + TAIL_SUFFIX)
             tail_start = int(tail_object.get("Metadata", {}).get("start", "-1"))
@@ -324,7 +320,65 @@ class S3UploadSession(UploadSession):
             tail = tail[: want - done]
         else:
             tail = b""
-        return _State(upload_id, parts, tail)
+        return _State(upload_id, len(parts), done, tail, parts)
+
+    def _list_parts(self, upload_id: str) -> list[dict]:
+        client = self.backend.client()
+        listed: list[dict] = []
+        marker = 0
+        while True:
+            page = client.list_parts(
+                Bucket=self.backend.bucket, Key=self.key, UploadId=upload_id, PartNumberMarker=marker
+            )
+            listed += page.get("Parts", [])
+            if not page.get("IsTruncated"):
+                break
+            marker = int(page["NextPartNumberMarker"])
+        return sorted(listed, key=lambda p: p["PartNumber"])
+
+    def _from_token(self, end: int | None) -> _State | None:
+        """The state ``self.state`` names, if it stands at ``end`` (reads only a held tail)."""
+        try:
+            token = json.loads(self.state)
+            upload_id, count, parts_bytes, held = (
+                token["upload"],
+                token["parts"],
+                token["bytes"],
+                token["held"],
+            )
+        except (ValueError, TypeError, KeyError):
+            return None
+        if end is None or parts_bytes + held != end:
+            return None
+        tail = b""
+        if held:
+            try:
+                answer = self.backend.client().get_object(
+                    Bucket=self.backend.bucket, Key=self.key + TAIL_SUFFIX
+                )
+            except Exception as exc:
+                if _not_found(exc):
+                    return None
+                raise
+            tail = answer["Body"].read()
+            if int(answer.get("Metadata", {}).get("start", "-1")) != parts_bytes or len(tail) < held:
+                return None
+            tail = tail[:held]
+        return _State(str(upload_id), int(count), int(parts_bytes), tail, None)
+
+    def _load(self, end: int | None) -> _State:
+        return self._from_token(end) or self._state(end)
+
+    def _etags(self, state: _State) -> list[dict]:
+        """The parts of ``state`` with their ETags (listed once, at completion)."""
+        if state.parts is not None:
+            return state.parts
+        parts = self._list_parts(state.upload_id)[: state.count]
+        if [p["PartNumber"] for p in parts] != list(range(1, state.count + 1)) or sum(
+            int(p["Size"]) for p in parts
+        ) != state.parts_bytes:
+            raise BackendError(f"s3://{self.backend.bucket}/{self.key} lost parts: its bytes were lost")
+        return parts
 
     def writer(self, offset: int, *, lock: bool = False, check: Callable[[], None] | None = None) -> BinaryIO:
         release = self._acquire() if lock else None
@@ -332,7 +386,7 @@ class S3UploadSession(UploadSession):
             if check is not None:
                 check()
             try:
-                state = self._state(offset)
+                state = self._load(offset)
             except BackendError:
                 raise
             except Exception as exc:
@@ -349,13 +403,13 @@ class S3UploadSession(UploadSession):
         client = self.backend.client()
         bucket, key = self.backend.bucket, self.key
         try:
-            state = self._state(size)
-            if not state.parts:
+            state = self._load(size)
+            if not state.count:
                 # Smaller than one part: the held bytes become the object.
                 client.put_object(Bucket=bucket, Key=key, Body=state.tail)
                 client.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=state.upload_id)
             else:
-                parts = [{"PartNumber": p["PartNumber"], "ETag": p["ETag"]} for p in state.parts]
+                parts = [{"PartNumber": p["PartNumber"], "ETag": p["ETag"]} for p in self._etags(state)]
                 if state.tail:
                     number = len(parts) + 1
                     answer = client.upload_part(
@@ -386,7 +440,8 @@ class _PartWriter(io.RawIOBase):
         self.buffer = bytearray(state.tail)
         self.release = release
         self.part_bytes = _part_bytes()
-        self.next_number = len(state.parts) + 1
+        self.next_number = state.count + 1
+        self.parts_bytes = state.parts_bytes
         self.pool: concurrent.futures.ThreadPoolExecutor | None = None
         self.pending: concurrent.futures.Future[None] | None = None
         self.finished = False
@@ -416,6 +471,7 @@ class _PartWriter(io.RawIOBase):
         if self.pool is None:
             self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="s3-part")
         number, self.next_number = self.next_number, self.next_number + 1
+        self.parts_bytes += len(part)
         self.pending = self.pool.submit(self._upload_part, number, part)
 
     def _upload_part(self, number: int, part: bytes) -> None:
@@ -468,6 +524,9 @@ class _PartWriter(io.RawIOBase):
         except Exception as exc:
             self.failed = True
             raise _failure(f"cannot hold the tail of s3://{backend.bucket}/{key}", exc) from exc
+        self.session.state = _token(
+            self.state.upload_id, self.next_number - 1, self.parts_bytes, len(self.buffer)
+        )
 
     def close(self) -> None:
         """Release the writer lock (after any part in flight has ended)."""

@@ -93,10 +93,13 @@ def create_upload(
             actor, "start_upload", bucket.subject, after={"upload": str(upload.id), "key": key, "size": size}
         )
     try:
-        location.backend().begin_upload(upload.path)
+        session = location.backend().begin_upload(upload.path)
     except BackendError as exc:
         _abandon_upload(upload)
         raise _unavailable(upload, exc)
+    if session.state:
+        Upload.objects.filter(pk=upload.pk).update(backend_state=session.state)
+        upload.backend_state = session.state
     return upload
 
 
@@ -130,17 +133,23 @@ def write_chunk(upload: Upload, offset: int, read: streams.ReadFunc, length: int
     _check_chunk(upload, offset, length)
     backend = upload.location.backend()
     saved: list[bytes | None] = [None]
+    session = backend.resume_upload(upload.path)
 
     def still_at_offset() -> None:
         """Under the writer lock, before the backend opens anything for writing: the stored state."""
-        fresh = Upload.objects.filter(pk=upload.pk).values_list("offset", "state", "hash_state").first()
+        fresh = (
+            Upload.objects.filter(pk=upload.pk)
+            .values_list("offset", "state", "hash_state", "backend_state")
+            .first()
+        )
         if fresh is None:
             raise FileMissing(_("This upload no longer exists."))
         _check_chunk(Upload(pk=upload.pk, size=upload.size, offset=fresh[0], state=fresh[1]), offset, length)
         saved[0] = None if fresh[2] is None else bytes(fresh[2])
+        session.state = fresh[3]
 
     try:
-        handle = backend.resume_upload(upload.path).writer(offset, lock=True, check=still_at_offset)
+        handle = session.writer(offset, lock=True, check=still_at_offset)
     except LockBusy:
         raise UploadBusy(
             _("Another request is writing to this upload; try again shortly."), offset=upload.offset
@@ -176,7 +185,7 @@ def write_chunk(upload: Upload, offset: int, read: streams.ReadFunc, length: int
         new_offset = offset + written
         state = resumed.saved_state(new_offset) if resumed is not None else None
         Upload.objects.filter(pk=upload.pk, offset=offset).update(
-            offset=new_offset, hash_state=state, updated=timezone.now()
+            offset=new_offset, hash_state=state, backend_state=session.state, updated=timezone.now()
         )
     finally:
         handle.close()
@@ -250,7 +259,8 @@ def finish_upload(
             size=fresh.size,
         )
     backend = upload.location.backend()
-    session = backend.resume_upload(upload.path)
+    noted = Upload.objects.filter(pk=upload.pk).values_list("backend_state", flat=True).first()
+    session = backend.resume_upload(upload.path, noted or "")
     with contextlib.ExitStack() as held:
         try:
             held.enter_context(session.hold())  # no chunk is being written while the bytes are read
@@ -391,7 +401,7 @@ def store_stream(
     else:
         room = size
         upload = create_upload(bucket, key, size, actor, allowance=allowance)
-    session = upload.location.backend().resume_upload(upload.path)
+    session = upload.location.backend().resume_upload(upload.path, upload.backend_state)
     try:
         with session.writer(0, lock=True) as handle:
             digests = streams.Digests()

@@ -306,3 +306,34 @@ def test_hash_states_continue_in_another_process():
         env={**os.environ, "PYTHONPATH": os.getcwd()},
     )
     assert result.stdout.decode().split() == ["md5:" + md5_hex(data), "sha256:" + sha256_hex(data)]
+
+
+def test_a_part_sized_chunk_costs_one_s3_request_and_a_lost_note_is_found_again(draft, depositor, s3_primary):
+    """The upload's row carries the multipart upload's id, parts and held tail (``backend_state``):
+    a chunk that fills whole parts sends them and nothing else. Without the note, the session is
+    found again from what S3 holds."""
+    client, bucket = s3_primary
+    part = MIB_PART()
+    data = os.urandom(3 * part + 1000)
+    upload = services.create_upload(draft.bucket, "parts.bin", len(data), depositor)
+    calls = []
+    events = S3Backend(bucket).client().meta.events
+
+    def count(event_name, **kwargs):
+        calls.append(event_name.rsplit(".", 1)[-1])
+
+    events.register("before-call.s3", count)
+    try:
+        services.write_chunk(Upload.objects.get(pk=upload.pk), 0, io.BytesIO(data[:part]).read, part)
+        assert calls == ["UploadPart"]
+        calls.clear()
+        Upload.objects.filter(pk=upload.pk).update(backend_state="")  # the note is lost
+        services.write_chunk(
+            Upload.objects.get(pk=upload.pk), part, io.BytesIO(data[part:]).read, len(data) - part
+        )
+        assert "ListMultipartUploads" in calls and "ListParts" in calls  # found again from S3
+        assert calls.count("UploadPart") == 2 and "PutObject" in calls  # two parts, 1000 bytes held
+    finally:
+        events.unregister("before-call.s3", count)
+    version = services.finish_upload(Upload.objects.get(pk=upload.pk), depositor, sha256=sha256_hex(data))
+    assert _object(client, bucket, "objects/" + version.instance.path) == data
