@@ -7,6 +7,9 @@ uploads the same file once as one streaming PUT and once through the browser's c
 and checks the stored SHA-256. Baseline: the single streaming request on the same primary.
 
 Usage: .venv/bin/python bench/s3_upload.py [--size-mib 1024] [--chunk-mib 8] [--workers 2]
+Environment: DATABASE_URL (default: SQLite in a temporary folder, one per primary), BENCH_DIR.
+Each chunk is a request that commits its offset and hash state: on a busy machine the per-request
+cost (authentication, a few queries, one commit) is what separates the two.
 Targets: chunked within 1.3 x streaming, on both primaries. The S3/local ratio is reported (moto
 keeps every object in its own memory and copies the parts at completion, so it is a floor for a
 real service on loopback, not a prediction of one across a network).
@@ -151,8 +154,8 @@ def main() -> None:
         ):
             var = work / label / "var"
             (var / "staticfiles").mkdir(parents=True, exist_ok=True)
+            # DATABASE_URL from the environment is shared by both runs; unset, each has its own SQLite.
             run_env = {**env, **extra, "VAR_DIR": str(var), "STORAGE_LOCATIONS": locations}
-            run_env.pop("DATABASE_URL", None)  # each primary its own fresh SQLite database
             results[label] = run_primary(label, run_env, args, work, source, expected, size)
 
         mb = size / 1e6
