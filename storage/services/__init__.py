@@ -6,7 +6,8 @@
   ``remove_file``/``restore_file``, ``publish_staged``/``discard_staged``.
 - ``quotas``: usage, quota checks, ``set_quota``.
 - ``uploads``: the resumable upload protocol, ``store_stream``/``store_bytes``, stale uploads.
-- ``replicas``: ``replicate``, ``verify``, ``repair``, ``check_fixity`` (verify, repair, tell staff).
+- ``replicas``: ``track_new_instances`` (pending replicas, the check after upload), ``replicate``,
+  ``verify``, ``repair``, ``check_fixity`` (verify, repair, tell staff), copies by location.
 - ``bulk``: ``bulk_store`` for demo data.
 - ``actors``: the user a row records for an ``Actor``.
 """
@@ -47,16 +48,24 @@ from storage.services.files import (
 from storage.services.keys import MAX_KEY_BYTES, MAX_NAME_BYTES, guess_mimetype, validate_key
 from storage.services.locations import primary_location, sync_locations
 from storage.services.quotas import Allowance, Usage, check_quota, pending_bytes, set_quota, usage
-from storage.services.replicas import Outcome as FixityOutcome
 from storage.services.replicas import (
+    LocationCopies,
+    Replication,
     check_claimed,
     check_fixity,
     claim_fixity_batch,
+    copies_by_location,
     fixity_batch_size,
+    pending_replication,
     repair,
     replicate,
+    replication_backoff,
+    track_new_instances,
+    unconfigured_replicas,
     verify,
+    verify_upload,
 )
+from storage.services.replicas import Outcome as FixityOutcome
 from storage.services.uploads import (
     STALE_UPLOAD_AGE,
     cancel_upload,
@@ -81,9 +90,11 @@ __all__ = [
     "FixityOutcome",
     "IncompleteUpload",
     "InvalidKey",
+    "LocationCopies",
     "NotEditable",
     "PublishedFile",
     "QuotaExceeded",
+    "Replication",
     "StorageError",
     "StorageFull",
     "TooManyBytes",
@@ -98,6 +109,7 @@ __all__ = [
     "check_quota",
     "chunk_size",
     "claim_fixity_batch",
+    "copies_by_location",
     "create_bucket",
     "create_buckets",
     "create_upload",
@@ -111,6 +123,7 @@ __all__ = [
     "guess_mimetype",
     "lock_bucket",
     "pending_bytes",
+    "pending_replication",
     "primary_location",
     "publish_staged",
     "published_files",
@@ -119,15 +132,19 @@ __all__ = [
     "remove_stale_uploads",
     "repair",
     "replicate",
+    "replication_backoff",
     "restore_file",
     "set_quota",
     "store_bytes",
     "store_stream",
     "sync_locations",
+    "track_new_instances",
+    "unconfigured_replicas",
     "unlock_bucket",
     "usage",
     "validate_key",
     "verify",
+    "verify_upload",
     "working_files",
     "working_files_by_bucket",
     "write_chunk",
