@@ -289,6 +289,8 @@ FIXITY_MAX_MB_PER_S = env_float("FIXITY_MAX_MB_PER_S", None)
 FIXITY_SWEEP_INTERVAL_SECONDS = env_int("FIXITY_SWEEP_INTERVAL_SECONDS", 3600, minimum=1)
 # A sweep's claim on a file older than this (its worker died) is taken over by the next sweep.
 FIXITY_CLAIM_TIMEOUT_SECONDS = env_int("FIXITY_CLAIM_TIMEOUT_SECONDS", 6 * 3600, minimum=60)
+# The staff fixity report (/staff/fixity/) shows checks per day over this many days.
+FIXITY_REPORT_DAYS = env_int("FIXITY_REPORT_DAYS", 30, minimum=1)
 # After each upload a task re-reads the stored bytes and compares MD5 and SHA-256 with the upload's.
 FIXITY_CHECK_AFTER_UPLOAD = env_bool("FIXITY_CHECK_AFTER_UPLOAD", True)
 # Replicas: a copy that fails (location unreachable) is retried after 30 s, 60 s, 120 s, … (at most the

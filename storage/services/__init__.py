@@ -8,6 +8,7 @@
 - ``uploads``: the resumable upload protocol, ``store_stream``/``store_bytes``, stale uploads.
 - ``replicas``: ``track_new_instances`` (pending replicas, the check after upload), ``replicate``,
   ``verify``, ``repair``, ``check_fixity`` (verify, repair, tell staff), copies by location.
+- ``report``: ``fixity_report``, the staff report's figures.
 - ``bulk``: ``bulk_store`` for demo data.
 - ``actors``: the user a row records for an ``Actor``.
 """
@@ -66,6 +67,7 @@ from storage.services.replicas import (
     verify_upload,
 )
 from storage.services.replicas import Outcome as FixityOutcome
+from storage.services.report import FixityReport, fixity_report
 from storage.services.uploads import (
     STALE_UPLOAD_AGE,
     cancel_upload,
@@ -88,6 +90,7 @@ __all__ = [
     "ChecksumMismatch",
     "FileMissing",
     "FixityOutcome",
+    "FixityReport",
     "IncompleteUpload",
     "InvalidKey",
     "LocationCopies",
@@ -119,6 +122,7 @@ __all__ = [
     "find_version",
     "finish_upload",
     "fixity_batch_size",
+    "fixity_report",
     "format_size",
     "guess_mimetype",
     "lock_bucket",
