@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime
+import functools
+import hashlib
 import logging
 import math
+import os
 import time
 import uuid
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -90,12 +94,47 @@ def _check_copy(location: Location, path: str, replica: FileReplica | None) -> C
             )
         with backend.open_read(path) as source:
             counter = _CountingReader(source, settings.FIXITY_MAX_MB_PER_S)
-            md5, sha256 = streams.digest_file(counter)
+            md5, sha256 = _digest(counter)
     except (OSError, BackendError) as exc:
         logger.warning("could not read %s:%s: %s", location.name, path, exc)
         return CopyCheck(location, path, replica, FixityResult.MISSING, duration=time.monotonic() - started)
     actual = f"{md5} {sha256} size:{counter.count}"
     return CopyCheck(location, path, replica, "", actual, counter.count, time.monotonic() - started)
+
+
+CHECK_BLOCK = 4 * 1024 * 1024  # read per step of a check: two blocks at most are in memory
+
+
+@functools.cache
+def _hashers(pid: int) -> ThreadPoolExecutor:
+    """Two threads that hash (hashlib releases the GIL on large updates), one pool per process: a forked
+    pool process (Celery's prefork) makes its own."""
+    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="fixity-digest")
+
+
+def _digest(source: streams.Readable) -> tuple[str, str]:
+    """MD5 and SHA-256 of a whole stream in one read: each block is hashed by two threads at once while
+    the next block is read."""
+    md5, sha256 = hashlib.md5(usedforsecurity=False), hashlib.sha256()
+    pool = _hashers(os.getpid())
+    pending: list[Future[None]] = []
+    try:
+        while True:
+            block = source.read(CHECK_BLOCK)
+            for future in pending:
+                future.result()
+            pending = []
+            if not block:
+                break
+            if len(block) < streams.THREAD_THRESHOLD:
+                md5.update(block)
+                sha256.update(block)
+            else:
+                pending = [pool.submit(md5.update, block), pool.submit(sha256.update, block)]
+    finally:
+        for future in pending:  # a failed read: let the threads finish before the hashes go
+            future.exception()
+    return "md5:" + md5.hexdigest(), "sha256:" + sha256.hexdigest()
 
 
 class _CountingReader:
