@@ -94,6 +94,9 @@ def test_an_unreachable_location_leaves_the_replica_pending_until_the_beat_job_c
     # fixity checks leave pending copies to the copier (no "missing" alarm, no e-mail)
     assert services.check_fixity(instance).found == {"primary": True}
     assert mail.outbox == []
+    out = io.StringIO()
+    call_command("verify_fixity", "--all", stdout=out)
+    assert "1 replica(s) still wait for their copy" in out.getvalue()
     unblock(two_locations)
     settings.REPLICATION_PENDING_MINUTES = 10
     assert replicate_pending.delay().get() == 0  # not pending long enough yet
