@@ -16,7 +16,6 @@ import functools
 import random
 import time
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat
@@ -32,7 +31,6 @@ from records.models import MetadataRevision, Record, RecordFacet, RecordState
 from records.search import facet_values, search_text, update_vectors
 from records.validation import clean_metadata, validate_metadata
 from storage import services as storage_services
-from storage import tasks as storage_tasks
 from storage.models import FileVersion
 
 FULL_PATH = 100
@@ -387,11 +385,10 @@ def _bulk_files(records: list[Record], files_per_record: int, owner) -> None:
     )
     titles = {r.pk: f"{r.pk}: {r.metadata['title']}"[:255] for r in records}
     published: dict[int, list[dict]] = {}
-    instances, entries = [], []
+    entries = []
     for bucket_id, key, number, md5, size, instance_id in versions:
         record_id = record_of[bucket_id]
         published.setdefault(record_id, []).append({"key": key, "version": number, "md5": md5})
-        instances.append(str(instance_id))
         # an upload's id becomes its file instance's id
         entries.append(
             AuditEntry(
@@ -415,9 +412,6 @@ def _bulk_files(records: list[Record], files_per_record: int, owner) -> None:
         for pk, files in published.items()
     ]
     AuditEntry.objects.bulk_create(entries, batch_size=2000)
-    if len(settings.STORAGE_LOCATIONS) > 1:
-        for replicated_id in instances:
-            transaction.on_commit(functools.partial(storage_tasks.replicate_instance.delay, replicated_id))
 
 
 def _published_stamp(index: int, total: int) -> dt.datetime:

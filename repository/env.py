@@ -157,6 +157,21 @@ def parse_storage_locations(value: str, base_dir: Path) -> list[tuple[str, str]]
     return locations
 
 
+def parse_location_sites(value: str, locations: list[tuple[str, str]]) -> dict[str, str]:
+    """``"primary=stockholm s3=offsite"`` → {location name: site label}; names must be configured."""
+    names = {name for name, _url in locations}
+    sites = {}
+    for item in value.split():
+        loc_name, _sep, site = item.partition("=")
+        if loc_name not in names or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", site):
+            raise ImproperlyConfigured(
+                f"STORAGE_LOCATION_SITES entry {item!r} must look like name=site, where name is one of "
+                f"STORAGE_LOCATIONS ({', '.join(sorted(names))}) and site a label such as stockholm."
+            )
+        sites[loc_name] = site
+    return sites
+
+
 def parse_email_url(url: str) -> dict:
     """``smtp://user:pass@host:587?tls=1``, ``console://``, ``file:///path``, ``locmem://``."""
     parts = urlsplit(url)

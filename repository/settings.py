@@ -25,6 +25,7 @@ from repository.env import (
     env_str,
     parse_database_url,
     parse_email_url,
+    parse_location_sites,
     parse_storage_locations,
     sqlite_database,
 )
@@ -220,6 +221,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "storage.tasks.fixity_sweep",
         "schedule": float(env_int("FIXITY_SWEEP_INTERVAL_SECONDS", 3600, minimum=1)),
     },
+    # replicas still pending after REPLICATION_PENDING_MINUTES (their retries ran out) are copied again
+    "storage-replicate-pending": {
+        "task": "storage.tasks.replicate_pending",
+        "schedule": float(env_int("REPLICATION_SWEEP_INTERVAL_SECONDS", 600, minimum=1)),
+    },
     # OAI-PMH pulls: records whose payloads are missing or older than their datestamp are rendered
     "oaipmh-render-stale": {
         "task": "oaipmh.tasks.render_stale",
@@ -231,6 +237,8 @@ CELERY_BEAT_SCHEDULE: dict = {
 STORAGE_LOCATIONS = parse_storage_locations(
     env_str("STORAGE_LOCATIONS", f"primary=file://{VAR_DIR / 'storage' / 'primary'}"), BASE_DIR
 )
+# Site label of each location ("primary=stockholm replica=offsite"), shown in the fixity report.
+STORAGE_LOCATION_SITES = parse_location_sites(env_str("STORAGE_LOCATION_SITES", ""), STORAGE_LOCATIONS)
 S3_ENDPOINT_URL = env_str("S3_ENDPOINT_URL")
 AWS_ACCESS_KEY_ID = env_str("AWS_ACCESS_KEY_ID")
 AWS_SECRET_ACCESS_KEY = env_str("AWS_SECRET_ACCESS_KEY")
@@ -290,6 +298,19 @@ FIXITY_MAX_MB_PER_S = env_float("FIXITY_MAX_MB_PER_S", None)
 FIXITY_SWEEP_INTERVAL_SECONDS = env_int("FIXITY_SWEEP_INTERVAL_SECONDS", 3600, minimum=1)
 # A sweep's claim on a file older than this (its worker died) is taken over by the next sweep.
 FIXITY_CLAIM_TIMEOUT_SECONDS = env_int("FIXITY_CLAIM_TIMEOUT_SECONDS", 6 * 3600, minimum=60)
+# The staff fixity report (/staff/fixity/) shows checks per day over this many days.
+FIXITY_REPORT_DAYS = env_int("FIXITY_REPORT_DAYS", 30, minimum=1)
+# After each upload a task re-reads the stored bytes and compares MD5 and SHA-256 with the upload's.
+FIXITY_CHECK_AFTER_UPLOAD = env_bool("FIXITY_CHECK_AFTER_UPLOAD", True)
+# Replicas: a copy that fails (location unreachable) is retried after 30 s, 60 s, 120 s, … (at most the
+# maximum), REPLICATION_MAX_RETRIES times; then the beat job copies replicas still pending after
+# REPLICATION_PENDING_MINUTES, REPLICATION_SWEEP_BATCH files a run, every REPLICATION_SWEEP_INTERVAL_SECONDS.
+REPLICATION_MAX_RETRIES = env_int("REPLICATION_MAX_RETRIES", 8, minimum=0)
+REPLICATION_RETRY_BACKOFF_SECONDS = env_int("REPLICATION_RETRY_BACKOFF_SECONDS", 30, minimum=1)
+REPLICATION_RETRY_BACKOFF_MAX_SECONDS = env_int("REPLICATION_RETRY_BACKOFF_MAX_SECONDS", 3600, minimum=1)
+REPLICATION_PENDING_MINUTES = env_int("REPLICATION_PENDING_MINUTES", 60, minimum=1)
+REPLICATION_SWEEP_INTERVAL_SECONDS = env_int("REPLICATION_SWEEP_INTERVAL_SECONDS", 600, minimum=1)
+REPLICATION_SWEEP_BATCH = env_int("REPLICATION_SWEEP_BATCH", 1000, minimum=1)
 CURATION_EXPIRY_DAYS = env_int("CURATION_EXPIRY_DAYS", 60, minimum=1)
 WITHDRAWAL_CONSENT_DAYS = env_int("WITHDRAWAL_CONSENT_DAYS", 14, minimum=1)
 # the most staff may grant a record on request (/staff/quota/)

@@ -7,6 +7,12 @@ PY=.venv/bin/python
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
 mkdir -p var
+# two local storage locations: every stored file is copied to the replica and checked (README, Preservation)
+if [ -z "${STORAGE_LOCATIONS:-}" ]; then
+  VAR=${VAR_DIR:-var}
+  export STORAGE_LOCATIONS="primary=file://$VAR/storage/primary replica=file://$VAR/storage/replica"
+  export STORAGE_LOCATION_SITES=${STORAGE_LOCATION_SITES:-"primary=local replica=local"}
+fi
 $PY manage.py migrate --noinput -v0
 $PY manage.py compile_catalogs -v0
 $PY manage.py seed_demo --records "${DEMO_RECORDS:-20}"

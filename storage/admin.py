@@ -16,8 +16,8 @@ from storage.models import (
 
 @admin.register(Location)
 class LocationAdmin(admin.ModelAdmin):
-    list_display = ("name", "url", "is_primary", "active", "created")
-    readonly_fields = ("name", "url", "is_primary", "active", "created")
+    list_display = ("name", "site", "url", "is_primary", "active", "created")
+    readonly_fields = ("name", "site", "url", "is_primary", "active", "created")
 
     def has_add_permission(self, request):
         return False  # locations come from STORAGE_LOCATIONS
@@ -26,7 +26,16 @@ class LocationAdmin(admin.ModelAdmin):
 class ReplicaInline(admin.TabularInline):
     model = FileReplica
     extra = 0
-    readonly_fields = ("location", "path", "created", "state", "last_verified", "last_result")
+    readonly_fields = (
+        "location",
+        "path",
+        "created",
+        "state",
+        "last_verified",
+        "last_result",
+        "attempts",
+        "last_error",
+    )
     fields = readonly_fields
     can_delete = False
 

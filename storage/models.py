@@ -34,6 +34,8 @@ class Location(models.Model):
     url = models.CharField(max_length=1024)
     is_primary = models.BooleanField(default=False)
     active = models.BooleanField(default=True, help_text=_("Named in STORAGE_LOCATIONS now."))
+    # Where the copies are kept (STORAGE_LOCATION_SITES), e.g. "stockholm" or "offsite".
+    site = models.CharField(max_length=64, blank=True)
     created = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -97,7 +99,12 @@ class ReplicaState(models.TextChoices):
 
 
 class FileReplica(models.Model):
-    """A further copy of an instance in another location (``replicate``)."""
+    """A further copy of an instance in another location.
+
+    Created ``pending`` when the instance is stored in the primary location; ``replicate`` copies the
+    bytes, re-reads the copy and marks it ``verified``; fixity checks mark it ``damaged`` or ``missing``
+    until it is repaired.
+    """
 
     instance = models.ForeignKey(FileInstance, on_delete=models.CASCADE, related_name="replicas")
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="replicas")
@@ -107,11 +114,17 @@ class FileReplica(models.Model):
     last_verified = models.DateTimeField(_("last check"), null=True, blank=True)
     verified_ok = models.BooleanField(null=True, blank=True)
     last_result = models.CharField(_("last result"), max_length=16, blank=True)
+    # A pending copy claimed by one task (its id) with a conditional update; cleared when it ends.
+    claimed_by = models.CharField(max_length=64, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0, help_text=_("Failed copy attempts."))
+    last_error = models.CharField(max_length=255, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["instance", "location"], name="one_replica_per_location")
         ]
+        indexes = [models.Index(fields=["state", "created"], name="replica_state_created")]
 
     def __str__(self) -> str:
         return f"{self.location.name}:{self.path}"

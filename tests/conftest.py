@@ -213,13 +213,19 @@ def s3_bucket(s3_endpoint):
 
 
 @pytest.fixture
-def celery_worker(transactional_db, settings, tmp_path):
+def celery_worker(request, transactional_db, settings, tmp_path):
     """A real ``celery worker`` process on Redis, bound to the test database.
 
     The worker delivers e-mail into ``worker.mail_dir`` (a file backend), so tests can tell
     mail the worker sent from mail the test process sent (``django.core.mail.outbox``).
     Tests using it see committed data only: they run with ``transactional_db``.
+    ``@pytest.mark.worker(env={...}, pool="prefork", beat=True)`` adds environment variables (settings)
+    for the worker, runs a prefork pool of one process (``worker.pool_pids()``; default: solo) and a
+    ``celery beat`` process beside it (``worker.beat``), sending to the same queue.
     """
+    marker = request.node.get_closest_marker("worker")
+    options = marker.kwargs if marker else {}
+    pool = options.get("pool", "solo")
     from repository.celery import app
 
     db = settings.DATABASES["default"]
@@ -236,6 +242,7 @@ def celery_worker(transactional_db, settings, tmp_path):
         "EMAIL_URL": f"file://{mail_dir}",
         "STORAGE_LOCATIONS": " ".join(f"{n}={u}" for n, u in settings.STORAGE_LOCATIONS),
         "VAR_DIR": os.environ["VAR_DIR"],
+        **options.get("env", {}),
     }
     proc = subprocess.Popen(
         [
@@ -248,7 +255,8 @@ def celery_worker(transactional_db, settings, tmp_path):
             "-Q",
             queue,
             "--pool",
-            "solo",
+            pool,
+            *(["--concurrency", "1"] if pool == "prefork" else []),
             "--without-gossip",
             "--without-mingle",
             "--without-heartbeat",
@@ -266,14 +274,18 @@ def celery_worker(transactional_db, settings, tmp_path):
     app.conf.task_default_queue = queue
     settings.CELERY_TASK_ALWAYS_EAGER = False
     _wait_for_worker(proc)
+    beat = _start_beat(env, tmp_path) if options.get("beat") else None
 
     class Worker:
         pass
 
     worker = Worker()
     worker.process = proc
+    worker.beat = beat
     worker.mail_dir = mail_dir
     worker.queue = queue
+
+    worker.pool_pids = lambda: _children(proc.pid)  # the prefork pool's processes
 
     def wait_until(predicate, timeout: float = 30):
         deadline = time.monotonic() + timeout
@@ -290,11 +302,48 @@ def celery_worker(transactional_db, settings, tmp_path):
         yield worker
     finally:
         app.conf.task_always_eager, app.conf.task_default_queue = previous
+        if beat is not None:
+            _stop(beat)
         proc.send_signal(signal.SIGTERM)
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def _start_beat(env: dict, tmp_path: Path) -> subprocess.Popen:
+    """``celery beat`` sending the schedule to the worker's queue (env), its state file in tmp_path."""
+    return subprocess.Popen(
+        [
+            *(sys.executable, "-m", "celery", "-A", "repository", "beat", "-l", "info"),
+            *("--schedule", str(tmp_path / "celerybeat-schedule"), "--max-interval", "1"),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
 
 
 def _wait_for_worker(proc: subprocess.Popen, timeout: float = 60) -> None:

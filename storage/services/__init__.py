@@ -6,7 +6,9 @@
   ``remove_file``/``restore_file``, ``publish_staged``/``discard_staged``.
 - ``quotas``: usage, quota checks, ``set_quota``.
 - ``uploads``: the resumable upload protocol, ``store_stream``/``store_bytes``, stale uploads.
-- ``replicas``: ``replicate``, ``verify``, ``repair``, ``check_fixity`` (verify, repair, tell staff).
+- ``replicas``: ``track_new_instances`` (pending replicas, the check after upload), ``replicate``,
+  ``verify``, ``repair``, ``check_fixity`` (verify, repair, tell staff), copies by location.
+- ``report``: ``fixity_report``, the staff report's figures.
 - ``bulk``: ``bulk_store`` for demo data.
 - ``actors``: the user a row records for an ``Actor``.
 """
@@ -48,16 +50,25 @@ from storage.services.files import (
 from storage.services.keys import MAX_KEY_BYTES, MAX_NAME_BYTES, guess_mimetype, validate_key
 from storage.services.locations import primary_location, sync_locations
 from storage.services.quotas import Allowance, Usage, check_quota, pending_bytes, set_quota, usage
-from storage.services.replicas import Outcome as FixityOutcome
 from storage.services.replicas import (
+    LocationCopies,
+    Replication,
     check_claimed,
     check_fixity,
     claim_fixity_batch,
+    copies_by_location,
     fixity_batch_size,
+    pending_replication,
     repair,
     replicate,
+    replication_backoff,
+    track_new_instances,
+    unconfigured_replicas,
     verify,
+    verify_upload,
 )
+from storage.services.replicas import Outcome as FixityOutcome
+from storage.services.report import FixityReport, fixity_report
 from storage.services.uploads import (
     STALE_UPLOAD_AGE,
     cancel_upload,
@@ -80,11 +91,14 @@ __all__ = [
     "ChecksumMismatch",
     "FileMissing",
     "FixityOutcome",
+    "FixityReport",
     "IncompleteUpload",
     "InvalidKey",
+    "LocationCopies",
     "NotEditable",
     "PublishedFile",
     "QuotaExceeded",
+    "Replication",
     "StorageError",
     "StorageFull",
     "StorageUnavailable",
@@ -100,6 +114,7 @@ __all__ = [
     "check_quota",
     "chunk_size",
     "claim_fixity_batch",
+    "copies_by_location",
     "create_bucket",
     "create_buckets",
     "create_upload",
@@ -109,10 +124,12 @@ __all__ = [
     "find_version",
     "finish_upload",
     "fixity_batch_size",
+    "fixity_report",
     "format_size",
     "guess_mimetype",
     "lock_bucket",
     "pending_bytes",
+    "pending_replication",
     "primary_location",
     "publish_staged",
     "published_files",
@@ -121,15 +138,19 @@ __all__ = [
     "remove_stale_uploads",
     "repair",
     "replicate",
+    "replication_backoff",
     "restore_file",
     "set_quota",
     "store_bytes",
     "store_stream",
     "sync_locations",
+    "track_new_instances",
+    "unconfigured_replicas",
     "unlock_bucket",
     "usage",
     "validate_key",
     "verify",
+    "verify_upload",
     "working_files",
     "working_files_by_bucket",
     "write_chunk",

@@ -17,6 +17,7 @@ from storage.models import Bucket, FileInstance, FileKey, FileVersion, VersionSt
 from storage.services.actors import recorded_user
 from storage.services.keys import guess_mimetype, validate_key
 from storage.services.locations import primary_location
+from storage.services.replicas import track_new_instances
 
 BulkItem = tuple[Bucket, str, bytes, dt.datetime | None]
 
@@ -87,6 +88,7 @@ def bulk_store(items: Iterable[BulkItem], actor: Actor) -> list[FileVersion]:
             version.file_id = version.file.pk
         FileVersion.objects.bulk_create(versions, batch_size=2000)
         AuditEntry.objects.bulk_create(entries, batch_size=2000)
+        track_new_instances(instances)
     return versions
 
 

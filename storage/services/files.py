@@ -14,11 +14,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Actor
 from audit.services import audit
-from storage import tasks
-from storage.models import Bucket, FileKey, FileVersion, Upload, VersionState
+from storage.models import Bucket, FileInstance, FileKey, FileVersion, Upload, VersionState
 from storage.services.errors import FileMissing, InvalidKey, NotEditable
 from storage.services.keys import validate_key
-from storage.services.locations import bytes_gone_on_commit, replicas_wanted
+from storage.services.locations import bytes_gone_on_commit
 
 # --- Buckets --------------------------------------------------------------------------------------
 
@@ -260,9 +259,14 @@ def drop_staged(version: FileVersion) -> None:
     instance = version.instance
     version.delete()
     if not instance.versions.exists():
-        location, path = instance.location, instance.path
+        # the instance's row first (as the replica and fixity tasks do), so none of them adds a row
+        # that points at it meanwhile
+        list(FileInstance.objects.select_for_update().filter(pk=instance.pk).values_list("pk"))
+        copies = [(instance.location, instance.path)]
+        copies += [(r.location, r.path) for r in instance.replicas.select_related("location")]
         instance.delete()
-        bytes_gone_on_commit(location, path)
+        for location, path in copies:
+            bytes_gone_on_commit(location, path)
 
 
 def remove_file(bucket: Bucket, key: str, actor: Actor) -> None:
@@ -308,9 +312,10 @@ def restore_file(bucket: Bucket, key: str, actor: Actor) -> None:
 
 
 def publish_staged(bucket: Bucket, actor: Actor) -> None:
-    """Staged versions become current (numbered); staged removals hide their keys. Then replicate."""
+    """Staged versions become current (numbered); staged removals hide their keys. (Their bytes were
+    copied to the other locations when they were stored: ``track_new_instances``.)"""
     now = timezone.now()
-    published, removed, instances = [], [], []
+    published, removed = [], []
     for file_key in FileKey.objects.select_for_update().filter(bucket=bucket):
         if file_key.remove_staged:
             file_key.removed = True
@@ -328,20 +333,12 @@ def publish_staged(bucket: Bucket, actor: Actor) -> None:
             version.published_at = now
             version.save(update_fields=["number", "state", "published_at"])
             published.append({"key": file_key.key, "version": version.number, "md5": version.instance.md5})
-            instances.append(str(version.instance_id))
             if file_key.removed:
                 file_key.removed = False
                 file_key.save(update_fields=["removed"])
     drop_uploads(bucket)
     if published or removed:
         audit(actor, "publish_files", bucket.subject, after={"published": published, "removed": removed})
-    if instances and replicas_wanted():
-        for instance_id in instances:
-            _replicate_on_commit(instance_id)
-
-
-def _replicate_on_commit(instance_id: str) -> None:
-    transaction.on_commit(lambda: tasks.replicate_instance.delay(instance_id))
 
 
 def discard_staged(bucket: Bucket, actor: Actor) -> None:

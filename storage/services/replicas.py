@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import datetime
+import functools
+import hashlib
 import logging
 import math
+import os
 import time
+import uuid
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +24,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Actor
 from audit.services import audit
 from mail.services import queue_email
-from storage import streams
+from storage import streams, tasks
 from storage.backends import BackendError
 from storage.models import FileInstance, FileReplica, FixityCheck, FixityResult, Location, ReplicaState
 from storage.services.errors import ChecksumMismatch
@@ -67,7 +73,9 @@ class Outcome:
 
 def _copies(instance: FileInstance) -> list[tuple[Location, str, FileReplica | None]]:
     copies: list[tuple[Location, str, FileReplica | None]] = [(instance.location, instance.path, None)]
-    copies += [(r.location, r.path, r) for r in instance.replicas.select_related("location").order_by("pk")]
+    # pending replicas are not copied yet (``replicate``); unconfigured locations are reported, not read
+    replicas = instance.replicas.select_related("location").filter(location__active=True)
+    copies += [(r.location, r.path, r) for r in replicas.exclude(state=ReplicaState.PENDING).order_by("pk")]
     return copies
 
 
@@ -86,12 +94,47 @@ def _check_copy(location: Location, path: str, replica: FileReplica | None) -> C
             )
         with backend.open_read(path) as source:
             counter = _CountingReader(source, settings.FIXITY_MAX_MB_PER_S)
-            md5, sha256 = streams.digest_file(counter)
+            md5, sha256 = _digest(counter)
     except (OSError, BackendError) as exc:
         logger.warning("could not read %s:%s: %s", location.name, path, exc)
         return CopyCheck(location, path, replica, FixityResult.MISSING, duration=time.monotonic() - started)
     actual = f"{md5} {sha256} size:{counter.count}"
     return CopyCheck(location, path, replica, "", actual, counter.count, time.monotonic() - started)
+
+
+CHECK_BLOCK = 4 * 1024 * 1024  # read per step of a check: two blocks at most are in memory
+
+
+@functools.cache
+def _hashers(pid: int) -> ThreadPoolExecutor:
+    """Two threads that hash (hashlib releases the GIL on large updates), one pool per process: a forked
+    pool process (Celery's prefork) makes its own."""
+    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="fixity-digest")
+
+
+def _digest(source: streams.Readable) -> tuple[str, str]:
+    """MD5 and SHA-256 of a whole stream in one read: each block is hashed by two threads at once while
+    the next block is read."""
+    md5, sha256 = hashlib.md5(usedforsecurity=False), hashlib.sha256()
+    pool = _hashers(os.getpid())
+    pending: list[Future[None]] = []
+    try:
+        while True:
+            block = source.read(CHECK_BLOCK)
+            for future in pending:
+                future.result()
+            pending = []
+            if not block:
+                break
+            if len(block) < streams.THREAD_THRESHOLD:
+                md5.update(block)
+                sha256.update(block)
+            else:
+                pending = [pool.submit(md5.update, block), pool.submit(sha256.update, block)]
+    finally:
+        for future in pending:  # a failed read: let the threads finish before the hashes go
+            future.exception()
+    return "md5:" + md5.hexdigest(), "sha256:" + sha256.hexdigest()
 
 
 class _CountingReader:
@@ -113,47 +156,252 @@ class _CountingReader:
         return block
 
 
-def replicate(
-    instance: FileInstance, actor: Actor = None, locations: list[Location] | None = None
-) -> list[FileReplica]:
-    """Copy ``instance`` to every other active location that lacks it, checking the checksums."""
-    targets = locations if locations is not None else [loc for loc in sync_locations()[1:]]
-    made = []
-    for location in targets:
-        if location.pk == instance.location_id or instance.replicas.filter(location=location).exists():
+@dataclass
+class Replication:
+    """What ``replicate`` did for one instance: copies verified, and copies that failed (name, error)."""
+
+    copied: list[FileReplica] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+
+def track_new_instances(instances: Sequence[FileInstance]) -> None:
+    """Instances just stored in the primary location: a ``pending`` replica row in every other configured
+    location (so no copy is forgotten), and, once the transaction commits, the tasks that copy them and
+    re-read the stored bytes (``FIXITY_CHECK_AFTER_UPLOAD``)."""
+    if not instances:
+        return
+    locations = sync_locations()
+    now = timezone.now()
+    FileReplica.objects.bulk_create(
+        [
+            FileReplica(instance=instance, location=location, path=instance.path, created=now)
+            for instance in instances
+            for location in locations
+            if location.pk != instance.location_id
+        ],
+        ignore_conflicts=True,
+    )
+    ids = [str(instance.pk) for instance in instances]
+    check = settings.FIXITY_CHECK_AFTER_UPLOAD
+    if check:  # the check after upload holds the sweep's claim on the file until it is done
+        FileInstance.objects.filter(pk__in=ids, fixity_claimed__isnull=True).update(fixity_claimed=now)
+    copy = len(locations) > 1
+
+    def enqueue() -> None:
+        for instance_id in ids:
+            if copy:
+                tasks.replicate_instance.delay(instance_id)
+            if check:
+                tasks.verify_upload.delay(instance_id, now.isoformat())
+
+    transaction.on_commit(enqueue)
+
+
+def replicate(instance: FileInstance, actor: Actor = None, *, claim: str = "") -> Replication:
+    """Copy ``instance`` to each configured location where its replica is pending, by streaming, then
+    re-read each copy and compare size, MD5 and SHA-256 (a history row): the replica becomes
+    ``verified``. A copy that fails stays ``pending`` (retried later). Each replica is claimed with a
+    conditional update under ``claim`` (the task's id: a redelivered task takes its own claim back)."""
+    token = claim or uuid.uuid4().hex
+    outcome = Replication()
+    if instance.damaged:  # no intact bytes to copy from
+        return outcome
+    pending = instance.replicas.select_related("location").filter(
+        state=ReplicaState.PENDING, location__active=True
+    )
+    for replica in pending.order_by("pk"):
+        if not _claim_replica(replica, token):
             continue
-        made.append(_copy_to(instance, location, actor))
-    return made
+        try:
+            if _copy_to(instance, replica, token, actor):
+                outcome.copied.append(replica)
+        except (OSError, BackendError, ChecksumMismatch) as exc:
+            error = str(exc) or type(exc).__name__
+            logger.warning("copy of instance %s to %s failed: %s", instance.pk, replica.location.name, error)
+            FileReplica.objects.filter(pk=replica.pk, claimed_by=token).update(
+                claimed_by="",
+                claimed_at=None,
+                attempts=F("attempts") + 1,
+                last_error=error[:255],
+                last_result="error",
+            )
+            outcome.failed.append((replica.location.name, error))
+    return outcome
 
 
-def _copy_to(instance: FileInstance, location: Location, actor: Actor) -> FileReplica:
-    source_backend = instance.location.backend()
-    target = location.backend()
-    with source_backend.open_read(instance.path) as source:
+def _claim_replica(replica: FileReplica, token: str) -> bool:
+    now = timezone.now()
+    stale = now - datetime.timedelta(seconds=settings.FIXITY_CLAIM_TIMEOUT_SECONDS)
+    free = Q(claimed_by="") | Q(claimed_by=token) | Q(claimed_at__lt=stale)
+    return bool(
+        FileReplica.objects.filter(free, pk=replica.pk, state=ReplicaState.PENDING).update(
+            claimed_by=token, claimed_at=now
+        )
+    )
+
+
+def _copy_to(instance: FileInstance, replica: FileReplica, token: str, actor: Actor) -> bool:
+    """Stream the primary copy into the replica's location, re-read it; False if the row is gone."""
+    location = replica.location
+    with instance.location.backend().open_read(instance.path) as source:
         tee = _DigestingReader(source)
-        target.save_stream(instance.path, tee, instance.size)
+        location.backend().save_stream(replica.path, tee, instance.size)
     md5, sha256 = tee.digests.result()
     if (md5, sha256, tee.count) != (instance.md5, instance.sha256, instance.size):
-        logger.warning("replica of instance %s to %s did not match its checksums", instance.pk, location.name)
-        delete_quietly(location, instance.path)
+        delete_quietly(location, replica.path)
         raise ChecksumMismatch(
             _("The copy of %(path)s did not match its checksums; no replica was recorded.")
             % {"path": instance.path}
         )
+    check = _check_copy(location, replica.path, replica)
+    if not check.result:
+        check.result = FixityResult.OK if check.actual == _expected(instance) else FixityResult.MISMATCH
+    now = timezone.now()
     with transaction.atomic():
-        replica, _created = FileReplica.objects.get_or_create(
+        _lock(instance)  # before the replica's row, as ``drop_staged`` does
+        done = FileReplica.objects.filter(pk=replica.pk, claimed_by=token, state=ReplicaState.PENDING)
+        if check.ok:
+            updated = done.update(
+                claimed_by="",
+                claimed_at=None,
+                last_verified=now,
+                state=ReplicaState.VERIFIED,
+                verified_ok=True,
+                last_result=FixityResult.OK,
+                last_error="",
+            )
+        else:  # stays pending: copied again by the retry
+            updated = done.update(
+                claimed_by="",
+                claimed_at=None,
+                last_verified=now,
+                verified_ok=False,
+                last_result=check.result,
+                attempts=F("attempts") + 1,
+                last_error="read back with other checksums",
+            )
+        if not updated:
+            # the instance was deleted meanwhile (a discarded draft file): its copy goes too
+            transaction.on_commit(lambda: delete_quietly(location, replica.path))
+            return False
+        FixityCheck.objects.create(
             instance=instance,
+            replica=replica,
             location=location,
-            defaults={
-                "path": instance.path,
-                "last_verified": timezone.now(),
-                "verified_ok": True,
-                "state": ReplicaState.VERIFIED,
-                "last_result": FixityResult.OK,
-            },
+            checked_at=now,
+            expected=_expected(instance),
+            actual=check.actual,
+            result=check.result,
+            bytes_read=check.bytes_read,
+            duration=check.duration,
         )
-        audit(actor, "replicate", instance, after={"location": location.name, "path": instance.path})
-    return replica
+        if check.ok:
+            audit(actor, "replicate", instance, after={"location": location.name, "path": replica.path})
+    if not check.ok:
+        raise ChecksumMismatch(
+            _("The copy of %(path)s read back with other checksums.") % {"path": instance.path}
+        )
+    return True
+
+
+def replication_backoff(retries: int) -> int:
+    """Seconds before copy attempt ``retries + 1``: doubling from the base, capped."""
+    base = settings.REPLICATION_RETRY_BACKOFF_SECONDS
+    return int(min(settings.REPLICATION_RETRY_BACKOFF_MAX_SECONDS, base * 2 ** min(retries, 30)))
+
+
+def pending_replication() -> list[str]:
+    """Instances (ids) with a replica still pending after ``REPLICATION_PENDING_MINUTES`` and no live
+    claim, at most ``REPLICATION_SWEEP_BATCH``, oldest first. Files stored before a location was added
+    get their pending rows here first (so they are copied too)."""
+    now = timezone.now()
+    limit = settings.REPLICATION_SWEEP_BATCH
+    added = []
+    for location in sync_locations()[1:]:
+        lacking = list(
+            FileInstance.objects.exclude(location=location)
+            .exclude(replicas__location=location)
+            .values_list("pk", "path")[:limit]
+        )
+        FileReplica.objects.bulk_create(
+            [FileReplica(instance_id=pk, location=location, path=path) for pk, path in lacking],
+            ignore_conflicts=True,
+        )
+        added += [str(pk) for pk, _path in lacking]
+    stale = now - datetime.timedelta(seconds=settings.FIXITY_CLAIM_TIMEOUT_SECONDS)
+    due = (
+        FileReplica.objects.filter(
+            Q(claimed_by="") | Q(claimed_at__lt=stale),
+            state=ReplicaState.PENDING,
+            location__active=True,
+            instance__damaged=False,
+            created__lt=now - datetime.timedelta(minutes=settings.REPLICATION_PENDING_MINUTES),
+        )
+        .order_by("created")
+        .values_list("instance_id", flat=True)[:limit]
+    )
+    ids = list(dict.fromkeys(added + [str(pk) for pk in due]))
+    return ids[:limit]
+
+
+def verify_upload(instance_id: str, claim: datetime.datetime) -> CopyCheck | None:
+    """The check after an upload: re-read the stored bytes and compare size, MD5 and SHA-256 with the
+    upload's (a history row). A mismatch is handled as any failed check (``check_fixity``: repair from
+    an intact copy or mark damaged, and tell staff). None if another run did it (claim gone)."""
+    instance = (
+        FileInstance.objects.select_related("location").filter(pk=instance_id, fixity_claimed=claim).first()
+    )
+    if instance is None:
+        return None
+    with transaction.atomic():
+        check = _check_copy(instance.location, instance.path, None)
+        if not check.result:
+            check.result = FixityResult.OK if check.actual == _expected(instance) else FixityResult.MISMATCH
+        _record(instance, check, timezone.now())
+    if not check.ok:
+        check_fixity(instance)
+    FileInstance.objects.filter(pk=instance_id, fixity_claimed=claim).update(fixity_claimed=None)
+    return check
+
+
+@dataclass
+class LocationCopies:
+    """Copies held by one location, by state; ``active`` false: no longer in ``STORAGE_LOCATIONS``."""
+
+    location: Location
+    primary: int
+    states: dict[str, int]
+
+    @property
+    def replicas(self) -> int:
+        return sum(self.states.values())
+
+
+def copies_by_location() -> list[LocationCopies]:
+    """Every location that holds copies (configured or not), with its primary copies and replica states."""
+    sync_locations()
+    primaries = dict(
+        FileInstance.objects.values("location").annotate(n=Count("pk")).values_list("location", "n")
+    )
+    states: dict[int, dict[str, int]] = {}
+    for location_id, state, n in (
+        FileReplica.objects.values("location", "state")
+        .annotate(n=Count("pk"))
+        .values_list("location", "state", "n")
+    ):
+        states.setdefault(location_id, {})[state] = n
+    result = []
+    for location in Location.objects.all():
+        if location.active or location.pk in primaries or location.pk in states:
+            counts = {state.value: states.get(location.pk, {}).get(state.value, 0) for state in ReplicaState}
+            result.append(LocationCopies(location, primaries.get(location.pk, 0), counts))
+    return result
+
+
+def unconfigured_replicas() -> list[LocationCopies]:
+    """Locations removed from ``STORAGE_LOCATIONS`` that still hold replicas: reported, not dropped
+    (they are neither checked nor used for repairs while unconfigured)."""
+    return [c for c in copies_by_location() if not c.location.active and (c.replicas or c.primary)]
 
 
 class _DigestingReader:
@@ -170,8 +418,20 @@ class _DigestingReader:
         return block
 
 
+def _lock(instance: FileInstance) -> bool:
+    """Lock the instance's row until the transaction ends (False if it is gone): a history row is never
+    written for an instance that a concurrent ``drop_staged`` is deleting."""
+    return bool(list(FileInstance.objects.select_for_update().filter(pk=instance.pk).values_list("pk")))
+
+
 def _record(instance: FileInstance, check: CopyCheck, now: datetime.datetime) -> None:
     """One history row for one copy, and the copy's (or the instance's) latest state."""
+    with transaction.atomic():
+        if _lock(instance):
+            _record_locked(instance, check, now)
+
+
+def _record_locked(instance: FileInstance, check: CopyCheck, now: datetime.datetime) -> None:
     FixityCheck.objects.create(
         instance=instance,
         replica=check.replica,
@@ -223,14 +483,15 @@ def verify(instance: FileInstance, actor: Actor = None) -> dict[str, bool]:
 def repair(instance: FileInstance, actor: Actor = None) -> dict[str, bool]:
     """Rewrite bad or missing copies from a good one; returns the verification after the repair."""
     results = verify(instance, actor)
-    return _repair(instance, results, actor)[0]
+    with transaction.atomic():
+        return _repair(instance, results, actor)[0]
 
 
 def _repair(
     instance: FileInstance, results: dict[str, bool], actor: Actor
 ) -> tuple[dict[str, bool], list[str]]:
     """Rewrite the copies that failed from one that passed, then verify again: (results, repaired)."""
-    if all(results.values()):
+    if all(results.values()) or not _lock(instance):
         return results, []
     good = [(loc, path) for loc, path, _r in _copies(instance) if results.get(loc.name)]
     if not good:

@@ -41,6 +41,7 @@ from storage.services.files import drop_staged, lock_for_update, require_unlocke
 from storage.services.keys import guess_mimetype, validate_key
 from storage.services.locations import delete_quietly, primary_location
 from storage.services.quotas import Allowance, check_quota, usage, working_sizes
+from storage.services.replicas import track_new_instances
 from storage.sizes import format_size
 
 logger = logging.getLogger(__name__)
@@ -349,6 +350,7 @@ def _commit_version(upload: Upload, actor: Actor, md5: str, sha256: str) -> File
             mimetype=guess_mimetype(upload.key),
             created_by=recorded_user(actor),
         )
+        track_new_instances([instance])
         if file_key.remove_staged:
             file_key.remove_staged = False
             file_key.save(update_fields=["remove_staged"])

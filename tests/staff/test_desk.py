@@ -44,6 +44,7 @@ def pages(items) -> list[tuple[str, str, dict]]:
         ("get", "/staff/quota/", {}),
         ("post", f"/staff/quota/{items['quota'].pk}/", {"decision": "approve"}),
         ("get", "/staff/audit/", {}),
+        ("get", "/staff/fixity/", {}),
     ]
 
 
@@ -77,7 +78,7 @@ def test_the_front_page_counts_open_items(client_for, items, staff, published, c
     assert '<span id="count-proposal">0</span>' in body
     assert '<span id="count-quota">1</span>' in body
     assert '<span id="count-tombstones">0</span>' in body
-    assert "/staff/fixity/" not in body  # a later issue's page: linked once it exists
+    assert 'href="/staff/fixity/"' in body and '<span id="count-damaged">0</span>' in body
     nav = client_for(staff).get(published.get_absolute_url()).content.decode()
     assert 'href="/staff/"' in nav
 

@@ -33,8 +33,8 @@ def sweep_settings(settings):
 @pytest.fixture
 def published(draft, depositor, publish, django_capture_on_commit_callbacks, sweep_settings):
     """A published record with one file, copied to the replica location; returns its instance."""
-    version = services.store_bytes(draft.bucket, "data.txt", PAYLOAD, depositor)
     with django_capture_on_commit_callbacks(execute=True):
+        version = services.store_bytes(draft.bucket, "data.txt", PAYLOAD, depositor)
         publish(draft, depositor)
     instance = FileInstance.objects.select_related("location").get(pk=version.instance_id)
     assert instance.replicas.get().state == ReplicaState.VERIFIED
@@ -187,6 +187,7 @@ def test_sweeps_take_never_checked_files_first_and_size_batches_to_the_cycle(
 ):
     sweep_settings.FIXITY_CYCLE_DAYS = 30
     sweep_settings.FIXITY_SWEEP_INTERVAL_SECONDS = 3600  # 720 runs per cycle
+    sweep_settings.FIXITY_CHECK_AFTER_UPLOAD = False  # else the check after upload holds each new file
     assert services.fixity_batch_size(0) == 1
     assert services.fixity_batch_size(720) == 1
     assert services.fixity_batch_size(721) == 2

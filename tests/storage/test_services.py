@@ -342,11 +342,12 @@ def test_beat_schedule_includes_the_stale_upload_cleanup():
     assert "storage.tasks.remove_stale_uploads" in tasks
 
 
-def test_publishing_replicates_and_verify_detects_and_repair_fixes(
+def test_storing_replicates_and_verify_detects_and_repair_fixes(
     draft, depositor, publish, settings, django_capture_on_commit_callbacks
 ):
     assert len(settings.STORAGE_LOCATIONS) == 2  # tests configure primary + replica
-    version = services.store_bytes(draft.bucket, "r.txt", b"replicate me", depositor)
+    with django_capture_on_commit_callbacks(execute=True):
+        version = services.store_bytes(draft.bucket, "r.txt", b"replicate me", depositor)
     with django_capture_on_commit_callbacks(execute=True):
         publish(draft, depositor)
     instance = FileInstance.objects.get(pk=version.instance_id)

@@ -4,8 +4,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
 from records.models import Record
-from storage.models import FileInstance, Location
-from storage.services import check_fixity
+from storage.models import FileInstance, FileReplica, Location, ReplicaState
+from storage.services import check_fixity, unconfigured_replicas
 
 
 class Command(BaseCommand):
@@ -63,8 +63,24 @@ class Command(BaseCommand):
             f"Read {read} bytes in {seconds:.1f} s ({_mb_per_s(read, seconds):.1f} MB/s); "
             f"failures {failed}, repaired {repaired}, damaged {damaged}."
         )
+        self._report_replicas()
         if damaged:
             raise CommandError(f"{damaged} file(s) have no intact copy left")
+
+    def _report_replicas(self) -> None:
+        """Copies not checked by this run: replicas still pending, and locations removed from settings."""
+        pending = FileReplica.objects.filter(state=ReplicaState.PENDING, location__active=True).count()
+        if pending:
+            self.stdout.write(
+                f"{pending} replica(s) still wait for their copy (the replication tasks make them)."
+            )
+        for gone in unconfigured_replicas():
+            states = ", ".join(f"{state} {n}" for state, n in gone.states.items() if n)
+            self.stdout.write(
+                f"Location {gone.location.name!r} is no longer in STORAGE_LOCATIONS: it holds "
+                f"{gone.replicas} replica(s) ({states or 'none'}) and {gone.primary} primary copies, "
+                "neither checked nor used for repairs."
+            )
 
 
 def _mb_per_s(read: int, seconds: float) -> float:
