@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import html
+import importlib.metadata
 import io
 import json
 import resource
@@ -189,7 +190,7 @@ def render_pdf(source: Path, limits: dict) -> dict:
     scale = min(int(limits["preview_px"]) / width, int(limits["preview_px"]) / height, 4.0)
     image = page.render(scale=scale).to_pil()
     data: dict = {"format": "pdf", "pages": pages}
-    version = getattr(pdfium, "V_PYPDFIUM2", None) or str(getattr(pdfium, "PYPDFIUM_INFO", ""))
+    version = importlib.metadata.version("pypdfium2")
     return {
         "tool": "pypdfium2",
         "tool_version": version,
@@ -301,7 +302,7 @@ def render_delimited(source: Path, limits: dict, delimiter: str) -> dict:
     try:
         table = csv.read_csv(
             io.BytesIO(head),
-            read_options=csv.ReadOptions(block_size=max(len(head), 1)),
+            read_options=csv.ReadOptions(block_size=max(len(head), 1), use_threads=False),
             parse_options=csv.ParseOptions(delimiter=delimiter),
         )
     except (pyarrow.ArrowInvalid, ValueError) as exc:
@@ -319,7 +320,7 @@ def render_jsonl(source: Path, limits: dict) -> dict:
     decode_text(head)
     try:
         table = pajson.read_json(
-            io.BytesIO(head), read_options=pajson.ReadOptions(block_size=max(len(head), 1))
+            io.BytesIO(head), read_options=pajson.ReadOptions(block_size=max(len(head), 1), use_threads=False)
         )
     except (pyarrow.ArrowInvalid, ValueError) as exc:
         raise Unpreviewable(f"not readable as JSON lines: {exc}")
@@ -334,7 +335,7 @@ def render_parquet(source: Path, limits: dict) -> dict:
 
     try:
         handle = parquet.ParquetFile(source)
-        batch = next(handle.iter_batches(batch_size=int(limits["table_rows"])), None)
+        batch = next(handle.iter_batches(batch_size=int(limits["table_rows"]), use_threads=False), None)
     except (pyarrow.ArrowException, OSError, ValueError) as exc:
         raise Unpreviewable(f"not a readable Parquet file: {exc}")
     total = handle.metadata.num_rows

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from previews import sandbox, tasks
+from previews import render, sandbox, tasks
 from previews.formats import TABULAR, all_suffixes, renderer_for
 from previews.models import Preview, PreviewObject, PreviewState
 from storage import services as storage_services
@@ -152,7 +152,11 @@ def sweep_previews(batch: int | None = None) -> list[int]:
 def previews_for_versions(version_ids: Iterable[int]) -> dict[int, Preview]:
     """Ready previews by version id, with their objects (one query each)."""
     previews = Preview.objects.filter(version_id__in=list(version_ids), state=PreviewState.READY)
-    return {p.version_id: p for p in previews.prefetch_related("derivatives") if p.version_id is not None}
+    return {
+        p.version_id: p
+        for p in previews.prefetch_related("derivatives__instance__location")
+        if p.version_id is not None
+    }
 
 
 def preview_object(version: FileVersion, kind: str) -> PreviewObject | None:
@@ -165,6 +169,16 @@ def preview_object(version: FileVersion, kind: str) -> PreviewObject | None:
 
 def read_preview(item: PreviewObject) -> bytes:
     return storage_services.read_object(item.instance)
+
+
+INLINE_HTML_MAX_BYTES = 512 * 1024
+
+
+def preview_html(item: PreviewObject) -> str:
+    """An HTML preview for inclusion in a page (sanitised again as it is read), or "" if too large."""
+    if item.mimetype != "text/html" or item.instance.size > INLINE_HTML_MAX_BYTES:
+        return ""
+    return render.sanitise(read_preview(item).decode("utf-8", "replace"))
 
 
 def tabular_schema(file_version_id: int) -> dict | None:
