@@ -81,11 +81,13 @@ def tar_archive() -> bytes:
 
 def zip_bomb(megabytes: int = 20) -> bytes:
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        with archive.open("zeros.bin", "w") as member:
-            block = b"\x00" * (1 << 20)
-            for _ in range(megabytes):
-                member.write(block)
+    with (
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive,
+        archive.open("zeros.bin", "w") as member,
+    ):
+        block = b"\x00" * (1 << 20)
+        for _ in range(megabytes):
+            member.write(block)
     return out.getvalue()
 
 

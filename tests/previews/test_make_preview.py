@@ -166,7 +166,7 @@ def test_running_twice_makes_the_derivatives_once(stored):
 
 def test_versions_without_preview_are_found_by_the_sweep(stored):
     _record, version = stored("scores.csv", b"a\n1\n")
-    _other, skipped = stored("blob.bin", b"\x00")
+    _other, _skipped = stored("blob.bin", b"\x00")
     assert services.sweep_previews() == [version.pk]
     services.make_preview(version.pk)
     assert services.sweep_previews() == []
