@@ -107,6 +107,13 @@ def pixel_bomb() -> bytes:
     return out.getvalue()
 
 
+def large_png() -> bytes:
+    """5000 × 5000 pixels of one colour: a small file that decodes to 75 MB."""
+    out = io.BytesIO()
+    Image.new("RGB", (5000, 5000), (10, 200, 30)).save(out, "PNG")
+    return out.getvalue()
+
+
 def corrupt_png() -> bytes:
     return png_rotated()[:60]
 
