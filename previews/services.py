@@ -136,6 +136,13 @@ def sweep_previews(batch: int | None = None) -> list[int]:
     """Beat job: the ids of versions whose preview is missing or whose run died (to be made)."""
     batch = batch or settings.PREVIEW_SWEEP_BATCH
     remove_orphans()
+    Preview.objects.filter(
+        state=PreviewState.RUNNING, created__lt=_stale_before(), attempts__gte=settings.PREVIEW_MAX_ATTEMPTS
+    ).update(
+        state=PreviewState.FAILED,
+        reason=f"the worker stopped during each of {settings.PREVIEW_MAX_ATTEMPTS} runs",
+        finished=timezone.now(),
+    )
     missing = list(versions_without_preview().values_list("pk", flat=True)[:batch])
     stale = Preview.objects.filter(
         state=PreviewState.RUNNING,
