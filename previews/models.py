@@ -22,7 +22,7 @@ class Preview(models.Model):
 
     # Emptied when the version goes (a replaced staged upload); the sweep then removes the objects.
     version = models.OneToOneField(FileVersion, null=True, on_delete=models.SET_NULL, related_name="preview")
-    renderer = models.CharField(max_length=32, help_text=_("image, pdf, zip, tar, csv, tsv, …"))
+    renderer = models.CharField(max_length=32)  # a key of previews.formats.SUFFIXES
     state = models.CharField(max_length=16, choices=PreviewState.choices, default=PreviewState.RUNNING)
     reason = models.TextField(blank=True, help_text=_("Why no preview could be made."))
     attempts = models.PositiveSmallIntegerField(default=1)
