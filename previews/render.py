@@ -458,7 +458,7 @@ def main(argv: list[str]) -> int:
     try:
         result = RENDERERS[renderer](source, limits)
     except Unpreviewable as exc:
-        print(str(exc)[:500], file=sys.stderr)
+        print(str(exc).replace(str(source), "the file")[:500], file=sys.stderr)
         return CANNOT
     except MemoryError:
         print(f"needs more than {limits['max_memory_mb']} MB of memory", file=sys.stderr)
