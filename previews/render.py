@@ -16,6 +16,7 @@ import html
 import importlib.metadata
 import io
 import json
+import math
 import resource
 import sys
 import warnings
@@ -84,6 +85,8 @@ def table_html(columns: list[dict], rows: list[list]) -> str:
 
 def json_value(value: Any) -> Any:
     """A value for the table's JSON data: numbers, booleans, strings and nulls stay; others as text."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # JSON has no NaN or infinity
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, dict | list):

@@ -106,6 +106,14 @@ def make_preview(version_id: int) -> Preview | None:
         return _fail(preview, str(exc))
     except (OSError, BackendError) as exc:
         return _fail(preview, f"could not read the file: {exc}")
+    try:
+        return _store(preview, rendered)
+    except Exception as exc:  # a bug here must leave a failed row, not a run that looks alive
+        logger.exception("storing the preview of version %s failed", version_id)
+        return _fail(Preview.objects.get(pk=preview.pk), f"could not store the preview: {type(exc).__name__}")
+
+
+def _store(preview: Preview, rendered: sandbox.Rendered) -> Preview:
     with transaction.atomic():
         for kind, (mimetype, data) in rendered.objects.items():
             PreviewObject.objects.create(

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import math
 
+import pyarrow
+import pyarrow.parquet
 import pytest
 from PIL import Image
 
@@ -87,6 +91,24 @@ def test_csv_table_keeps_column_names_and_types(stored):
     assert preview.data["rows"] == [[1, "alice", 2.5], [2, "bob", 3.0]]
     assert "<td>alice</td>" in objects["preview"][1].decode()
     assert services.tabular_schema(preview.version_id)["columns"][0] == {"name": "id", "type": "int64"}
+
+
+def test_values_json_cannot_hold_are_kept_as_text(stored):
+    table = pyarrow.table(
+        {"x": [math.nan, math.inf, 1.5], "when": [dt.datetime(2024, 5, 17, 10, tzinfo=dt.UTC)] * 3}
+    )
+    out = io.BytesIO()
+    pyarrow.parquet.write_table(table, out)
+    preview, _objects = made(stored, "odd.parquet", out.getvalue())
+    assert preview.data["columns"] == [
+        {"name": "x", "type": "double"},
+        {"name": "when", "type": "timestamp[us, tz=UTC]"},
+    ]
+    assert preview.data["rows"] == [
+        ["nan", "2024-05-17 10:00:00+00:00"],
+        ["inf", "2024-05-17 10:00:00+00:00"],
+        [1.5, "2024-05-17 10:00:00+00:00"],
+    ]
 
 
 def test_tsv_table(stored):
