@@ -4,6 +4,7 @@ and the files page with the uploader. The bytes live in the record's storage buc
 from __future__ import annotations
 
 import unicodedata
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import Http404, HttpResponse, StreamingHttpResponse
@@ -130,9 +131,18 @@ def download(request, pk: int, key: str):
 PREVIEW_POLICY = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox"
 
 
-def preview_url(record_id: int, key: str, kind: str = PreviewKind.PREVIEW) -> str:
+def preview_url(
+    record_id: int, key: str, kind: str = PreviewKind.PREVIEW, version: int | str | None = None
+) -> str:
     url = reverse("storage:preview", args=[record_id, key])
-    return url if kind == PreviewKind.PREVIEW else f"{url}?kind={kind}"
+    query = urlencode(
+        [
+            (name, value)
+            for name, value in (("kind", kind), ("version", version))
+            if value not in (None, PreviewKind.PREVIEW)
+        ]
+    )
+    return f"{url}?{query}" if query else url
 
 
 @require_http_methods(["GET", "HEAD"])

@@ -120,10 +120,14 @@ def deposit_files(context, record) -> dict:
     if not editable:
         return data
     items = []
-    for wf in services.working_files(record.bucket):
+    working = services.working_files(record.bucket)
+    shown = [version for wf in working if (version := wf.version or wf.current) is not None]
+    previews = preview_services.previews_for_versions(version.pk for version in shown)
+    for wf in working:
         version = wf.version or wf.current
         if version is None:  # never: a working file has a staged or a published version (WorkingFile)
             continue
+        thumbnail = _has_kind(previews.get(version.pk), "thumbnail")
         items.append(
             {
                 "key": wf.key,
@@ -133,6 +137,11 @@ def deposit_files(context, record) -> dict:
                 "sha256": version.instance.sha256,
                 "url": download_url(record.pk, wf.key, None if version.number else "draft"),
                 "history": wf.history,
+                "thumbnail_url": preview_url(
+                    record.pk, wf.key, "thumbnail", version.number if version.number else "draft"
+                )
+                if thumbnail
+                else "",
             }
         )
     usage = services.usage(record.bucket)
@@ -178,6 +187,10 @@ def landing_files(context, record) -> dict:
         edit_url=_url("storage:files", record.pk) if privileged and files_editable(record) else "",
     )
     return data
+
+
+def _has_kind(preview, kind: str) -> bool:
+    return preview is not None and any(item.kind == kind for item in preview.derivatives.all())
 
 
 def _preview_links(record, key: str, preview) -> dict:

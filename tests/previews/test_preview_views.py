@@ -107,3 +107,16 @@ def test_draft_previews_only_for_owners(client, client_for, depositor, outsider,
     assert client_for(outsider).get(url).status_code == 404
     response = client_for(depositor).get(url)
     assert response.status_code == 200 and b"Kiruna" in response.content
+
+
+def test_the_owners_files_table_shows_thumbnails_of_staged_files(client_for, depositor, stored):
+    from previews.services import make_preview
+
+    record, version = stored("photo.png", files.png_rotated())
+    make_preview(version.pk)
+    client = client_for(depositor)
+    page = client.get(reverse("storage:files", args=[record.pk])).content.decode()
+    url = f"{preview_url(record, 'photo.png')}?kind=thumbnail&amp;version=draft"
+    assert f'src="{url}"' in page
+    response = client.get(f"{preview_url(record, 'photo.png')}?kind=thumbnail&version=draft")
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
