@@ -96,8 +96,15 @@ def _reason(done: subprocess.CompletedProcess) -> str:
     if done.returncode == CANNOT:
         return last or "cannot be previewed"
     if done.returncode < 0:
-        return f"stopped by signal {-done.returncode} (time or memory limit)"
-    if "MemoryError" in last or "Cannot allocate memory" in last or "bad_alloc" in last:
+        # a native library that cannot get memory under the cap may crash rather than raise
+        return (
+            f"stopped by signal {-done.returncode} (it needs more than {settings.PREVIEW_MAX_MEMORY_MB} MB "
+            "of memory or more CPU time than allowed)"
+        )
+    if any(
+        sign in last
+        for sign in ("MemoryError", "Cannot allocate memory", "bad_alloc", "failed to map segment")
+    ):
         return f"needs more than {settings.PREVIEW_MAX_MEMORY_MB} MB of memory"
     return f"renderer failed: {last[:300]}"
 

@@ -283,7 +283,7 @@ OAI_PAGE_SIZE = env_int("OAI_PAGE_SIZE", 500, minimum=1)
 OAI_TOKEN_TTL_HOURS = env_int("OAI_TOKEN_TTL_HOURS", 24, minimum=1)
 # Previews (derivatives): each is made in a child process held to this time and address space.
 PREVIEW_TIMEOUT_S = env_float("PREVIEW_TIMEOUT_S", 60.0) or 60.0
-PREVIEW_MAX_MEMORY_MB = env_int("PREVIEW_MAX_MEMORY_MB", 512, minimum=256)
+PREVIEW_MAX_MEMORY_MB = env_int("PREVIEW_MAX_MEMORY_MB", 512, minimum=384)
 PREVIEW_MAX_SOURCE_MB = env_int("PREVIEW_MAX_SOURCE_MB", 2048, minimum=1)
 PREVIEW_MAX_PIXELS = env_int("PREVIEW_MAX_PIXELS", 40_000_000, minimum=1)
 PREVIEW_TABLE_ROWS = env_int("PREVIEW_TABLE_ROWS", 20, minimum=1)

@@ -105,3 +105,9 @@ def test_a_file_over_the_size_limit_is_not_read(stored, settings):
 def test_the_same_large_image_is_previewed_with_the_default_memory(stored):
     _record, version = stored("large.png", files.large_png())
     assert services.make_preview(version.pk).state == PreviewState.READY
+
+
+def test_a_cap_too_small_for_the_table_reader_is_named_as_memory(stored, settings):
+    settings.PREVIEW_MAX_MEMORY_MB = 100  # below what pyarrow needs to load at all (it may crash)
+    preview = refused(stored, "scores.csv", b"a,b\n1,2\n")
+    assert "more than 100 MB of memory" in preview.reason
