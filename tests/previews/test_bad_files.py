@@ -93,7 +93,7 @@ def test_the_memory_limit_is_enforced(stored, settings):
     # the image decodes to 75 MB of pixels (from a file of 84 KB): more than the whole cap
     settings.PREVIEW_MAX_MEMORY_MB = 64
     preview = refused(stored, "large.png", files.large_png())
-    assert preview.reason == "needs more than 64 MB of memory"
+    assert "more than 64 MB of memory" in preview.reason
 
 
 def test_a_file_over_the_size_limit_is_not_read(stored, settings):
