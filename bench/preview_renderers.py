@@ -2,7 +2,7 @@
 process (``previews.sandbox.render``), against the baseline of starting that child with nothing to do.
 Prints the median of each, its ratio to the baseline and the child's limits.
 
-Usage: .venv/bin/python bench/previews.py [--runs 3]
+Usage: .venv/bin/python bench/preview_renderers.py [--runs 3]
 """
 
 from __future__ import annotations
