@@ -4,6 +4,7 @@ and the files page with the uploader. The bytes live in the record's storage buc
 from __future__ import annotations
 
 import unicodedata
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import Http404, HttpResponse, StreamingHttpResponse
@@ -14,6 +15,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from previews import services as preview_services
+from previews.models import PreviewKind
 from records.access import get_record_for_user
 from records.models import Record
 from storage import downloads
@@ -121,6 +124,58 @@ def download(request, pk: int, key: str):
     response = downloads.serve_version(request, version, attachment=bool(request.GET.get("download")))
     # FAIR Signposting: a file leads back to the record it belongs to
     response["Link"] = f'<{settings.SITE_URL}{record.get_absolute_url()}>; rel="collection"; type="text/html"'
+    return response
+
+
+# A preview's HTML is a sanitised fragment; it is still shown with scripts, forms and plugins off.
+PREVIEW_POLICY = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox"
+
+
+def preview_url(
+    record_id: int, key: str, kind: str = PreviewKind.PREVIEW, version: int | str | None = None
+) -> str:
+    url = reverse("storage:preview", args=[record_id, key])
+    query = urlencode(
+        [
+            (name, value)
+            for name, value in (("kind", kind), ("version", version))
+            if value not in (None, PreviewKind.PREVIEW)
+        ]
+    )
+    return f"{url}?{query}" if query else url
+
+
+@require_http_methods(["GET", "HEAD"])
+def preview(request, pk: int, key: str):
+    """``/records/<id>/preview/<key>`` (``?kind=thumbnail``, ``?version=N``): a derivative of a file,
+    to whoever may download the file; 404 when the file has none."""
+    record = _record_for_files(request, pk)
+    denial = access_denial(record, request.user)
+    if denial is not None:
+        return denied_response(request, record, *denial)
+    kind = request.GET.get("kind", PreviewKind.PREVIEW)
+    if kind not in PreviewKind.values or record.bucket is None:
+        raise Http404
+    try:
+        version = storage_services.find_version(
+            record.bucket,
+            unicodedata.normalize("NFC", key),
+            request.GET.get("version"),
+            privileged=_is_privileged(record, request.user),
+        )
+    except storage_services.FileMissing:
+        raise Http404
+    item = preview_services.preview_object(version, kind)
+    if item is None:
+        raise Http404
+    body = preview_services.read_preview(item)
+    if item.mimetype == "text/html":
+        body = b'<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>' + body + b"</body></html>"
+    response = HttpResponse(body, content_type=item.mimetype)
+    if item.mimetype == "text/html":
+        response["Content-Type"] = "text/html; charset=utf-8"
+        response["Content-Security-Policy"] = PREVIEW_POLICY
+    response["Cache-Control"] = "public, max-age=3600" if record.files_are_public() else "private, no-cache"
     return response
 
 

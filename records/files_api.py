@@ -30,6 +30,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import reader, require_scope
+from previews import services as preview_services
 from records.access import get_record_for_user
 from records.allowances import draft_allowance
 from records.files import download_url, files_editable, require_editable
@@ -237,6 +238,7 @@ class RecordFileAPI(APIView):
             )
         except services.StorageError as exc:
             return error_response(exc)
+        preview_services.schedule_previews([version.pk])
         return Response(version_json(record.pk, version.file.key, version), status=201)
 
     @extend_schema(responses={204: None, 404: ERROR_SCHEMA, 409: ERROR_SCHEMA}, tags=["files"])
@@ -432,4 +434,5 @@ class FinishUploadAPI(APIView):
             return _already_finished(request, upload_id) or error_response(exc)
         except services.StorageError as exc:
             return error_response(exc)
+        preview_services.schedule_previews([version.pk])
         return Response(version_json(record.pk, version.file.key, version), status=201)

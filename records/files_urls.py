@@ -12,6 +12,7 @@ urlpatterns = [
     path("records/<int:pk>/files/", views.files_page, name="files"),
     path("records/<int:pk>/files.zip", views.download_all, name="download_all"),
     path("records/<int:pk>/files/<path:key>", views.download, name="download"),
+    path("records/<int:pk>/preview/<path:key>", views.preview, name="preview"),
     path("api/v1/records/<int:pk>/files", api.RecordFilesAPI.as_view(), name="api-files"),
     path("api/v1/records/<int:pk>/files/<path:key>", api.RecordFileAPI.as_view(), name="api-file"),
     path("api/v1/records/<int:pk>/restore-file", api.RestoreFileAPI.as_view(), name="api-restore-file"),

@@ -34,6 +34,7 @@ from audit.services import audit
 from communities.models import Community
 from identifiers import DOI_RE
 from mail.services import queue_email
+from previews import services as preview_services
 from records import allowances, tasks
 from records.access import get_record_for_user  # noqa: F401  (re-exported for callers of the verbs)
 from records.doi import get_provider
@@ -355,6 +356,7 @@ def _publish_draft(record: Record, actor: Actor, declaration_accepted: bool) -> 
     bucket = record.files_bucket()
     _files(storage_services.publish_staged, bucket, actor)
     storage_services.lock_bucket(bucket)
+    preview_services.schedule_bucket_previews(bucket.pk)
     index_record(record)
     audit(
         actor,
@@ -383,6 +385,7 @@ def _publish_edit(record: Record, actor: Actor, declaration_accepted: bool) -> N
     bucket = record.files_bucket()
     _files(storage_services.publish_staged, bucket, actor)
     storage_services.lock_bucket(bucket)
+    preview_services.schedule_bucket_previews(bucket.pk)
     index_record(record)
     audit(
         actor,

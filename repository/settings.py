@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "accounts",
     "communities",
     "storage",
+    "previews",
     "records",
     "curation",
     "oaipmh",
@@ -231,6 +232,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "oaipmh.tasks.render_stale",
         "schedule": float(env_int("OAI_RENDER_INTERVAL_SECONDS", 15, minimum=1)),
     },
+    # previews: versions stored without a scheduled preview, or whose worker died, get one
+    "previews-sweep": {
+        "task": "previews.tasks.sweep_previews",
+        "schedule": float(env_int("PREVIEW_SWEEP_INTERVAL_SECONDS", 600, minimum=1)),
+    },
 }
 
 # --- Storage ------------------------------------------------------------------------------
@@ -292,6 +298,19 @@ USER_DRAFT_QUOTA_BYTES = env_int("USER_DRAFT_QUOTA_BYTES", 100 * 10**9, minimum=
 USER_MAX_OPEN_DRAFTS = env_int("USER_MAX_OPEN_DRAFTS", 50, minimum=1)
 OAI_PAGE_SIZE = env_int("OAI_PAGE_SIZE", 500, minimum=1)
 OAI_TOKEN_TTL_HOURS = env_int("OAI_TOKEN_TTL_HOURS", 24, minimum=1)
+# Previews (derivatives): each is made in a child process held to this time and address space.
+PREVIEW_TIMEOUT_S = env_float("PREVIEW_TIMEOUT_S", 60.0) or 60.0
+PREVIEW_MAX_MEMORY_MB = env_int("PREVIEW_MAX_MEMORY_MB", 512, minimum=384)
+PREVIEW_MAX_SOURCE_MB = env_int("PREVIEW_MAX_SOURCE_MB", 2048, minimum=1)
+PREVIEW_MAX_PIXELS = env_int("PREVIEW_MAX_PIXELS", 40_000_000, minimum=1)
+PREVIEW_TABLE_ROWS = env_int("PREVIEW_TABLE_ROWS", 20, minimum=1)
+PREVIEW_TEXT_MAX_BYTES = env_int("PREVIEW_TEXT_MAX_BYTES", 256 * 1024, minimum=1024)
+PREVIEW_ARCHIVE_MAX_ENTRIES = env_int("PREVIEW_ARCHIVE_MAX_ENTRIES", 1000, minimum=1)
+PREVIEW_ARCHIVE_MAX_RATIO = env_int("PREVIEW_ARCHIVE_MAX_RATIO", 100, minimum=2)
+PREVIEW_NOTEBOOK_MAX_MB = env_int("PREVIEW_NOTEBOOK_MAX_MB", 20, minimum=1)
+PREVIEW_MAX_ATTEMPTS = env_int("PREVIEW_MAX_ATTEMPTS", 2, minimum=1)
+PREVIEW_SWEEP_BATCH = env_int("PREVIEW_SWEEP_BATCH", 200, minimum=1)
+PREVIEW_LANDING_INLINE = env_int("PREVIEW_LANDING_INLINE", 3, minimum=0)
 FIXITY_CYCLE_DAYS = env_int("FIXITY_CYCLE_DAYS", 30, minimum=1)
 FIXITY_MAX_MB_PER_S = env_float("FIXITY_MAX_MB_PER_S", None)
 # The fixity sweep runs this often (beat); each run checks the share of files that meets the cycle.

@@ -41,6 +41,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from accounts.authentication import PersonalTokenAuthentication, require_scope
 from curation import services as curation
+from previews import services as previews
 from records import services as records
 from records.access import get_record_for_user
 from records.models import CommunityRecord, Record
@@ -359,6 +360,7 @@ class DepositionFilesView(OwnerView):
             )
         except storage.StorageError as exc:
             return storage_error(exc)
+        previews.schedule_previews([version.pk])
         return Response(serializers.deposition_file(record, version.file, version), status=201)
 
 
@@ -483,6 +485,7 @@ class BucketObjectView(ZenodoView):
             )
         except storage.StorageError as exc:
             return storage_error(exc)
+        previews.schedule_previews([version.pk])
         return Response(serializers.files_object(record, version), status=201)
 
     @extend_schema(exclude=True)

@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 from django import template
+from django.conf import settings
 from django.urls import NoReverseMatch, reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from records.files import access_denial, download_url, files_editable
+from previews import services as preview_services
+from records.files import access_denial, download_url, files_editable, preview_url
 from storage import downloads, services
 from storage.sizes import format_size
 
@@ -117,10 +120,14 @@ def deposit_files(context, record) -> dict:
     if not editable:
         return data
     items = []
-    for wf in services.working_files(record.bucket):
+    working = services.working_files(record.bucket)
+    shown = [version for wf in working if (version := wf.version or wf.current) is not None]
+    previews = preview_services.previews_for_versions(version.pk for version in shown)
+    for wf in working:
         version = wf.version or wf.current
         if version is None:  # never: a working file has a staged or a published version (WorkingFile)
             continue
+        thumbnail = _has_kind(previews.get(version.pk), "thumbnail")
         items.append(
             {
                 "key": wf.key,
@@ -130,6 +137,11 @@ def deposit_files(context, record) -> dict:
                 "sha256": version.instance.sha256,
                 "url": download_url(record.pk, wf.key, None if version.number else "draft"),
                 "history": wf.history,
+                "thumbnail_url": preview_url(
+                    record.pk, wf.key, "thumbnail", version.number if version.number else "draft"
+                )
+                if thumbnail
+                else "",
             }
         )
     usage = services.usage(record.bucket)
@@ -151,6 +163,7 @@ def landing_files(context, record) -> dict:
             data["conditions"] = record.metadata.get("access_conditions", "")
         return data
     privileged = bool(user.is_authenticated and (user.is_staff or record.is_owner(user)))
+    previews = preview_services.previews_for_versions(current.pk for _fk, current, _h in published)
     items = [
         {
             "key": fk.key,
@@ -160,11 +173,13 @@ def landing_files(context, record) -> dict:
             "version": current.number,
             "url": download_url(record.pk, fk.key),
             "history": history,
+            **_preview_links(record, fk.key, previews.get(current.pk)),
         }
         for fk, current, history in published
     ]
     data.update(
         rows=tree_rows(items),
+        previews=_inline_previews(items, previews, {current.pk: fk.key for fk, current, _h in published}),
         privileged=privileged,
         zip_url=reverse("storage:download_all", args=[record.pk])
         if len(items) > 1 and total <= downloads.zip_limit()
@@ -172,6 +187,38 @@ def landing_files(context, record) -> dict:
         edit_url=_url("storage:files", record.pk) if privileged and files_editable(record) else "",
     )
     return data
+
+
+def _has_kind(preview, kind: str) -> bool:
+    return preview is not None and any(item.kind == kind for item in preview.derivatives.all())
+
+
+def _preview_links(record, key: str, preview) -> dict:
+    """``thumbnail_url`` and ``preview_url`` of a file's ready preview (empty without one)."""
+    kinds = {item.kind for item in preview.derivatives.all()} if preview is not None else set()
+    return {
+        "thumbnail_url": preview_url(record.pk, key, "thumbnail") if "thumbnail" in kinds else "",
+        "preview_url": preview_url(record.pk, key) if "preview" in kinds else "",
+    }
+
+
+def _inline_previews(items: list[dict], previews: dict, keys: dict[int, str]) -> list[dict]:
+    """The first ``PREVIEW_LANDING_INLINE`` previews, shown below the files table."""
+    shown: list[dict] = []
+    for version_id, preview in sorted(previews.items(), key=lambda pair: keys.get(pair[0], "")):
+        if len(shown) >= settings.PREVIEW_LANDING_INLINE:
+            break
+        item = next((d for d in preview.derivatives.all() if d.kind == "preview"), None)
+        link = next((i for i in items if i["key"] == keys.get(version_id)), None)
+        if item is None or link is None:
+            continue
+        if item.mimetype.startswith("image/"):
+            shown.append({"key": link["key"], "image_url": link["preview_url"], "url": link["preview_url"]})
+        else:
+            html = preview_services.preview_html(item)
+            if html:
+                shown.append({"key": link["key"], "html": mark_safe(html), "url": link["preview_url"]})  # noqa: S308  (sanitised by nh3 as read)
+    return shown
 
 
 @register.simple_tag

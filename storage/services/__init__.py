@@ -10,6 +10,8 @@
   ``verify``, ``repair``, ``check_fixity`` (verify, repair, tell staff), copies by location.
 - ``report``: ``fixity_report``, the staff report's figures.
 - ``bulk``: ``bulk_store`` for demo data.
+- ``objects``: loose objects outside buckets (derivatives): ``store_object``, ``read_object``,
+  ``local_copy``, ``delete_object``.
 - ``actors``: the user a row records for an ``Actor``.
 """
 
@@ -49,6 +51,7 @@ from storage.services.files import (
 )
 from storage.services.keys import MAX_KEY_BYTES, MAX_NAME_BYTES, guess_mimetype, validate_key
 from storage.services.locations import primary_location, sync_locations
+from storage.services.objects import delete_object, local_copy, read_object, store_object
 from storage.services.quotas import Allowance, Usage, check_quota, pending_bytes, set_quota, usage
 from storage.services.replicas import (
     LocationCopies,
@@ -120,6 +123,7 @@ __all__ = [
     "create_upload",
     "current_files",
     "delete_bucket",
+    "delete_object",
     "discard_staged",
     "find_version",
     "finish_upload",
@@ -127,6 +131,7 @@ __all__ = [
     "fixity_report",
     "format_size",
     "guess_mimetype",
+    "local_copy",
     "lock_bucket",
     "pending_bytes",
     "pending_replication",
@@ -134,6 +139,7 @@ __all__ = [
     "publish_staged",
     "published_files",
     "published_files_by_bucket",
+    "read_object",
     "remove_file",
     "remove_stale_uploads",
     "repair",
@@ -142,6 +148,7 @@ __all__ = [
     "restore_file",
     "set_quota",
     "store_bytes",
+    "store_object",
     "store_stream",
     "sync_locations",
     "track_new_instances",

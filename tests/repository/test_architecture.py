@@ -19,6 +19,7 @@ APPS = (
     "accounts",
     "storage",
     "communities",
+    "previews",
     "records",
     "curation",
     "oaipmh",

@@ -19,6 +19,7 @@ SOURCE_DIRS = [
     "curation",
     "oaipmh",
     "storage",
+    "previews",
     "templates",
 ]
 
