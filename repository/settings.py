@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "records",
     "curation",
     "oaipmh",
+    "archive",
     "staff",
     "zenodo",
 ]
@@ -225,6 +226,21 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "oaipmh.tasks.render_stale",
         "schedule": float(env_int("OAI_RENDER_INTERVAL_SECONDS", 15, minimum=1)),
     },
+    # archive: published records whose datestamp moved since their last bag get a new BagIt bag
+    "archive-bag-changed-records": {
+        "task": "archive.tasks.bag_changed_records",
+        "schedule": float(env_int("ARCHIVE_SWEEP_INTERVAL_SECONDS", 300, minimum=1)),
+    },
+    # nightly: a compressed, dated dump of all metadata (the last BACKUP_KEEP are kept)
+    "archive-backup-metadata": {
+        "task": "archive.tasks.backup_metadata",
+        "schedule": crontab(hour=2, minute=37),
+    },
+    # nightly: staff hear of every file without a verified copy at a second site
+    "archive-check-second-copies": {
+        "task": "archive.tasks.check_second_copies",
+        "schedule": crontab(hour=3, minute=47),
+    },
 }
 
 # --- Storage ------------------------------------------------------------------------------
@@ -281,6 +297,12 @@ FIXITY_MAX_MB_PER_S = env_float("FIXITY_MAX_MB_PER_S", None)
 FIXITY_SWEEP_INTERVAL_SECONDS = env_int("FIXITY_SWEEP_INTERVAL_SECONDS", 3600, minimum=1)
 # A sweep's claim on a file older than this (its worker died) is taken over by the next sweep.
 FIXITY_CLAIM_TIMEOUT_SECONDS = env_int("FIXITY_CLAIM_TIMEOUT_SECONDS", 6 * 3600, minimum=60)
+# Archive (BagIt bags of published records; metadata backups)
+ARCHIVE_LOCATION = env_str("ARCHIVE_LOCATION", "")  # a name in STORAGE_LOCATIONS; empty: the primary
+ARCHIVE_SWEEP_INTERVAL_SECONDS = env_int("ARCHIVE_SWEEP_INTERVAL_SECONDS", 300, minimum=1)
+ARCHIVE_SWEEP_BATCH = env_int("ARCHIVE_SWEEP_BATCH", 500, minimum=1)  # records bagged per sweep at most
+BACKUP_DIR = Path(env_str("BACKUP_DIR", str(VAR_DIR / "backups")))
+BACKUP_KEEP = env_int("BACKUP_KEEP", 14, minimum=1)
 CURATION_EXPIRY_DAYS = env_int("CURATION_EXPIRY_DAYS", 60, minimum=1)
 WITHDRAWAL_CONSENT_DAYS = env_int("WITHDRAWAL_CONSENT_DAYS", 14, minimum=1)
 # the most staff may grant a record on request (/staff/quota/)

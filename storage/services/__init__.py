@@ -8,6 +8,7 @@
 - ``uploads``: the resumable upload protocol, ``store_stream``/``store_bytes``, stale uploads.
 - ``replicas``: ``replicate``, ``verify``, ``repair``, ``check_fixity`` (verify, repair, tell staff).
 - ``bulk``: ``bulk_store`` for demo data.
+- ``objects``: ``store_object`` (bytes other apps archive at a named location), ``location_named``.
 - ``actors``: the user a row records for an ``Actor``.
 """
 
@@ -46,6 +47,7 @@ from storage.services.files import (
 )
 from storage.services.keys import MAX_KEY_BYTES, MAX_NAME_BYTES, guess_mimetype, validate_key
 from storage.services.locations import primary_location, sync_locations
+from storage.services.objects import find_object, location_named, store_object, store_object_bytes
 from storage.services.quotas import Allowance, Usage, check_quota, pending_bytes, set_quota, usage
 from storage.services.replicas import Outcome as FixityOutcome
 from storage.services.replicas import (
@@ -104,11 +106,13 @@ __all__ = [
     "current_files",
     "delete_bucket",
     "discard_staged",
+    "find_object",
     "find_version",
     "finish_upload",
     "fixity_batch_size",
     "format_size",
     "guess_mimetype",
+    "location_named",
     "lock_bucket",
     "pending_bytes",
     "primary_location",
@@ -122,6 +126,8 @@ __all__ = [
     "restore_file",
     "set_quota",
     "store_bytes",
+    "store_object",
+    "store_object_bytes",
     "store_stream",
     "sync_locations",
     "unlock_bucket",

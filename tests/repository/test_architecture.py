@@ -22,6 +22,7 @@ APPS = (
     "records",
     "curation",
     "oaipmh",
+    "archive",
     "staff",
     "zenodo",
 )
