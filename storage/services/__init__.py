@@ -47,7 +47,13 @@ from storage.services.files import (
 )
 from storage.services.keys import MAX_KEY_BYTES, MAX_NAME_BYTES, guess_mimetype, validate_key
 from storage.services.locations import primary_location, sync_locations
-from storage.services.objects import find_object, location_named, store_object, store_object_bytes
+from storage.services.objects import (
+    delete_object_quietly,
+    find_object,
+    location_named,
+    store_object,
+    store_object_bytes,
+)
 from storage.services.quotas import Allowance, Usage, check_quota, pending_bytes, set_quota, usage
 from storage.services.replicas import Outcome as FixityOutcome
 from storage.services.replicas import (
@@ -105,6 +111,7 @@ __all__ = [
     "create_upload",
     "current_files",
     "delete_bucket",
+    "delete_object_quietly",
     "discard_staged",
     "find_object",
     "find_version",

@@ -93,3 +93,8 @@ class _BytesReader:
         block = bytes(self.data[self.offset : end])
         self.offset += len(block)
         return block
+
+
+def delete_object_quietly(location: Location, path: str) -> None:
+    """Remove bytes no row points at (an import or archive run that failed halfway)."""
+    delete_quietly(location, path)
