@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from typing import IO
 
 from django.apps import apps
+from django.conf import settings
 from django.core import serializers
 from django.db import models
 
@@ -22,6 +23,9 @@ def all_models() -> list[type[models.Model]]:
     """Every concrete, managed model in dependency order (referenced models first)."""
     app_list = {config: None for config in apps.get_app_configs() if config.models_module is not None}
     ordered = serializers.sort_dependencies(app_list.items(), allow_cycles=True)
+    # Rows name their users by username (a natural key): groups, then users, come first.
+    first = ["auth.group", settings.AUTH_USER_MODEL.lower()]
+    ordered.sort(key=lambda model: first.index(label(model)) if label(model) in first else len(first))
     return [
         model
         for model in ordered
