@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 
 from django.db import transaction
-from django.utils.translation import gettext as _
 
 from storage import streams, tasks
 from storage.models import FileInstance, Location
@@ -63,9 +62,8 @@ def store_object(
     actual = (*tee.digests.result(), tee.count)
     if actual != (md5, sha256, size):
         delete_quietly(location, path)
-        raise ChecksumMismatch(
-            _("The bytes written to %(path)s do not match their checksums.") % {"path": path}
-        )
+        # only the archive and import commands call this: an operator's message, not a user's
+        raise ChecksumMismatch(f"the bytes written to {location.name}:{path} do not match their checksums")
     instance = FileInstance.objects.create(
         id=instance_id or uuid.uuid4(), location=location, path=path, size=size, md5=md5, sha256=sha256
     )
