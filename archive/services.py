@@ -94,11 +94,15 @@ def latest_bag(record: Record) -> Bag | None:
     return Bag.objects.filter(record=record).order_by("-created", "-id").first()
 
 
+BAGGED_STATES = (RecordState.PUBLISHED, RecordState.WITHDRAWN)
+
+
 def records_to_bag(limit: int) -> list[int]:
-    """Published records never bagged or changed since their last bag (their datestamp moved)."""
+    """Published (or withdrawn) records never bagged or changed since their last bag (their
+    datestamp moved: publish, a published edit, a membership, a withdrawal with its tombstone)."""
     last = Bag.objects.filter(record=OuterRef("pk")).order_by("-datestamp").values("datestamp")[:1]
     stale = (
-        Record.objects.filter(state=RecordState.PUBLISHED, datestamp__isnull=False)
+        Record.objects.filter(state__in=BAGGED_STATES, datestamp__isnull=False)
         .annotate(bagged=Subquery(last))
         .filter(Q(bagged__isnull=True) | Q(bagged__lt=F("datestamp")))
         .order_by("datestamp", "pk")
@@ -107,10 +111,10 @@ def records_to_bag(limit: int) -> list[int]:
 
 
 def bag_if_stale(record_id: int) -> Bag | None:
-    """``make_bag`` unless the record is unpublished or its last bag is as new as its datestamp."""
+    """``make_bag`` unless the record is a draft or its last bag is as new as its datestamp."""
     with transaction.atomic():
         record = Record.objects.select_for_update().filter(pk=record_id).first()
-        if record is None or record.state != RecordState.PUBLISHED:
+        if record is None or record.state not in BAGGED_STATES:
             return None
         last = latest_bag(record)
         stamps = (last.datestamp, record.datestamp) if last is not None else (None, None)
@@ -144,10 +148,11 @@ def backup_metadata(target_dir: Path, keep: int | None = None, now: datetime.dat
 # --- A verified copy at a second site ------------------------------------------------------------------
 
 
-def files_without_second_copy() -> list[FileInstance]:
-    """Instances whose intact copies (the instance itself unless found damaged, and its verified
-    replicas) are not in at least two different locations."""
-    short = []
+def files_without_second_copy() -> tuple[int, list[FileInstance]]:
+    """How many instances lack intact copies (the instance itself unless found damaged, and its
+    verified replicas) in at least two different locations, and the first
+    ``SECOND_COPY_ALERT_MAX_FILES`` of them."""
+    count, listed = 0, list[FileInstance]()
     instances = FileInstance.objects.select_related("location").prefetch_related("replicas__location")
     for instance in instances.order_by("created", "pk").iterator(chunk_size=2000):
         places = set()
@@ -155,25 +160,29 @@ def files_without_second_copy() -> list[FileInstance]:
             places.add(instance.location_id)
         places |= {r.location_id for r in instance.replicas.all() if r.state == ReplicaState.VERIFIED}
         if len(places) < 2:
-            short.append(instance)
-    return short
+            count += 1
+            if len(listed) < settings.SECOND_COPY_ALERT_MAX_FILES:
+                listed.append(instance)
+    return count, listed
 
 
 def alert_missing_second_copies() -> int:
-    """Send staff (``STAFF_EMAILS``) one e-mail listing every file without a verified second copy."""
-    short = files_without_second_copy()
-    if short:
+    """Send staff (``STAFF_EMAILS``) one e-mail listing the files without a verified second copy."""
+    count, listed = files_without_second_copy()
+    if count:
         lines = [
             f"{inst.location.name}:{inst.path} ({inst.size} bytes, {inst.sha256}, replicas: "
             + (", ".join(f"{r.location.name}={r.state}" for r in inst.replicas.all()) or "none")
             + ")"
-            for inst in short
+            for inst in listed
         ]
+        if count > len(listed):
+            lines.append(_("… and %(more)s more.") % {"more": count - len(listed)})
         body = (
-            _("These %(count)s stored files have no verified copy at a second site:") % {"count": len(short)}
+            _("These %(count)s stored files have no verified copy at a second site:") % {"count": count}
             + "\n\n"
             + "\n".join(lines)
             + "\n"
         )
         queue_email(list(settings.STAFF_EMAILS), _("Files without a second verified copy"), body)
-    return len(short)
+    return count

@@ -303,6 +303,8 @@ ARCHIVE_SWEEP_INTERVAL_SECONDS = env_int("ARCHIVE_SWEEP_INTERVAL_SECONDS", 300, 
 ARCHIVE_SWEEP_BATCH = env_int("ARCHIVE_SWEEP_BATCH", 500, minimum=1)  # records bagged per sweep at most
 BACKUP_DIR = Path(env_str("BACKUP_DIR", str(VAR_DIR / "backups")))
 BACKUP_KEEP = env_int("BACKUP_KEEP", 14, minimum=1)
+# the nightly second-site check's e-mail lists at most this many files (and counts the rest)
+SECOND_COPY_ALERT_MAX_FILES = env_int("SECOND_COPY_ALERT_MAX_FILES", 1000, minimum=1)
 CURATION_EXPIRY_DAYS = env_int("CURATION_EXPIRY_DAYS", 60, minimum=1)
 WITHDRAWAL_CONSENT_DAYS = env_int("WITHDRAWAL_CONSENT_DAYS", 14, minimum=1)
 # the most staff may grant a record on request (/staff/quota/)

@@ -74,3 +74,18 @@ def test_staff_hear_of_files_without_a_verified_copy_at_a_second_site_in_one_ema
     assert "replica=damaged" in message.body
     c = FileInstance.objects.get(versions__file__key="c.txt")
     assert c.path not in message.body
+
+
+def test_the_second_site_e_mail_lists_at_most_the_configured_number_of_files(
+    make_published, settings, django_capture_on_commit_callbacks
+):
+    settings.STAFF_EMAILS = [STAFF]
+    settings.SECOND_COPY_ALERT_MAX_FILES = 1
+    make_published({"a.txt": b"a\n", "b.txt": b"b\n", "c.txt": b"c\n"})
+    FileReplica.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.check_second_copies() == 3
+    (message,) = mail.outbox
+    assert "These 3 stored files" in message.body
+    assert "and 2 more" in message.body
+    assert sum(path in message.body for path in FileInstance.objects.values_list("path", flat=True)) == 1

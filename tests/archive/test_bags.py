@@ -3,6 +3,7 @@ valid for the Library of Congress tool, sharing unchanged payload objects, under
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -109,6 +110,23 @@ def test_bag_objects_are_file_instances_under_the_fixity_checks(
     # the sweep's repair restores it from its replica
     assert outcome.intact
     assert payload.location.backend().local_path(payload.path).read_bytes() == FILES["table.csv"]
+
+
+def test_a_withdrawal_makes_a_last_bag_with_the_tombstone(
+    make_published, staff, django_capture_on_commit_callbacks, tmp_path
+):
+    from records.services import withdraw
+
+    record = make_published({"table.csv": FILES["table.csv"]})
+    _sweep(django_capture_on_commit_callbacks)
+    withdraw(record, staff, "Withdrawn at the authors' request.")
+    assert _sweep(django_capture_on_commit_callbacks) == 1
+    target = services.fetch_bag(services.latest_bag(record), tmp_path / "bag")
+    assert bagit_validate(target).returncode == 0
+    tombstone = json.loads((target / "metadata" / "tombstone.json").read_text())
+    assert tombstone["state"] == "withdrawn"
+    assert tombstone["withdrawal_reason"] == "Withdrawn at the authors' request."
+    assert _sweep(django_capture_on_commit_callbacks) == 0
 
 
 @pytest.mark.parametrize("location", ["replica"])
