@@ -55,10 +55,13 @@ def _payload_object(location: Location, source: FileInstance) -> FileInstance:
 
 
 def make_bag(record: Record, actor: Actor = None) -> Bag:
-    """Write a new bag of ``record`` to the archive location: tag files as new objects, payload
-    files streamed from storage unless an object with the same checksum is archived already."""
+    """Write a new bag of ``record`` to the archive location: payload files streamed from storage
+    unless an object with the same checksum is archived already (each committed on its own, so a
+    long copy holds no lock and a failed bag leaves reusable objects), then the tag files and the
+    bag's rows in one short transaction."""
     location = archive_location()
     bag_plan = bags.plan(record)
+    payload = [(p.name, _payload_object(location, p.instance)) for p in bag_plan.payload]
     with transaction.atomic():
         bag = Bag.objects.create(
             record=record,
@@ -67,10 +70,7 @@ def make_bag(record: Record, actor: Actor = None) -> Bag:
             payload_bytes=bag_plan.payload_bytes,
             payload_files=len(bag_plan.payload),
         )
-        entries = [
-            BagEntry(bag=bag, name=p.name, instance=_payload_object(location, p.instance), payload=True)
-            for p in bag_plan.payload
-        ]
+        entries = [BagEntry(bag=bag, name=name, instance=obj, payload=True) for name, obj in payload]
         for name, data in bag_plan.tags.items():
             path = f"bags/records/{record.pk}/{bag.pk}/{name}"
             entries.append(
@@ -111,16 +111,16 @@ def records_to_bag(limit: int) -> list[int]:
 
 
 def bag_if_stale(record_id: int) -> Bag | None:
-    """``make_bag`` unless the record is a draft or its last bag is as new as its datestamp."""
-    with transaction.atomic():
-        record = Record.objects.select_for_update().filter(pk=record_id).first()
-        if record is None or record.state not in BAGGED_STATES:
-            return None
-        last = latest_bag(record)
-        stamps = (last.datestamp, record.datestamp) if last is not None else (None, None)
-        if stamps[0] is not None and stamps[1] is not None and stamps[0] >= stamps[1]:
-            return None
-        return make_bag(record)
+    """``make_bag`` unless the record is a draft or its last bag is as new as its datestamp. No lock
+    is held while the payload is copied: a bag made twice by two deliveries is harmless."""
+    record = Record.objects.filter(pk=record_id).first()
+    if record is None or record.state not in BAGGED_STATES:
+        return None
+    last = latest_bag(record)
+    stamps = (last.datestamp, record.datestamp) if last is not None else (None, None)
+    if stamps[0] is not None and stamps[1] is not None and stamps[0] >= stamps[1]:
+        return None
+    return make_bag(record)
 
 
 # --- Metadata backups ----------------------------------------------------------------------------
