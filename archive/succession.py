@@ -294,33 +294,34 @@ def import_bags(src: Path, progress: Callable[[Iterable, int], Iterable] | None 
     return counts
 
 
+def _objects(source: Source) -> Iterator[serializers.base.DeserializedObject]:
+    """The rows, turned into objects one at a time (a row's natural keys find the rows saved before it)."""
+    for name in source.names:
+        with open(source.path / f"{name}.json", encoding="utf-8") as handle:
+            yield from serializers.deserialize("json", handle, handle_forward_references=True)
+
+
 def _load(
     source: Source, location: Location, written: list[str], progress: Callable | None
 ) -> dict[str, int]:
     counts: dict[str, int] = {}
     deferred = []
     loaded: set[type[models.Model]] = set()
-    bar = progress(range(source.count), source.count) if progress else None
-    ticks = iter(bar) if bar is not None else None
-    for name in source.names:
-        with open(source.path / f"{name}.json", encoding="utf-8") as handle:
-            for obj in serializers.deserialize("json", handle, handle_forward_references=True):
-                if ticks is not None:
-                    next(ticks, None)
-                model = type(obj.object)
-                loaded.add(model)
-                counts[dumps.label(model)] = counts.get(dumps.label(model), 0) + 1
-                if isinstance(obj.object, FileInstance):
-                    _restore_instance(obj.object, source.payload[str(obj.object.pk)], location, written)
-                    continue
-                obj.save()
-                if obj.deferred_fields:
-                    deferred.append(obj)
+    objects: Iterable[serializers.base.DeserializedObject] = _objects(source)
+    if progress:
+        objects = progress(objects, source.count)
+    for obj in objects:
+        model = type(obj.object)
+        loaded.add(model)
+        counts[dumps.label(model)] = counts.get(dumps.label(model), 0) + 1
+        if isinstance(obj.object, FileInstance):
+            _restore_instance(obj.object, source.payload[str(obj.object.pk)], location, written)
+            continue
+        obj.save()
+        if obj.deferred_fields:
+            deferred.append(obj)
     for obj in deferred:
         obj.save_deferred_fields()
-    if ticks is not None:
-        for _ in ticks:
-            pass
     _reset_sequences(loaded)
     return counts
 

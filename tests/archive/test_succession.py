@@ -3,6 +3,7 @@ storage, run as a separate process), compared field by field; resumable export; 
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -37,7 +38,9 @@ def test_export_then_import_into_an_empty_instance_gives_the_same_repository(
     repository_state, empty_instance, tmp_path
 ):
     dest = tmp_path / "export"
-    call_command("export_bags", str(dest), "--no-progress")
+    progress = io.StringIO()
+    call_command("export_bags", str(dest), stderr=progress, stdout=io.StringIO())
+    assert "export: 100%" in progress.getvalue() and "3/3" in progress.getvalue()  # the progress bar
     ids = sorted(r.pk for r in repository_state)
     assert sorted(int(p.name) for p in (dest / "records").iterdir()) == ids
     for record_id in ids:
@@ -47,8 +50,9 @@ def test_export_then_import_into_an_empty_instance_gives_the_same_repository(
     for name in ("communities", "curation", "audit", "records", "storage", "accounts"):
         assert (dest / f"{name}.json").exists(), name
 
-    result = empty_instance.run("import_bags", dest, "--no-progress")
+    result = empty_instance.run("import_bags", dest)
     assert result.returncode == 0, result.stderr
+    assert "import: 100%" in result.stderr
 
     source, target = snapshot(), empty_instance.snapshot()
     assert target["records.record"] and target["files"][str(ids[0])]
