@@ -2,7 +2,7 @@
 scheduling (``schedule_previews``, ``schedule_bucket_previews``, the ``sweep_previews`` beat job) and
 reading them (``previews_for_versions``, ``preview_object``, ``read_preview``, ``tabular_schema``).
 
-Each derivative is a separate stored object (``storage.services.store_object``); the source is only
+Each derivative is a separate stored object (``storage.services.store_loose_object``); the source is only
 read, in a child process bounded by ``PREVIEW_TIMEOUT_S`` and ``PREVIEW_MAX_MEMORY_MB``. A file that
 cannot be previewed gets a failed ``Preview`` that says why, and is not tried again.
 """
@@ -117,7 +117,7 @@ def _store(preview: Preview, rendered: sandbox.Rendered) -> Preview:
     with transaction.atomic():
         for kind, (mimetype, data) in rendered.objects.items():
             PreviewObject.objects.create(
-                preview=preview, kind=kind, mimetype=mimetype, instance=storage_services.store_object(data)
+                preview=preview, kind=kind, mimetype=mimetype, instance=storage_services.store_loose_object(data)
             )
         preview.state = PreviewState.READY
         preview.tool, preview.tool_version = rendered.tool, rendered.tool_version

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "records",
     "curation",
     "oaipmh",
+    "archive",
     "staff",
     "zenodo",
 ]
@@ -237,6 +238,21 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "previews.tasks.sweep_previews",
         "schedule": float(env_int("PREVIEW_SWEEP_INTERVAL_SECONDS", 600, minimum=1)),
     },
+    # archive: published records whose datestamp moved since their last bag get a new BagIt bag
+    "archive-bag-changed-records": {
+        "task": "archive.tasks.bag_changed_records",
+        "schedule": float(env_int("ARCHIVE_SWEEP_INTERVAL_SECONDS", 300, minimum=1)),
+    },
+    # nightly: a compressed, dated dump of all metadata (the last BACKUP_KEEP are kept)
+    "archive-backup-metadata": {
+        "task": "archive.tasks.backup_metadata",
+        "schedule": crontab(hour=2, minute=37),
+    },
+    # nightly: staff hear of every file without a verified copy at a second site
+    "archive-check-second-copies": {
+        "task": "archive.tasks.check_second_copies",
+        "schedule": crontab(hour=3, minute=47),
+    },
 }
 
 # --- Storage ------------------------------------------------------------------------------
@@ -330,6 +346,14 @@ REPLICATION_RETRY_BACKOFF_MAX_SECONDS = env_int("REPLICATION_RETRY_BACKOFF_MAX_S
 REPLICATION_PENDING_MINUTES = env_int("REPLICATION_PENDING_MINUTES", 60, minimum=1)
 REPLICATION_SWEEP_INTERVAL_SECONDS = env_int("REPLICATION_SWEEP_INTERVAL_SECONDS", 600, minimum=1)
 REPLICATION_SWEEP_BATCH = env_int("REPLICATION_SWEEP_BATCH", 1000, minimum=1)
+# Archive (BagIt bags of published records; metadata backups)
+ARCHIVE_LOCATION = env_str("ARCHIVE_LOCATION", "")  # a name in STORAGE_LOCATIONS; empty: the primary
+ARCHIVE_SWEEP_INTERVAL_SECONDS = env_int("ARCHIVE_SWEEP_INTERVAL_SECONDS", 300, minimum=1)
+ARCHIVE_SWEEP_BATCH = env_int("ARCHIVE_SWEEP_BATCH", 500, minimum=1)  # records bagged per sweep at most
+BACKUP_DIR = Path(env_str("BACKUP_DIR", str(VAR_DIR / "backups")))
+BACKUP_KEEP = env_int("BACKUP_KEEP", 14, minimum=1)
+# the nightly second-site check's e-mail lists at most this many files (and counts the rest)
+SECOND_COPY_ALERT_MAX_FILES = env_int("SECOND_COPY_ALERT_MAX_FILES", 1000, minimum=1)
 CURATION_EXPIRY_DAYS = env_int("CURATION_EXPIRY_DAYS", 60, minimum=1)
 WITHDRAWAL_CONSENT_DAYS = env_int("WITHDRAWAL_CONSENT_DAYS", 14, minimum=1)
 # the most staff may grant a record on request (/staff/quota/)

@@ -10,8 +10,9 @@
   ``verify``, ``repair``, ``check_fixity`` (verify, repair, tell staff), copies by location.
 - ``report``: ``fixity_report``, the staff report's figures.
 - ``bulk``: ``bulk_store`` for demo data.
-- ``objects``: loose objects outside buckets (derivatives): ``store_object``, ``read_object``,
-  ``local_copy``, ``delete_object``.
+- ``objects``: objects outside buckets: loose ones in the primary (derivatives: ``store_loose_object``,
+  ``read_object``, ``local_copy``, ``delete_object``) and ones at a named location (archival packages:
+  ``store_object``, ``store_object_bytes``, ``find_object``, ``location_named``).
 - ``actors``: the user a row records for an ``Actor``.
 """
 
@@ -51,7 +52,17 @@ from storage.services.files import (
 )
 from storage.services.keys import MAX_KEY_BYTES, MAX_NAME_BYTES, guess_mimetype, validate_key
 from storage.services.locations import primary_location, sync_locations
-from storage.services.objects import delete_object, local_copy, read_object, store_object
+from storage.services.objects import (
+    delete_object,
+    delete_object_quietly,
+    find_object,
+    local_copy,
+    location_named,
+    read_object,
+    store_loose_object,
+    store_object,
+    store_object_bytes,
+)
 from storage.services.quotas import Allowance, Usage, check_quota, pending_bytes, set_quota, usage
 from storage.services.replicas import (
     LocationCopies,
@@ -124,7 +135,9 @@ __all__ = [
     "current_files",
     "delete_bucket",
     "delete_object",
+    "delete_object_quietly",
     "discard_staged",
+    "find_object",
     "find_version",
     "finish_upload",
     "fixity_batch_size",
@@ -132,6 +145,7 @@ __all__ = [
     "format_size",
     "guess_mimetype",
     "local_copy",
+    "location_named",
     "lock_bucket",
     "pending_bytes",
     "pending_replication",
@@ -149,6 +163,8 @@ __all__ = [
     "set_quota",
     "store_bytes",
     "store_object",
+    "store_loose_object",
+    "store_object_bytes",
     "store_stream",
     "sync_locations",
     "track_new_instances",

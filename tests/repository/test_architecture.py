@@ -23,6 +23,7 @@ APPS = (
     "records",
     "curation",
     "oaipmh",
+    "archive",
     "staff",
     "zenodo",
 )
