@@ -52,7 +52,12 @@ def export_links(record: Record) -> list[dict]:
     if not record.is_published():
         return []
     return [
-        {"label": fmt.label, "url": reverse("record-export", args=[record.pk, fmt.name])}
+        {
+            "label": fmt.label,
+            "name": fmt.name,
+            "media_type": fmt.media_type,
+            "url": reverse("record-export", args=[record.pk, fmt.name]),
+        }
         for fmt in export_formats().values()
     ]
 

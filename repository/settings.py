@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "oaipmh",
     "staff",
     "zenodo",
+    "aitools",
 ]
 
 MIDDLEWARE = [
@@ -225,6 +226,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "oaipmh.tasks.render_stale",
         "schedule": float(env_int("OAI_RENDER_INTERVAL_SECONDS", 15, minimum=1)),
     },
+    # Croissant: newly uploaded tables are profiled (columns and types from their first rows)
+    "aitools-profile-new-tables": {
+        "task": "aitools.tasks.profile_new_tables",
+        "schedule": float(env_int("CROISSANT_PROFILE_INTERVAL_SECONDS", 60, minimum=1)),
+    },
 }
 
 # --- Storage ------------------------------------------------------------------------------
@@ -269,6 +275,13 @@ SIGNPOSTING_HEADER_LINKS = env_int("SIGNPOSTING_HEADER_LINKS", 25, minimum=1)
 SITEMAP_MAX_URLS = env_int("SITEMAP_MAX_URLS", 50_000, minimum=1)
 if SITEMAP_MAX_URLS > 50_000:
     raise ImproperlyConfigured(f"SITEMAP_MAX_URLS={SITEMAP_MAX_URLS}: sitemaps.org allows at most 50000.")
+
+# --- AI research tools (Croissant, cards, CITATION.cff, reviewer links) ------------------------
+# Tables are profiled for Croissant RecordSets from their first bytes and rows.
+CROISSANT_PROFILE_MAX_BYTES = env_int("CROISSANT_PROFILE_MAX_BYTES", 1024 * 1024, minimum=1024)
+CROISSANT_PROFILE_MAX_ROWS = env_int("CROISSANT_PROFILE_MAX_ROWS", 1000, minimum=1)
+CROISSANT_PROFILE_BATCH = env_int("CROISSANT_PROFILE_BATCH", 100, minimum=1)
+
 RECORD_MAX_FILES = env_int("RECORD_MAX_FILES", 1000, minimum=1)
 # Per user, across all their drafts and edit drafts: staged bytes plus unfinished uploads, and open drafts.
 USER_DRAFT_QUOTA_BYTES = env_int("USER_DRAFT_QUOTA_BYTES", 100 * 10**9, minimum=0)

@@ -24,6 +24,7 @@ APPS = (
     "oaipmh",
     "staff",
     "zenodo",
+    "aitools",
 )
 
 # Function-level imports between apps that are allowed, each with its reason (at most three).
