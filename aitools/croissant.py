@@ -22,6 +22,7 @@ from django.db import transaction
 from aitools import services, tabular
 from aitools.cards import rai_properties
 from aitools.tasks import profile_file
+from records.exports import bibtex
 from records.exports.base import ExportRecord, as_export_record, language_bcp47
 from records.exports.jsonld import _person
 from records.models import Record
@@ -196,6 +197,7 @@ def _metadata(doc: dict, rec: ExportRecord, *, anonymous: bool) -> None:
             doc["sameAs"] = rec.doi_url
             doc["identifier"] = rec.doi_url
         doc["publisher"] = {"@type": "Organization", "name": rec.publisher}
+        doc["citeAs"] = bibtex.to_bibtex(rec)
     if rec.publication_date:
         doc["datePublished"] = rec.publication_date
     if md.get("version"):

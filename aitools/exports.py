@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from aitools import croissant
-from records.exports.registry import JSON, ExportFormat, register
+from aitools import cards, croissant
+from records.exports.registry import JSON, TEXT, ExportFormat, register
 
 register(
     ExportFormat(
@@ -14,5 +14,17 @@ register(
         serialise=lambda record: croissant.to_croissant(record),
         kind=JSON,
         order=75,
+    )
+)
+
+register(
+    ExportFormat(
+        name="hf-card",
+        label="Hugging Face card (README.md)",
+        media_type="text/markdown",
+        extension="md",
+        serialise=lambda record: cards.to_readme(record),
+        kind=TEXT,
+        order=76,
     )
 )

@@ -65,12 +65,21 @@ def test_csv_and_parquet_load_through_mlcroissant(
     live_server, settings, client, depositor, tmp_path, mlcroissant
 ):
     settings.SITE_URL = live_server.url
-    record = deposit(depositor, {"data/train.csv": CSV, "data/speeches.parquet": parquet_bytes()})
+    card = {
+        "kind": "dataset",
+        "motivation": "Benchmarking.",
+        "uses": "Classification.",
+        "maintenance": "Yearly.",
+    }
+    record = deposit(
+        depositor, {"data/train.csv": CSV, "data/speeches.parquet": parquet_bytes()}, card=card, version="2.1"
+    )
     profile_all()
     assert FileProfile.objects.count() == 2
 
     doc, path = fetch_croissant(client, record, tmp_path)
     assert doc["conformsTo"] == "http://mlcommons.org/croissant/1.1"
+    assert doc["citeAs"].startswith("@") and "Lindqvist" in doc["citeAs"]
     files = {f["name"]: f for f in doc["distribution"]}
     assert files["data/train.csv"]["encodingFormat"] == "text/csv"
     assert files["data/train.csv"]["contentSize"] == f"{len(CSV)} B"
@@ -79,6 +88,8 @@ def test_csv_and_parquet_load_through_mlcroissant(
 
     dataset = mlcroissant.Dataset(jsonld=str(path))  # validates: raises on any error
     assert not dataset.metadata.ctx.issues.errors
+    assert not dataset.metadata.ctx.issues.warnings
+    assert doc["rai:dataUseCases"] == ["Motivation: Benchmarking.", "Uses: Classification."]
     sets = {rs["name"]: rs["@id"] for rs in doc["recordSet"]}
     types = {f["name"]: f["dataType"] for rs in doc["recordSet"] for f in rs["field"]}
     assert types == {

@@ -52,7 +52,8 @@ def test_builtin_formats_in_their_orders():
         "bibtex",
         "csl",
         "jsonld",
-        "croissant",  # croissant: aitools
+        "croissant",  # this and the next: aitools
+        "hf-card",
     ]
     assert list(registry.oai_formats()) == ["oai_dc", "oai_datacite", "datacite", "marcxml"]
 
