@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import logging
+import secrets
 import uuid
 from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from accounts.models import User
 from aitools import tabular
-from aitools.models import FileProfile
+from aitools.models import FileProfile, ReviewLink
+from audit.services import audit
+from records.models import Record
 from storage.models import FileInstance, FileVersion
 
 logger = logging.getLogger(__name__)
@@ -88,3 +96,70 @@ def _read_all(stream: Any, length: int) -> bytes:
 def profiles_for(instance_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, FileProfile]:
     """The profiles of these instances, by instance id (one query)."""
     return {p.instance_id: p for p in FileProfile.objects.filter(instance_id__in=list(instance_ids))}
+
+
+# --- Anonymous reviewer links ------------------------------------------------------------------
+
+
+class ReviewLinkRefused(Exception):
+    """The link cannot be made (the record was published, the date is wrong…); the message says why."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def can_have_review_links(record: Record) -> bool:
+    """Only drafts never published: a published record is public anyway, and its edit drafts are not
+    anonymous (the public record names its creators)."""
+    return record.is_draft() and record.published_at is None and not record.doi_is_external
+
+
+def create_review_link(
+    record: Record, user: User, expires_on: dt.date, label: str = ""
+) -> tuple[ReviewLink, str]:
+    """A new link for reviewers until ``expires_on`` (inclusive); returns it and its secret token."""
+    if not record.can_edit(user):
+        raise ReviewLinkRefused(_("Only the record's owners can make reviewer links."))
+    if not can_have_review_links(record):
+        raise ReviewLinkRefused(_("Reviewer links are for drafts that have never been published."))
+    today = timezone.localdate()
+    if expires_on < today:
+        raise ReviewLinkRefused(_("The expiry date is in the past."))
+    if expires_on > today + dt.timedelta(days=settings.REVIEW_LINK_MAX_DAYS):
+        raise ReviewLinkRefused(
+            _("A reviewer link lasts at most %(days)d days.") % {"days": settings.REVIEW_LINK_MAX_DAYS}
+        )
+    token = secrets.token_urlsafe(32)
+    link = ReviewLink.objects.create(
+        record=record, token_hash=token_hash(token), label=label[:200], created_by=user, expires_on=expires_on
+    )
+    audit(user, "create_review_link", record, after={"link": link.pk, "expires_on": expires_on.isoformat()})
+    return link, token
+
+
+def revoke_review_link(link: ReviewLink, user: User) -> None:
+    if link.revoked_at is None:
+        link.revoked_at = timezone.now()
+        link.save(update_fields=["revoked_at"])
+        audit(user, "revoke_review_link", link.record, after={"link": link.pk})
+
+
+def open_review_link(token: str) -> ReviewLink | None:
+    """The active link of ``token`` whose record is still a never-published draft, counting the visit."""
+    if not token or len(token) > 100:
+        return None
+    link = (
+        ReviewLink.objects.active()
+        .select_related("record", "record__bucket")
+        .filter(token_hash=token_hash(token))
+        .first()
+    )
+    if link is None or not can_have_review_links(link.record):
+        return None
+    ReviewLink.objects.filter(pk=link.pk).update(visits=F("visits") + 1, last_visit=timezone.now())
+    return link
