@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aitools import cards, croissant
+from aitools import cards, cff, croissant
 from records.exports.registry import JSON, TEXT, ExportFormat, register
 
 register(
@@ -26,5 +26,17 @@ register(
         serialise=lambda record: cards.to_readme(record),
         kind=TEXT,
         order=76,
+    )
+)
+
+register(
+    ExportFormat(
+        name="cff",
+        label="CITATION.cff",
+        media_type="application/yaml",
+        extension="cff",
+        serialise=lambda record: cff.to_cff(record),
+        kind=TEXT,
+        order=77,
     )
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import logging
 import secrets
 import uuid
@@ -17,10 +18,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from aitools import tabular
+from aitools import cff, tabular
 from aitools.models import FileProfile, ReviewLink
 from audit.services import audit
+from records import services as records_services
 from records.models import Record
+from storage import services as storage_services
 from storage.models import FileInstance, FileVersion
 
 logger = logging.getLogger(__name__)
@@ -163,3 +166,60 @@ def open_review_link(token: str) -> ReviewLink | None:
         return None
     ReviewLink.objects.filter(pk=link.pk).update(visits=F("visits") + 1, last_visit=timezone.now())
     return link
+
+
+# --- CITATION.cff import ----------------------------------------------------------------------
+
+
+def _reader(version: FileVersion) -> tuple[Any, Any]:
+    instance = version.instance
+    backend = instance.location.backend()
+
+    def read(start: int, length: int) -> bytes:
+        with backend.open_read(instance.path, start, length) as stream:
+            return _read_all(stream, length)
+
+    return backend, read
+
+
+def cff_candidates(record: Record) -> list[str]:
+    """Keys of the draft's files a CITATION.cff can be read from: a top-level CITATION.cff, archives."""
+    if record.bucket is None:
+        return []
+    keys = [w.key for w in storage_services.working_files(record.bucket) if w.version is not None]
+    return [k for k in keys if k == cff.FILENAME] + [k for k in keys if cff.is_archive(k)]
+
+
+def read_cff_from_file(record: Record, key: str) -> bytes:
+    """The CITATION.cff bytes in the draft's file ``key`` (the file itself or the archive's top-level
+    one); ``CffError`` if there is none or the archive cannot be read."""
+    files = storage_services.working_files(record.bucket) if record.bucket is not None else []
+    version = next((w.version for w in files if w.key == key), None)
+    if version is None or key not in cff_candidates(record):
+        raise cff.CffError(_("There is no file “%(key)s” to read a CITATION.cff from.") % {"key": key})
+    limit = settings.CFF_IMPORT_MAX_BYTES
+    backend, read = _reader(version)
+    size = int(version.instance.size)
+    if key == cff.FILENAME:
+        if size > limit:
+            raise cff.CffError(_("The CITATION.cff is too large."))
+        return read(0, size)
+    if key.lower().endswith(".zip"):
+        stream = io.BufferedReader(tabular.RangeFile(read, size), buffer_size=64 * 1024)
+    else:
+        stream = backend.open_read(version.instance.path)
+    with stream:
+        found = cff.find_in_archive(key, stream, limit, settings.CFF_ARCHIVE_MAX_MEMBERS)
+    if found is None:
+        raise cff.CffError(_("There is no CITATION.cff at the top of %(key)s.") % {"key": key})
+    return found
+
+
+def import_cff(record: Record, user: User, raw: bytes) -> list:
+    """Replace the draft's title, creators, version, licence, keywords… with the CITATION.cff's
+    (after the depositor confirmed them); returns the problems the form will show."""
+    if not record.can_edit(user):
+        raise cff.CffError(_("Only the record's owners can change it."))
+    imported = cff.to_metadata(cff.parse(raw))
+    merged = cff.merge(record.working_metadata, imported)
+    return records_services.update_metadata(record, user, merged, keep_invalid=True)

@@ -139,8 +139,8 @@ def _json_type(values: list) -> str:
     return TEXT
 
 
-class _RangeFile(io.RawIOBase):
-    """A seekable read-only file over ranged reads of a stored object (for Parquet's footer)."""
+class RangeFile(io.RawIOBase):
+    """A seekable read-only file over ranged reads of a stored object (Parquet's footer, ZIP directories)."""
 
     def __init__(self, read: RangeRead, size: int):
         self._read, self._size, self._pos = read, size, 0
@@ -174,7 +174,7 @@ def _parquet_columns(read: RangeRead, size: int) -> list[dict]:
     import pyarrow.parquet as pq
 
     try:
-        schema = pq.read_schema(io.BufferedReader(_RangeFile(read, size)))
+        schema = pq.read_schema(io.BufferedReader(RangeFile(read, size)))
     except (pa.ArrowException, OSError) as exc:
         raise NotATable(f"not a Parquet file: {exc}"[:200])
     return [{"name": f.name, "type": _arrow_type(f.type)} for f in schema]

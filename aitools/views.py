@@ -13,12 +13,13 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts import ratelimit
-from aitools import review, services
+from aitools import cff, review, services
 from aitools.models import ReviewLink
 from records.access import get_record_for_user
 from records.cards import landing_card
@@ -202,3 +203,106 @@ def review_croissant(request, link: ReviewLink, token: str):
     response = HttpResponse(body.encode("utf-8"), content_type="application/ld+json; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="croissant.json"'
     return response
+
+
+# --- CITATION.cff import ------------------------------------------------------------------------
+
+CFF_FIELDS = [
+    ("title", gettext_lazy("Title")),
+    ("resource_type", gettext_lazy("Resource type")),
+    ("creators", gettext_lazy("Creators")),
+    ("version", gettext_lazy("Version")),
+    ("license", gettext_lazy("Licence")),
+    ("keywords", gettext_lazy("Keywords")),
+    ("publication_date", gettext_lazy("Publication date")),
+    ("description", gettext_lazy("Description")),
+    ("related_identifiers", gettext_lazy("Related identifiers")),
+]
+
+
+def _show(name: str, value) -> list[str]:
+    """A metadata value as the lines the confirmation table shows."""
+    if value in (None, "", [], {}):
+        return []
+    if name == "creators":
+        lines = []
+        for person in value:
+            line = person.get("name") or ""
+            if person.get("orcid"):
+                line += f" (ORCID {person['orcid']})"
+            affiliations = "; ".join(a.get("name", "") for a in person.get("affiliations") or [])
+            lines.append(f"{line} — {affiliations}" if affiliations else line)
+        return lines
+    if name == "resource_type":
+        return [str(value.get("type", ""))]
+    if name == "related_identifiers":
+        return [f"{r.get('relation')}: {r.get('identifier')}" for r in value]
+    if name == "description":
+        return [strip_tags(value)]
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return [str(value)]
+
+
+def _changes(current: dict, merged: dict) -> list[dict]:
+    return [
+        {"label": label, "before": _show(name, current.get(name)), "after": _show(name, merged.get(name))}
+        for name, label in CFF_FIELDS
+        if current.get(name) != merged.get(name)
+    ]
+
+
+class CffUploadForm(forms.Form):
+    cff = forms.FileField(label=gettext_lazy("A CITATION.cff file"), required=False)
+
+
+@login_required
+def import_cff(request, pk: int):
+    """``/records/<id>/import-cff/``: read a CITATION.cff (uploaded here, or from the draft's files:
+    CITATION.cff itself or the top of a ZIP or tarball), show the changes, apply them once confirmed."""
+    record = get_record_for_user(request.user, pk, write=True)
+    if not (record.is_draft() or record.has_edit_draft()):
+        messages.error(request, _("Open the record for editing first."))
+        return redirect(record)
+    context: dict = {"record": record, "candidates": services.cff_candidates(record), "form": CffUploadForm()}
+    if request.method != "POST":
+        return render(request, "aitools/import_cff.html", context)
+    action = request.POST.get("action", "preview")
+    try:
+        if action == "apply":
+            raw = request.POST.get("cff_text", "").encode("utf-8")
+            if len(raw) > settings.CFF_IMPORT_MAX_BYTES:
+                raise cff.CffError(_("The CITATION.cff is too large."))
+            errors = services.import_cff(record, request.user, raw)
+            if errors:
+                messages.warning(request, _("The CITATION.cff was imported; some fields need attention."))
+            else:
+                messages.success(request, _("The CITATION.cff was imported into the form."))
+            return redirect("records:edit", record.pk)
+        raw = _cff_source(request, record)
+        data = cff.parse(raw)
+    except cff.CffError as exc:
+        messages.error(request, exc.message)
+        return render(request, "aitools/import_cff.html", context, status=400)
+    current = record.working_metadata
+    merged = cff.merge(current, cff.to_metadata(data))
+    context.update(
+        {
+            "changes": _changes(current, merged),
+            "cff_text": raw.decode("utf-8-sig"),
+            "cff_title": data["title"],
+        }
+    )
+    return render(request, "aitools/import_cff.html", context)
+
+
+def _cff_source(request, record) -> bytes:
+    source = request.POST.get("source", "")
+    if source:
+        return services.read_cff_from_file(record, source)
+    upload = request.FILES.get("cff")
+    if upload is None:
+        raise cff.CffError(_("Choose a CITATION.cff file, or one of the record's files."))
+    if upload.size > settings.CFF_IMPORT_MAX_BYTES:
+        raise cff.CffError(_("The CITATION.cff is too large."))
+    return upload.read()

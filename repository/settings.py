@@ -283,6 +283,9 @@ CROISSANT_PROFILE_MAX_ROWS = env_int("CROISSANT_PROFILE_MAX_ROWS", 1000, minimum
 CROISSANT_PROFILE_BATCH = env_int("CROISSANT_PROFILE_BATCH", 100, minimum=1)
 # An anonymous reviewer link lasts at most this many days (the owner picks the date).
 REVIEW_LINK_MAX_DAYS = env_int("REVIEW_LINK_MAX_DAYS", 365, minimum=1)
+# CITATION.cff import: the largest CITATION.cff read, and how many archive entries are looked through
+CFF_IMPORT_MAX_BYTES = env_int("CFF_IMPORT_MAX_BYTES", 1024 * 1024, minimum=1024)
+CFF_ARCHIVE_MAX_MEMBERS = env_int("CFF_ARCHIVE_MAX_MEMBERS", 10_000, minimum=1)
 
 RECORD_MAX_FILES = env_int("RECORD_MAX_FILES", 1000, minimum=1)
 # Per user, across all their drafts and edit drafts: staged bytes plus unfinished uploads, and open drafts.

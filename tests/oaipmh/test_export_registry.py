@@ -52,8 +52,9 @@ def test_builtin_formats_in_their_orders():
         "bibtex",
         "csl",
         "jsonld",
-        "croissant",  # this and the next: aitools
+        "croissant",  # this and the next two: aitools
         "hf-card",
+        "cff",
     ]
     assert list(registry.oai_formats()) == ["oai_dc", "oai_datacite", "datacite", "marcxml"]
 
