@@ -194,3 +194,20 @@ def test_text_tables_are_read_from_their_first_bytes_only():
     got = tabular.read_columns("csv", read, len(data), max_bytes=64, max_rows=1000)
     assert got == [{"name": "n", "type": "sc:Integer"}]
     assert seen == [(0, 64)]
+
+
+@pytest.mark.worker
+def test_worker_profiles_tables_queued_by_the_sweep_and_by_the_export(celery_worker, client, depositor):
+    from aitools.tasks import profile_new_tables
+
+    first = deposit(depositor, {"a.csv": b"n,name\n1,x\n"})
+    assert profile_new_tables() == 1  # the beat job queues the new table for the worker
+    assert celery_worker.wait_until(lambda: FileProfile.objects.count() == 1, timeout=120)
+    # a table the sweep has not reached: asking for the Croissant queues it after the response
+    second = deposit(depositor, {"b.jsonl": b'{"q": "why", "score": 0.5}\n'})
+    assert "recordSet" not in json.loads(client.get(f"/records/{second.pk}/export/croissant").content)
+    assert celery_worker.wait_until(lambda: FileProfile.objects.count() == 2, timeout=120)
+    fields = json.loads(client.get(f"/records/{second.pk}/export/croissant").content)["recordSet"][0]["field"]
+    assert [(f["name"], f["dataType"]) for f in fields] == [("q", "sc:Text"), ("score", "sc:Float")]
+    fields = json.loads(client.get(f"/records/{first.pk}/export/croissant").content)["recordSet"][0]["field"]
+    assert [(f["name"], f["dataType"]) for f in fields] == [("n", "sc:Integer"), ("name", "sc:Text")]
