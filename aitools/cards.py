@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import yaml
 
-from records.cards import DATASET, MODEL, SECTIONS, SIZE_CATEGORIES
+from records.cards import DATASET, MODEL, SECTIONS, SIZE_CATEGORIES, ordered_sections
 from records.exports.base import ExportRecord, as_export_record, html_to_text, language_bcp47
 
 # Croissant RAI properties (http://mlcommons.org/croissant/RAI/) each card heading feeds.
@@ -56,7 +56,7 @@ def rai_properties(card: dict) -> dict:
     if not isinstance(card, dict) or card.get("kind") not in SECTIONS:
         return {}
     out: dict[str, list[str]] = {}
-    for name, _heading, _hint in SECTIONS[card["kind"]]:
+    for name, _heading, _hint in ordered_sections(card["kind"]):
         text = _text(card, name)
         if text:
             out.setdefault(RAI_PROPERTIES[name], []).append(f"{HEADINGS[name]}: {text}")
@@ -105,8 +105,11 @@ def to_readme(record) -> str:
     link = rec.doi_url or rec.landing_url
     parts.append(f"Archived at {link}.\n")
     for name, _heading, _hint in SECTIONS[kind]:
-        text = _text(card, name) if card.get("kind") == kind else ""
+        text = _text(card, name)
         parts.append(f"## {HEADINGS[name]}\n\n{text or '[More information needed]'}\n")
+    for name, _heading, _hint in ordered_sections(kind)[len(SECTIONS[kind]) :]:
+        if _text(card, name):  # the other kind's headings, where filled in
+            parts.append(f"## {HEADINGS[name]}\n\n{_text(card, name)}\n")
     notes = html_to_text(str(rec.metadata.get("notes") or ""))
     if notes:
         parts.append(f"## Notes\n\n{notes}\n")

@@ -36,16 +36,18 @@ KINDS = [(DATASET, _("Dataset card (Datasheets for Datasets)")), (MODEL, _("Mode
 FORM_PREFIX = "card-"
 
 
-def card_from_post(data) -> dict:
-    """The ``card`` metadata typed into the deposit form's ``card-*`` fields; {} when none is filled.
+def ordered_sections(kind: str) -> list[tuple]:
+    """The kind's headings first, then the other kind's."""
+    return [*SECTIONS[kind], *(s for k, sections in SECTIONS.items() if k != kind for s in sections)]
 
-    Only the chosen kind's headings are read (the form shows one set at a time).
-    """
+
+def card_from_post(data) -> dict:
+    """The ``card`` metadata typed into the deposit form's ``card-*`` fields; {} when none is filled."""
     kind = (data.get(FORM_PREFIX + "kind") or "").strip()
-    if kind not in SECTIONS:
+    if not kind:
         return {}
     card: dict = {"kind": kind}
-    for name, _heading, _hint in SECTIONS[kind]:
+    for name, _heading, _hint in ordered_sections(kind if kind in SECTIONS else DATASET):
         text = (data.get(FORM_PREFIX + name) or "").strip()
         if text:
             card[name] = text
@@ -59,12 +61,12 @@ def card_from_post(data) -> dict:
 
 
 def card_sections(card) -> list[dict]:
-    """``[{"name", "heading", "text"}]`` of a card's filled-in headings, in the paper's order."""
+    """``[{"name", "heading", "text"}]`` of a card's filled-in headings: its kind's, then the others."""
     if not isinstance(card, dict) or card.get("kind") not in SECTIONS:
         return []
     return [
         {"name": name, "heading": heading, "text": card[name]}
-        for name, heading, _hint in SECTIONS[card["kind"]]
+        for name, heading, _hint in ordered_sections(card["kind"])
         if isinstance(card.get(name), str) and card[name]
     ]
 
@@ -115,7 +117,7 @@ def form_sections(card) -> list[dict]:
             "field": FORM_PREFIX + name,
             "heading": heading,
             "hint": hint,
-            "text": card.get(name, "") if card.get("kind") == kind else "",
+            "text": card.get(name, ""),
         }
         for kind, sections in SECTIONS.items()
         for name, heading, hint in sections
