@@ -17,6 +17,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from records import vocabularies as vocab
+from records.cards import card_from_post
 from records.models import WithdrawalReason
 from records.validation import DESCRIPTION_TAGS, FieldError
 
@@ -271,7 +272,8 @@ def _funding(row: dict[str, str]) -> dict:
 
 def form_to_metadata(form: RecordForm, data) -> dict:
     """The metadata typed into a bound, cleaned RecordForm plus its rows."""
-    return {**form.scalar_metadata(), **rows_to_metadata(data)}
+    card = card_from_post(data)
+    return {**form.scalar_metadata(), **rows_to_metadata(data), **({"card": card} if card else {})}
 
 
 # --- Rendering rows with their errors ------------------------------------------------------------------

@@ -11,6 +11,7 @@ from django.utils.formats import number_format
 from django.utils.html import strip_tags
 
 from communities.models import Community
+from records.cards import landing_card
 from records.exports import bibtex, citation
 from records.exports.jsonld import to_jsonld_script
 from records.exports.registry import export_formats
@@ -52,7 +53,12 @@ def export_links(record: Record) -> list[dict]:
     if not record.is_published():
         return []
     return [
-        {"label": fmt.label, "url": reverse("record-export", args=[record.pk, fmt.name])}
+        {
+            "label": fmt.label,
+            "name": fmt.name,
+            "media_type": fmt.media_type,
+            "url": reverse("record-export", args=[record.pk, fmt.name]),
+        }
         for fmt in export_formats().values()
     ]
 
@@ -228,6 +234,7 @@ def landing_context(record: Record, user, *, metadata: dict | None = None) -> di
         "is_owner": is_owner,
         "revisions": record.revisions.select_related("created_by") if is_owner else [],
         "can_access_files": record.can_access_files(user),
+        "card": landing_card(meta.get("card")),
     }
 
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from curation import services as curation
-from records import services, signposting, withdrawals
+from records import cards, services, signposting, withdrawals
 from records import vocabularies as vocab
 from records.forms import (
     GROUPS,
@@ -128,6 +128,7 @@ def _form_page(request, *, record, form, metadata, row_errors, status=200, publi
         "frozen": frozen,
         "api_url": reverse("records:api-detail", args=[record.pk]) if record else reverse("records:api-list"),
         "form_max_rows": settings.FORM_MAX_ROWS,
+        "card_form": cards.form_context(metadata.get("card")),
     }
     return render(request, "records/deposit.html", context, status=status)
 

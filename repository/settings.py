@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "archive",
     "staff",
     "zenodo",
+    "aitools",
 ]
 
 MIDDLEWARE = [
@@ -253,6 +254,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "archive.tasks.check_second_copies",
         "schedule": crontab(hour=3, minute=47),
     },
+    # Croissant: newly uploaded tables are profiled (columns and types from their first rows)
+    "aitools-profile-new-tables": {
+        "task": "aitools.tasks.profile_new_tables",
+        "schedule": float(env_int("CROISSANT_PROFILE_INTERVAL_SECONDS", 60, minimum=1)),
+    },
 }
 
 # --- Storage ------------------------------------------------------------------------------
@@ -308,6 +314,18 @@ SIGNPOSTING_HEADER_LINKS = env_int("SIGNPOSTING_HEADER_LINKS", 25, minimum=1)
 SITEMAP_MAX_URLS = env_int("SITEMAP_MAX_URLS", 50_000, minimum=1)
 if SITEMAP_MAX_URLS > 50_000:
     raise ImproperlyConfigured(f"SITEMAP_MAX_URLS={SITEMAP_MAX_URLS}: sitemaps.org allows at most 50000.")
+
+# --- AI research tools (Croissant, cards, CITATION.cff, reviewer links) ------------------------
+# Tables are profiled for Croissant RecordSets from their first bytes and rows.
+CROISSANT_PROFILE_MAX_BYTES = env_int("CROISSANT_PROFILE_MAX_BYTES", 1024 * 1024, minimum=1024)
+CROISSANT_PROFILE_MAX_ROWS = env_int("CROISSANT_PROFILE_MAX_ROWS", 1000, minimum=1)
+CROISSANT_PROFILE_BATCH = env_int("CROISSANT_PROFILE_BATCH", 100, minimum=1)
+# An anonymous reviewer link lasts at most this many days (the owner picks the date).
+REVIEW_LINK_MAX_DAYS = env_int("REVIEW_LINK_MAX_DAYS", 365, minimum=1)
+# CITATION.cff import: the largest CITATION.cff read, and how many archive entries are looked through
+CFF_IMPORT_MAX_BYTES = env_int("CFF_IMPORT_MAX_BYTES", 1024 * 1024, minimum=1024)
+CFF_ARCHIVE_MAX_MEMBERS = env_int("CFF_ARCHIVE_MAX_MEMBERS", 10_000, minimum=1)
+
 RECORD_MAX_FILES = env_int("RECORD_MAX_FILES", 1000, minimum=1)
 # Per user, across all their drafts and edit drafts: staged bytes plus unfinished uploads, and open drafts.
 USER_DRAFT_QUOTA_BYTES = env_int("USER_DRAFT_QUOTA_BYTES", 100 * 10**9, minimum=0)
@@ -402,6 +420,7 @@ RATELIMIT_SEARCH = env_rate("RATELIMIT_SEARCH", "300/m")  # anonymous /search/ p
 RATELIMIT_OAI = env_rate("RATELIMIT_OAI", "6000/m")  # /oai2d per client address (a harvester: ~10/s)
 RATELIMIT_API_ANON = env_rate("RATELIMIT_API_ANON", "1200/m")  # anonymous /api/ calls per address
 RATELIMIT_API_USER = env_rate("RATELIMIT_API_USER", "6000/m")  # /api/ calls per token (or session)
+RATELIMIT_REVIEW = env_rate("RATELIMIT_REVIEW", "600/m")  # /review/<token>/ requests per client address
 EMAIL_VERIFICATION_DAYS = env_int("EMAIL_VERIFICATION_DAYS", 7, minimum=1)  # a verification link's life
 TOKEN_DEFAULT_EXPIRY_DAYS = env_int("TOKEN_DEFAULT_EXPIRY_DAYS", 365, minimum=1)
 # django-axes: login lockout per (username, address) pair on the shared cache, 429 with Retry-After

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("records.files_urls")),
     path("", include("curation.urls")),
     path("", include("oaipmh.urls")),
+    path("", include("aitools.urls")),
     path("api/v1/", include("accounts.api_urls")),
     path("api/", include("zenodo.urls")),
     path("api/schema", SpectacularAPIView.as_view(), name="api-schema"),

@@ -24,7 +24,7 @@ def home(request):
 
 
 # Crawlers index landing pages (listed in the sitemap), not search results, accounts or staff pages.
-ROBOTS_DISALLOW = ("/search/", "/accounts/", "/uploads/", "/staff/", "/admin/")
+ROBOTS_DISALLOW = ("/search/", "/accounts/", "/uploads/", "/staff/", "/admin/", "/review/")
 
 
 @require_safe

@@ -26,6 +26,7 @@ APPS = (
     "archive",
     "staff",
     "zenodo",
+    "aitools",
 )
 
 # Function-level imports between apps that are allowed, each with its reason (at most three).
