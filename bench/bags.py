@@ -60,15 +60,16 @@ def main() -> None:
         for _ in range(args.size_mib):
             out.write(os.urandom(1 << 20))
     with open(big, "rb") as stream:
-        store_stream(draft.bucket, "big.bin", stream, owner)
+        store_stream(draft.files_bucket(), "big.bin", stream, owner)
     record = publish(draft, owner, declaration_accepted=True)
     instance = FileInstance.objects.get(versions__file__key="big.bin")
     stored = instance.location.backend().local_path(instance.path)
+    assert stored is not None, "the benchmark's location is local"
 
     baseline, _ = timed(lambda: shutil.copyfile(stored, folder / "copy.bin"))
     first, _ = timed(lambda: services.make_bag(record))
     record = open_edit(record, owner)
-    store_bytes(record.bucket, "small.txt", b"small\n", owner)
+    store_bytes(record.files_bucket(), "small.txt", b"small\n", owner)
     record = publish(record, owner, declaration_accepted=True)
     second, _ = timed(lambda: services.make_bag(record))
     export, _ = timed(lambda: succession.export_bags(folder / "export"))

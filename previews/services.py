@@ -117,7 +117,10 @@ def _store(preview: Preview, rendered: sandbox.Rendered) -> Preview:
     with transaction.atomic():
         for kind, (mimetype, data) in rendered.objects.items():
             PreviewObject.objects.create(
-                preview=preview, kind=kind, mimetype=mimetype, instance=storage_services.store_loose_object(data)
+                preview=preview,
+                kind=kind,
+                mimetype=mimetype,
+                instance=storage_services.store_loose_object(data),
             )
         preview.state = PreviewState.READY
         preview.tool, preview.tool_version = rendered.tool, rendered.tool_version
