@@ -32,9 +32,10 @@ def sweep_settings(settings):
 
 @pytest.fixture
 def published(draft, depositor, publish, django_capture_on_commit_callbacks, sweep_settings):
-    """A published record with one file, copied to the replica location; returns its instance."""
+    """A published record with one file (of a format without a preview, so it is the only stored
+    instance), copied to the replica location; returns its instance."""
     with django_capture_on_commit_callbacks(execute=True):
-        version = services.store_bytes(draft.bucket, "data.txt", PAYLOAD, depositor)
+        version = services.store_bytes(draft.bucket, "data.bin", PAYLOAD, depositor)
         publish(draft, depositor)
     instance = FileInstance.objects.select_related("location").get(pk=version.instance_id)
     assert instance.replicas.get().state == ReplicaState.VERIFIED
@@ -131,7 +132,7 @@ def test_a_damaged_replica_is_marked_until_repaired(published):
 def test_no_intact_copy_marks_the_file_damaged_and_refuses_its_download(
     published, draft, client, django_capture_on_commit_callbacks
 ):
-    url = download_url(draft.pk, "data.txt")
+    url = download_url(draft.pk, "data.bin")
     assert client.get(url).status_code == 200
     primary, replica = _paths(published)
     _flip_one_byte(primary)
