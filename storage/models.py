@@ -136,6 +136,8 @@ class FixityResult(models.TextChoices):
     MISSING = "missing", _("Missing")
     REPAIRED = "repaired", _("Repaired")
     UNREPAIRABLE = "unrepairable", _("No intact copy")
+    # The location could not be read (an S3 outage): neither a failure of the copy nor a repair target.
+    UNREACHABLE = "unreachable", _("Location unreachable")
 
 
 class FixityCheck(models.Model):

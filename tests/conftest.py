@@ -346,7 +346,7 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def _wait_for_worker(proc: subprocess.Popen, timeout: float = 60) -> None:
+def _wait_for_worker(proc: subprocess.Popen, timeout: float = 180) -> None:
     import selectors
 
     sel = selectors.DefaultSelector()

@@ -61,6 +61,7 @@ class Outcome:
     bytes_read: int = 0
     repaired: list[str] = field(default_factory=list)
     repair_error: str = ""
+    unreachable: list[str] = field(default_factory=list)  # locations not read: not judged, not repaired
 
     @property
     def failed(self) -> bool:
@@ -97,7 +98,14 @@ def _check_copy(location: Location, path: str, replica: FileReplica | None) -> C
             md5, sha256 = _digest(counter)
     except (OSError, BackendError) as exc:
         logger.warning("could not read %s:%s: %s", location.name, path, exc)
-        return CopyCheck(location, path, replica, FixityResult.MISSING, duration=time.monotonic() - started)
+        return CopyCheck(
+            location,
+            path,
+            replica,
+            FixityResult.UNREACHABLE,
+            str(exc)[:160],
+            duration=time.monotonic() - started,
+        )
     actual = f"{md5} {sha256} size:{counter.count}"
     return CopyCheck(location, path, replica, "", actual, counter.count, time.monotonic() - started)
 
@@ -443,6 +451,10 @@ def _record_locked(instance: FileInstance, check: CopyCheck, now: datetime.datet
         bytes_read=check.bytes_read,
         duration=check.duration,
     )
+    if check.result == FixityResult.UNREACHABLE:  # nothing learnt about the copy: its state stands
+        if check.replica is not None:
+            FileReplica.objects.filter(pk=check.replica.pk).update(last_result=check.result)
+        return
     if check.replica is not None:
         state = {
             FixityResult.OK: ReplicaState.VERIFIED,
@@ -467,13 +479,18 @@ def _verify(instance: FileInstance) -> list[CopyCheck]:
     return checks
 
 
+def _results(checks: list[CopyCheck]) -> dict[str, bool]:
+    """{location: intact} of the copies that could be read (unreachable locations are left out)."""
+    return {c.location.name: c.ok for c in checks if c.result != FixityResult.UNREACHABLE}
+
+
 def verify(instance: FileInstance, actor: Actor = None) -> dict[str, bool]:
     """Re-read every copy of ``instance`` and compare size, MD5 and SHA-256: {location: ok}.
 
     Every copy's check is a ``FixityCheck`` row; replicas get their state (verified, damaged, missing).
     """
     checks = _verify(instance)
-    results = {check.location.name: check.ok for check in checks}
+    results = _results(checks)
     if not all(results.values()):
         logger.warning("fixity check failed for instance %s (%s): %s", instance.pk, instance.path, results)
         audit(actor, "verify_failed", instance, after={"results": results})
@@ -508,7 +525,7 @@ def _repair(
     source_location, source_path = good[0]
     repaired = []
     for location, path, replica in _copies(instance):
-        if results.get(location.name):
+        if results.get(location.name) is not False:  # intact, or not reachable now
             continue
         started = time.monotonic()
         with source_location.backend().open_read(source_path) as source:
@@ -547,8 +564,11 @@ def check_fixity(instance: FileInstance, actor: Actor = None) -> Outcome:
     was_damaged = instance.damaged
     with transaction.atomic():
         checks = _verify(instance)
-        found = {c.location.name: c.ok for c in checks}
+        found = _results(checks)
         outcome = Outcome(instance, found, found, bytes_read=sum(c.bytes_read for c in checks))
+        outcome.unreachable = [c.location.name for c in checks if c.result == FixityResult.UNREACHABLE]
+        if outcome.unreachable:
+            logger.warning("instance %s: could not read its copies in %s", instance.pk, outcome.unreachable)
         if not outcome.failed:
             _mark_damaged(instance, False)
             return outcome

@@ -14,7 +14,7 @@ from django.utils import timezone
 from storage.models import FileInstance, FileReplica, FileVersion, FixityCheck, FixityResult, ReplicaState
 from storage.services.replicas import LocationCopies, copies_by_location
 
-FAILED = [FixityResult.MISMATCH, FixityResult.MISSING]
+FAILED = [FixityResult.MISMATCH, FixityResult.MISSING, FixityResult.UNREACHABLE]
 CHECKS = [FixityResult.OK, *FAILED]  # repairs (and "no intact copy") are rows of their own, not checks
 LISTED = 20  # files listed under each heading (the counts cover them all)
 

@@ -102,5 +102,9 @@ def test_the_report_counts_checks_copies_locations_and_lists_damaged_and_uncheck
     assert "md5:rot sha256:rot size:20" in damaged.group(0)
     assert "Never checked: 1 file" in body and "raw/never.csv" in body
     assert "Not checked within the cycle: 1 file" in body and "old.csv" in body
+    swedish = client_for(staff).get("/staff/fixity/", HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+    assert '<html lang="sv"' in swedish
+    swedish_svg = re.search(r'<svg id="checks-chart".*?</svg>', swedish, re.S).group(0)
+    assert re.search(r'width="\d+\.\d"', swedish_svg) and not re.search(r'="\d+,\d"', swedish_svg)
     desk = client_for(staff).get("/staff/").content.decode()
     assert '<span id="count-damaged">1</span>' in desk

@@ -220,3 +220,32 @@ def test_location_sites_are_parsed_and_checked():
         parse_location_sites("tape=basement", locations)
     with pytest.raises(ImproperlyConfigured, match="name=site"):
         parse_location_sites("primary", locations)
+
+
+def test_an_unreachable_replica_location_is_neither_a_failure_nor_repaired(
+    two_locations, draft, depositor, monkeypatch, django_capture_on_commit_callbacks
+):
+    instance = _store(draft, depositor, django_capture_on_commit_callbacks)
+    FixityCheck.objects.all().delete()
+    backend_type = type(instance.location.backend())
+    exists = backend_type.exists
+
+    def unreachable(self, path):
+        if "sites" in str(self.full_path(path)):
+            raise OSError("connection refused")
+        return exists(self, path)
+
+    monkeypatch.setattr(backend_type, "exists", unreachable)
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = services.check_fixity(instance)
+    assert outcome.found == {"primary": True} and not outcome.failed and outcome.unreachable == ["replica"]
+    assert _history(instance) == [("primary", "ok"), ("replica", "unreachable")]
+    assert FixityCheck.objects.get(result="unreachable").actual == "connection refused"
+    replica = instance.replicas.get()
+    assert replica.state == ReplicaState.VERIFIED and replica.last_result == "unreachable"  # state stands
+    assert mail.outbox == []  # an outage is not a damaged file: no e-mail for each file checked
+    out, err = io.StringIO(), io.StringIO()
+    call_command("verify_fixity", "--all", stdout=out, stderr=err)
+    assert f"UNREACHABLE {instance.pk}" in err.getvalue() and "0 failed" in out.getvalue()
+    monkeypatch.undo()
+    assert services.check_fixity(instance).found == {"primary": True, "replica": True}

@@ -43,6 +43,9 @@ class Command(BaseCommand):
             outcome = check_fixity(instance)
             checked += 1
             read += outcome.bytes_read
+            if outcome.unreachable:
+                names = ", ".join(outcome.unreachable)
+                self.stderr.write(f"UNREACHABLE {instance.pk} ({instance.path}): {names}; not checked there")
             if outcome.failed:
                 failed += 1
                 bad = ", ".join(name for name, ok in outcome.found.items() if not ok)
