@@ -24,6 +24,7 @@ APPS = (
     "oaipmh",
     "staff",
     "zenodo",
+    "repo_client",  # the command-line uploader: no Django, no project app (import-linter forbids them)
 )
 
 # Function-level imports between apps that are allowed, each with its reason (at most three).
