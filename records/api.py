@@ -113,6 +113,12 @@ def _page_links(request, page) -> dict:
 def _body(request) -> tuple[dict, Response | None]:
     if not isinstance(request.data, dict):
         return {}, bad_request(_("The request body must be a JSON object."))
+    unknown = sorted(set(request.data) - {"metadata", "communities", "doi"})
+    if unknown:
+        return {}, bad_request(
+            _("Unknown field “%(name)s”: send metadata, communities and doi.") % {"name": unknown[0]},
+            f"$.{unknown[0]}",
+        )
     metadata = request.data.get("metadata", {})
     if not isinstance(metadata, dict):
         return {}, bad_request(_("“metadata” must be a JSON object."), "$.metadata")
