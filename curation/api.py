@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, generics, permissions, serializers, status
 from rest_framework.exceptions import Throttled
 from rest_framework.response import Response
@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from accounts.authentication import require_scope
 from accounts.models import User
+from accounts.pagination import cursor_pagination
 from accounts.ratelimit import comment_limit
 from communities.models import Community
 from curation import services
@@ -172,6 +173,7 @@ class CommunityRequestList(_Base, generics.ListAPIView):
     """A community's requests, oldest first (curators only). ``?state=`` (default submitted, or ``all``), ``?checks=``."""
 
     serializer_class = RequestSerializer
+    pagination_class = cursor_pagination("created", "id")
 
     def get_queryset(self):
         community = get_community_for_curator(self.request.user, self.kwargs["slug"])
@@ -215,18 +217,39 @@ class CommunityRequestList(_Base, generics.ListAPIView):
 
 
 class MyRequestList(_Base, generics.ListAPIView):
-    """Requests about the signed-in user's records (including invitations waiting for them)."""
+    """Requests about the signed-in user's records (including invitations waiting for them), or with
+    ``?role=curator`` those in the communities they curate; ``?state=`` filters."""
 
     serializer_class = RequestSerializer
+    pagination_class = cursor_pagination("-created", "-id")
 
     def get_queryset(self):
         user = self.request.user
-        return (
-            _requests()
-            .filter(Q(record__owner=user) | Q(record__co_owners=user))
-            .distinct()
-            .order_by("-created")
-        )
+        role = self.request.query_params.get("role", "owner")
+        if role == "curator":
+            mine = Q(community__in=Community.objects.curated_by(user))
+        elif role == "owner":
+            mine = Q(record__owner=user) | Q(record__co_owners=user)
+        else:
+            raise exceptions.ValidationError({"role": [_("Use owner or curator.")]})
+        qs = _requests().filter(mine)
+        state = self.request.query_params.get("state")
+        if state:
+            if state not in RequestState.values:
+                raise exceptions.ValidationError(
+                    {"state": [_("Unknown state “%(state)s”.") % {"state": state}]}
+                )
+            qs = qs.filter(state=state)
+        return qs.distinct()
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("role", str, enum=["owner", "curator"]),
+            OpenApiParameter("state", str, enum=list(RequestState.values)),
+        ]
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
 
 class RequestDetail(_Base, generics.RetrieveAPIView):
