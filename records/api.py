@@ -9,6 +9,9 @@ Errors name the problem: ``{"message": …, "errors": [{"field": "$.creators[0].
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Max
@@ -95,6 +98,47 @@ def error_response(exc: services.RecordError) -> Response:
 
 def bad_request(message: str, field: str = "$") -> Response:
     return Response({"message": message, "errors": [{"field": field, "message": message}]}, status=400)
+
+
+def etag(body: dict) -> str:
+    """A strong validator of the record's representation as this caller sees it."""
+    text = json.dumps(body, sort_keys=True, default=str).encode()
+    return '"' + hashlib.sha256(text).hexdigest()[:32] + '"'
+
+
+def _etags(header: str) -> set[str]:
+    return {part.strip().removeprefix("W/") for part in header.split(",") if part.strip()}
+
+
+def precondition_failed(request, record: Record, user) -> Response | None:
+    """412 when ``If-Match`` names another version of the record than the current one."""
+    header = request.headers.get("If-Match")
+    if not header:
+        return None
+    current = etag(_detail_body(record, user))
+    if header.strip() == "*" or current in _etags(header):
+        return None
+    response = Response(
+        {
+            "message": _("The record has changed since you read it; read it again and retry."),
+            "errors": [
+                {"field": "$", "message": _("If-Match: the current ETag is %(tag)s.") % {"tag": current}}
+            ],
+        },
+        status=412,
+    )
+    response["ETag"] = current
+    return response
+
+
+def _detail_body(record: Record, user) -> dict:
+    revision = record.revisions.aggregate(n=Max("number"))["n"]
+    return serialize(record, owner=record.can_edit(user), revision=revision)
+
+
+def with_etag(response: Response, record: Record, user) -> Response:
+    response["ETag"] = etag(_detail_body(record, user))
+    return response
 
 
 def _page_links(request, page) -> dict:
@@ -192,7 +236,9 @@ class RecordListView(APIView):
             )
         except services.RecordError as exc:
             return error_response(exc)
-        return Response(serialize(record, owner=True), status=201)
+        response = Response(serialize(record, owner=True), status=201)
+        response["Location"] = settings.SITE_URL + reverse("records:api-detail", args=[record.pk])
+        return with_etag(response, record, request.user)
 
 
 class RecordDetailView(APIView):
@@ -212,12 +258,17 @@ class RecordDetailView(APIView):
         """A withdrawn record answers 410 Gone with its tombstone: state, reason, note and date."""
         user = reader(request)
         record = services.get_record_for_user(user, pk)
-        revision = record.revisions.aggregate(n=Max("number"))["n"]
-        body = serialize(record, owner=record.can_edit(user), revision=revision)
+        body = _detail_body(record, user)
         if record.is_withdrawn():
             body["message"] = _("This record has been withdrawn.")
             return Response(body, status=410)
-        return Response(body)
+        tag = etag(body)
+        if tag in _etags(request.headers.get("If-None-Match", "")):
+            response = Response(status=304)
+        else:
+            response = Response(body)
+        response["ETag"] = tag
+        return response
 
     @extend_schema(
         operation_id="records_update",
@@ -230,6 +281,9 @@ class RecordDetailView(APIView):
         body, problem = _body(request)
         if problem:
             return problem
+        stale = precondition_failed(request, record, request.user)
+        if stale:
+            return stale
         doi = body["doi"] if record.is_draft() else None
         try:
             services.update_metadata(
@@ -237,7 +291,7 @@ class RecordDetailView(APIView):
             )
         except services.RecordError as exc:
             return error_response(exc)
-        return Response(serialize(record, owner=True))
+        return with_etag(Response(_detail_body(record, request.user)), record, request.user)
 
 
 class RevisionListView(APIView):
@@ -279,6 +333,9 @@ class RecordActionView(APIView):
                 status=404,
             )
         record = services.get_record_for_user(request.user, pk, write=True)
+        stale = precondition_failed(request, record, request.user)
+        if stale:
+            return stale
         try:
             if action == "publish":
                 accepted = isinstance(request.data, dict) and request.data.get("accept_declaration") is True

@@ -1,0 +1,82 @@
+"""OpenAPI post-processing: every ``/api/v1/`` operation documents the error answers it can give.
+
+The one error shape (``repository.middleware.error_body``) is the ``Error`` component; each
+operation lists 400 (malformed JSON, bad input), 401, 403, 404, 405, 406, 413, 415, 429 and 500
+with it (the ones a view already declared keep their status, with the shape corrected). Record
+reads add 304 and writes 412 (conditional requests).
+"""
+
+from __future__ import annotations
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["status", "message", "errors"],
+    "properties": {
+        "status": {"type": "integer"},
+        "message": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "messages"],
+                "properties": {
+                    "field": {"type": "string", "description": "a JSON path ($.creators[0].orcid) or $"},
+                    "messages": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+        },
+    },
+}
+ERRORS = {
+    "400": "The request is malformed or its content invalid",
+    "401": "No valid credentials",
+    "403": "Not allowed (or the token lacks the scope)",
+    "404": "Not found (or not yours to see)",
+    "405": "Method not allowed",
+    "406": "Not acceptable",
+    "409": "Conflicts with the current state",
+    "413": "The body is too large",
+    "415": "Unsupported media type",
+    "429": "Too many requests (see Retry-After)",
+    "500": "Unexpected server error",
+}
+METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+
+
+def _error(description: str) -> dict:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        "headers": {"Retry-After": {"schema": {"type": "integer"}}}
+        if description.startswith("Too many")
+        else {},
+    }
+
+
+def add_error_responses(result, generator, request, public):
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    for path, item in result.get("paths", {}).items():
+        if not path.startswith("/api/v1/"):
+            continue
+        for method in METHODS:
+            operation = item.get(method)
+            if operation is None:
+                continue
+            responses = operation.setdefault("responses", {})
+            for status, description in ERRORS.items():
+                if status in responses:
+                    responses[status]["content"] = _error(description)["content"]
+                else:
+                    responses[status] = _error(description)
+            for status in list(responses):
+                if status[0] in "45" and status not in ERRORS:
+                    responses[status]["content"] = _error(responses[status].get("description", ""))["content"]
+            if path.startswith("/api/v1/records/{id}") and path.count("/") == 4:
+                if method == "get":
+                    responses["304"] = {"description": "Not modified (If-None-Match)"}
+                    responses["410"] = responses.get("410") or {"description": "Withdrawn: the tombstone"}
+                else:
+                    responses["412"] = _error("The record changed since it was read (If-Match)")
+            if "/actions/" in path:
+                responses["412"] = _error("The record changed since it was read (If-Match)")
+    return result
