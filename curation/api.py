@@ -55,7 +55,7 @@ class CheckSerializer(serializers.Serializer):
 class RecordSummarySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     title = serializers.CharField()
-    doi = serializers.CharField()
+    doi = serializers.CharField(allow_null=True, allow_blank=True)
     creators = serializers.CharField(source="creators_display")
     url = serializers.SerializerMethodField()
 
@@ -82,10 +82,10 @@ class RequestSerializer(serializers.ModelSerializer):
         slug_field="slug", read_only=True
     )
     created_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
-        slug_field="username", read_only=True
+        slug_field="username", read_only=True, allow_null=True
     )
     decided_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
-        slug_field="username", read_only=True
+        slug_field="username", read_only=True, allow_null=True
     )
     checks = serializers.SerializerMethodField()
     links = serializers.SerializerMethodField()
