@@ -15,6 +15,7 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -100,7 +101,8 @@ def test_the_api_keeps_its_contract(world):
         # a fresh token per operation: DELETE /api/v1/me/tokens/{id} may revoke the previous one
         _token, secret = create_token(world["user"], "schemathesis", list(TokenScope.values))
         names = {p.name for p in operation.path_parameters}
-        strategies = [operation.as_strategy()]
+        # valid data, and invalid data (wrong types, missing fields): both must keep the contract
+        strategies = [operation.as_strategy(), operation.as_strategy(generation_mode=GenerationMode.NEGATIVE)]
         for n in range(3):
             aimed = {name: world["targets"][name][n % len(world["targets"][name])] for name in names}
             if aimed:
