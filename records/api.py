@@ -13,7 +13,6 @@ import hashlib
 import json
 
 from django.conf import settings
-from django.core.paginator import Page, Paginator
 from django.db.models import Max
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -24,6 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import reader, require_scope
+from accounts.pagination import cursor_pagination
 from accounts.redact import without_token
 from curation import services as curation
 from records import services
@@ -199,7 +199,9 @@ class RecordListView(APIView):
             OpenApiParameter("license", str, many=True),
             OpenApiParameter("community", str, many=True),
             OpenApiParameter("sort", str, enum=["relevance", "newest"]),
-            OpenApiParameter("page", int),
+            OpenApiParameter("page", int, description="The search's page (the search pages by number)"),
+            OpenApiParameter("cursor", str, description="With mine=true: the cursor of a next/previous link"),
+            OpenApiParameter("size", int, description="With mine=true: records per page"),
         ],
         responses={200: OpenApiTypes.OBJECT},
     )
@@ -212,12 +214,16 @@ class RecordListView(APIView):
                     {"message": _("Listing your records needs a token with the scope “deposit:read”.")},
                     status=403,
                 )
-            records = Record.objects.owned_by(request.user).order_by("-updated")
-            page: Page = Paginator(records, settings.API_PAGE_SIZE).get_page(request.query_params.get("page"))
-            results = [serialize(r, owner=True) for r in page.object_list]
-        else:
-            page = search(SearchParams.from_querydict(request.query_params, reader(request))).page
-            results = [serialize(r) for r in page.object_list]
+            # your own records page by cursor (no depth cost); the search pages by number with its facets
+            paginator = cursor_pagination("-updated", "-id")()
+            records: list[Record] = (
+                paginator.paginate_queryset(Record.objects.owned_by(request.user), request, view=self) or []
+            )
+            return paginator.get_paginated_response(
+                [cut_long_lists(serialize(r, owner=True)) for r in records]
+            )
+        page = search(SearchParams.from_querydict(request.query_params, reader(request))).page
+        results = [serialize(r) for r in page.object_list]
         return Response({**_page_links(request, page), "results": [cut_long_lists(item) for item in results]})
 
     @extend_schema(
