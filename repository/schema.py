@@ -42,6 +42,35 @@ ERRORS = {
 }
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 
+# OpenAPI links: what a created thing's id leads to (clients and schemathesis' stateful runs follow them)
+RECORD_ID = {"id": "$response.body#/id"}
+LINKS: dict[tuple[str, str, str], dict[str, tuple[str, dict]]] = {
+    ("/api/v1/records", "post", "201"): {
+        "GetRecord": ("records_retrieve", RECORD_ID),
+        "UpdateRecord": ("records_update", RECORD_ID),
+        "RecordFiles": ("v1_records_files_retrieve", RECORD_ID),
+        "StartUpload": ("v1_records_uploads_create", RECORD_ID),
+        "PutFile": ("v1_records_files_update", RECORD_ID),
+        "RecordAction": ("records_action", RECORD_ID),
+        "RequestInclusion": ("v1_records_requests_create", RECORD_ID),
+    },
+    ("/api/v1/records/{id}/uploads", "post", "201"): {
+        "GetUpload": ("v1_uploads_retrieve", {"upload_id": "$response.body#/id"}),
+        "SendChunk": ("v1_uploads_partial_update", {"upload_id": "$response.body#/id"}),
+        "FinishUpload": ("v1_uploads_finish_create", {"upload_id": "$response.body#/id"}),
+        "CancelUpload": ("v1_uploads_destroy", {"upload_id": "$response.body#/id"}),
+    },
+    ("/api/v1/records/{id}/requests", "post", "201"): {
+        "GetRequest": ("v1_requests_retrieve", RECORD_ID),
+        "Comment": ("v1_requests_comments_create", RECORD_ID),
+        "Cancel": ("v1_requests_cancel_create", RECORD_ID),
+    },
+    ("/api/v1/me/tokens", "post", "201"): {
+        "GetToken": ("me_tokens_retrieve", RECORD_ID),
+        "RevokeToken": ("me_tokens_revoke", RECORD_ID),
+    },
+}
+
 
 def _error(description: str) -> dict:
     return {
@@ -79,4 +108,10 @@ def add_error_responses(result, generator, request, public):
                     responses["412"] = _error("The record changed since it was read (If-Match)")
             if "/actions/" in path:
                 responses["412"] = _error("The record changed since it was read (If-Match)")
+            for (link_path, link_method, status), links in LINKS.items():
+                if (link_path, link_method) == (path, method) and status in responses:
+                    responses[status]["links"] = {
+                        name: {"operationId": target, "parameters": parameters}
+                        for name, (target, parameters) in links.items()
+                    }
     return result

@@ -117,3 +117,39 @@ def test_the_api_keeps_its_contract(world):
     assert operations >= 40
     assert sum(statuses.get(code, 0) for code in (200, 201, 204)) >= 50  # real work, not only refusals
     assert not failures, "\n\n".join(failures)
+
+
+def test_stateful_runs_follow_the_links(world):
+    """Sequences built from the schema's links (create a draft → its files, uploads, actions; start an
+    upload → chunk, finish; ask for inclusion → comment, cancel; mint a token → read, revoke)."""
+    schema = schemathesis.openapi.from_wsgi("/api/schema", WSGIHandler())
+    _token, secret = create_token(world["user"], "stateful", list(TokenScope.values))
+    headers = {"Authorization": f"Bearer {secret}"}
+    calls: list[str] = []
+
+    class Stateful(schema.as_state_machine()):  # type: ignore[misc]
+        def get_call_kwargs(self, case):
+            return {"headers": headers}
+
+        def after_call(self, response, case):
+            calls.append(f"{case.method} {case.operation.path} {response.status_code}")
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(response, checks=CHECKS)
+
+    Stateful.run(
+        settings=hypothesis_settings(
+            max_examples=15,
+            derandomize=True,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+            stateful_step_count=6,
+        )
+    )
+    followed = {call.rsplit(" ", 1)[0] for call in calls}
+    print(f"stateful: {len(calls)} calls over {len(followed)} operations")
+    assert "POST /api/v1/records" in followed
+    assert any(
+        path.startswith(("GET /api/v1/records/{id}", "PUT /api/v1/records/{id}")) for path in followed
+    ), followed
