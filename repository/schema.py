@@ -82,6 +82,36 @@ def _error(description: str) -> dict:
     }
 
 
+def _errors(responses: dict) -> None:
+    """The common error statuses, and the one shape for every 4xx/5xx the view declared itself."""
+    for status, description in ERRORS.items():
+        if status in responses:
+            responses[status]["content"] = _error(description)["content"]
+        else:
+            responses[status] = _error(description)
+    for status in list(responses):
+        if status[0] in "45" and status not in ERRORS:
+            responses[status]["content"] = _error(responses[status].get("description", ""))["content"]
+
+
+def _conditional(path: str, method: str, responses: dict) -> None:
+    """Record reads answer 304 (If-None-Match); record writes and actions 412 (If-Match)."""
+    if path == "/api/v1/records/{id}" and method == "get":
+        responses["304"] = {"description": "Not modified (If-None-Match)"}
+        responses["410"] = responses.get("410") or {"description": "Withdrawn: the tombstone"}
+    elif path == "/api/v1/records/{id}" or "/actions/" in path:
+        responses["412"] = _error("The record changed since it was read (If-Match)")
+
+
+def _links(path: str, method: str, responses: dict) -> None:
+    for (link_path, link_method, status), links in LINKS.items():
+        if (link_path, link_method) == (path, method) and status in responses:
+            responses[status]["links"] = {
+                name: {"operationId": target, "parameters": parameters}
+                for name, (target, parameters) in links.items()
+            }
+
+
 def add_error_responses(result, generator, request, public):
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
     for path, item in result.get("paths", {}).items():
@@ -89,29 +119,9 @@ def add_error_responses(result, generator, request, public):
             continue
         for method in METHODS:
             operation = item.get(method)
-            if operation is None:
-                continue
-            responses = operation.setdefault("responses", {})
-            for status, description in ERRORS.items():
-                if status in responses:
-                    responses[status]["content"] = _error(description)["content"]
-                else:
-                    responses[status] = _error(description)
-            for status in list(responses):
-                if status[0] in "45" and status not in ERRORS:
-                    responses[status]["content"] = _error(responses[status].get("description", ""))["content"]
-            if path.startswith("/api/v1/records/{id}") and path.count("/") == 4:
-                if method == "get":
-                    responses["304"] = {"description": "Not modified (If-None-Match)"}
-                    responses["410"] = responses.get("410") or {"description": "Withdrawn: the tombstone"}
-                else:
-                    responses["412"] = _error("The record changed since it was read (If-Match)")
-            if "/actions/" in path:
-                responses["412"] = _error("The record changed since it was read (If-Match)")
-            for (link_path, link_method, status), links in LINKS.items():
-                if (link_path, link_method) == (path, method) and status in responses:
-                    responses[status]["links"] = {
-                        name: {"operationId": target, "parameters": parameters}
-                        for name, (target, parameters) in links.items()
-                    }
+            if operation is not None:
+                responses = operation.setdefault("responses", {})
+                _errors(responses)
+                _conditional(path, method, responses)
+                _links(path, method, responses)
     return result
