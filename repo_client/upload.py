@@ -37,6 +37,11 @@ from rich.progress import Progress as Bars
 
 STATE_DIR = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "repo-upload"
 RETRYABLE = (requests.ConnectionError, requests.Timeout)
+STOP = threading.Event()  # set on Ctrl-C: workers stop between chunks; a rerun continues
+
+
+class Stopped(Exception):
+    """The run was interrupted; what reached the server stays there."""
 
 
 class ApiError(Exception):
@@ -254,6 +259,8 @@ def upload_one(
     while offset < local.size:
         start = offset
         for start, data in _chunks(local.path, offset, local.size, chunk):
+            if STOP.is_set():
+                raise Stopped(local.key)
             try:
                 response = client.call(
                     "PATCH",
@@ -328,7 +335,8 @@ def run(args) -> int:
     failures = []
     with Progress(not args.no_progress, total, len(local_files)) as bars:
         bars.advance(None, total - sum(f.size for f in todo), sent=False)
-        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs))
+        try:
             futures = {
                 pool.submit(upload_one, client, record_id, f, uploads.get(f.key), chunk, bars): f
                 for f in todo
@@ -338,6 +346,12 @@ def run(args) -> int:
                     future.result()
                 except (ApiError, RuntimeError, OSError, requests.RequestException) as exc:
                     failures.append(f"{futures[future].key}: {exc}")
+        except KeyboardInterrupt:
+            STOP.set()  # running files stop after their current chunk; queued ones never start
+            pool.shutdown(wait=True, cancel_futures=True)
+            print(f"sent {bars.sent} bytes", flush=True)
+            raise
+        pool.shutdown(wait=True)
     for line in failures:
         print(f"error: {line}", file=sys.stderr)
     print(f"sent {bars.sent} bytes", flush=True)
