@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from accounts import services
 from accounts.authentication import require_scope
 from accounts.models import PersonalAccessToken, TokenScope
+from accounts.serializers import StrictSerializer
 
 READ = require_scope(TokenScope.USER_READ)
 
@@ -38,7 +39,7 @@ class TokenSerializer(serializers.ModelSerializer):
         ]
 
 
-class NewTokenSerializer(serializers.Serializer):
+class NewTokenSerializer(StrictSerializer):
     name = serializers.CharField(max_length=100)
     scopes = serializers.ListField(
         child=serializers.ChoiceField(choices=TokenScope.values),
@@ -46,13 +47,6 @@ class NewTokenSerializer(serializers.Serializer):
         max_length=len(TokenScope.values),
     )
     expires_in_days = serializers.IntegerField(min_value=1, max_value=3650, required=False, allow_null=True)
-
-    def to_internal_value(self, data):
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError({unknown[0]: [_("Unknown field.")]})
-        return super().to_internal_value(data)
 
 
 class CreatedTokenSerializer(TokenSerializer):

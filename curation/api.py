@@ -18,6 +18,7 @@ from accounts.authentication import require_scope
 from accounts.models import User
 from accounts.pagination import cursor_pagination
 from accounts.ratelimit import comment_limit
+from accounts.serializers import StrictSerializer
 from communities.models import Community
 from curation import services
 from curation.access import get_community_for_curator, get_request_for_user
@@ -131,26 +132,26 @@ class RequestDetailSerializer(RequestSerializer):
         fields = [*RequestSerializer.Meta.fields, "comments"]
 
 
-class ReasonSerializer(serializers.Serializer):
+class ReasonSerializer(StrictSerializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
 
-class CommentInputSerializer(serializers.Serializer):
+class CommentInputSerializer(StrictSerializer):
     body = serializers.CharField(max_length=20000)
 
 
-class BulkSerializer(serializers.Serializer):
+class BulkSerializer(StrictSerializer):
     ids = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=500)
     action = serializers.ChoiceField(choices=["accept", "decline"])
     reason = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
 
-class RecordRequestSerializer(serializers.Serializer):
+class RecordRequestSerializer(StrictSerializer):
     community = serializers.SlugField()
     message = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
 
-class InvitationSerializer(serializers.Serializer):
+class InvitationSerializer(StrictSerializer):
     record = serializers.IntegerField()
     message = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from accounts.authentication import require_scope
 from accounts.pagination import cursor_pagination
+from accounts.serializers import StrictSerializer
 from communities import services as communities
 from communities.models import Community, MemberRole, Membership
 from records.api import cut_long_lists, serialize
@@ -58,12 +59,12 @@ class MemberSerializer(serializers.ModelSerializer):
         fields = ["username", "role", "created"]
 
 
-class MemberInputSerializer(serializers.Serializer):
+class MemberInputSerializer(StrictSerializer):
     username = serializers.CharField(max_length=150)
     role = serializers.ChoiceField(choices=MemberRole.values, default=MemberRole.CURATOR)
 
 
-class RoleSerializer(serializers.Serializer):
+class RoleSerializer(StrictSerializer):
     role = serializers.ChoiceField(choices=MemberRole.values)
 
 

@@ -113,8 +113,8 @@ def test_unexpected_exception_is_500_json(writer, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(api, "_page_links", boom)
-    body = assert_shape(writer.get(LIST + "?mine=true"), 500)
+    monkeypatch.setattr(api, "search", boom)
+    body = assert_shape(writer.get(LIST), 500)
     assert "boom" not in body["message"]
 
 
@@ -132,3 +132,24 @@ def test_zenodo_api_keeps_its_own_shape(writer):
     response = writer.get("/api/deposit/depositions/999999")
     assert response.status_code == 404
     assert "errors" not in response.json() or response.json().get("status") == 404
+
+
+def test_unknown_fields_in_curation_bodies(writer, published, community):
+    response = writer.post(
+        f"/api/v1/records/{published.pk}/requests",
+        {"community": community.slug, "mesage": "typo"},
+        format="json",
+    )
+    body = assert_shape(response, 400, field="$.mesage")
+    assert "message" in body["errors"][0]["messages"][0]
+    from curation.models import InclusionRequest
+
+    assert not InclusionRequest.objects.exists()
+
+
+def test_session_needs_csrf(depositor, password):
+    client = APIClient(enforce_csrf_checks=True)
+    assert client.login(username="depositor", password=password)
+    assert_shape(client.post(LIST, {"metadata": {"title": "x"}}, format="json"), 403, words="CSRF")
+    assert not Record.objects.exists()
+    assert client.get(LIST + "?mine=true").status_code == 200  # reading needs no CSRF token
