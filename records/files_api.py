@@ -20,6 +20,8 @@ One streaming request: ``PUT /api/v1/records/<id>/files/<key>`` with the bytes a
 
 from __future__ import annotations
 
+import unicodedata
+
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -34,7 +36,7 @@ from records.access import get_record_for_user
 from records.allowances import draft_allowance
 from records.files import download_url, files_editable, require_editable
 from records.models import Record
-from storage import services, streams
+from storage import downloads, services, streams
 from storage.models import FileVersion, Upload
 
 DepositWrite = require_scope("deposit:write")
@@ -187,9 +189,49 @@ class RecordFilesAPI(APIView):
 
 
 class RecordFileAPI(APIView):
-    """PUT: the body becomes a new staged version of the key (one streaming request). DELETE: remove."""
+    """GET: the file's bytes. PUT: the body becomes a new staged version of the key (one streaming
+    request). DELETE: remove it from the draft."""
 
-    permission_classes = [DepositWrite]
+    def get_permissions(self):
+        if self.request.method in ("GET", "HEAD"):
+            return [permissions.AllowAny()]
+        return [DepositWrite()]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("version", str, description="an older version's number (owners: draft)"),
+        ],
+        responses={
+            (200, "*/*"): OpenApiTypes.BINARY,
+            (206, "*/*"): OpenApiTypes.BINARY,
+            304: None,
+            403: ERROR_SCHEMA,
+            404: ERROR_SCHEMA,
+            412: ERROR_SCHEMA,
+            416: ERROR_SCHEMA,
+            503: ERROR_SCHEMA,
+        },
+        description="Download (Range and conditional requests honoured); drafts for their owners' tokens too.",
+        tags=["files"],
+    )
+    def get(self, request, pk: int, key: str):
+        user = reader(request)  # a token with a deposit scope reads its owner's drafts
+        record = get_record_for_user(user, pk)
+        if not record.can_access_files(user):
+            return _forbidden(_("The files of this record are not available to you."))
+        if record.bucket is None:
+            raise Http404
+        privileged = bool(user.is_authenticated and (user.is_staff or record.is_owner(user)))
+        try:
+            version = services.find_version(
+                record.bucket,
+                unicodedata.normalize("NFC", key),
+                request.query_params.get("version"),
+                privileged=privileged,
+            )
+        except services.FileMissing:
+            raise Http404
+        return downloads.serve_version(request._request, version, attachment=True)
 
     @extend_schema(
         request={"application/octet-stream": OpenApiTypes.BINARY},

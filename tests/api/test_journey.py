@@ -133,3 +133,16 @@ def test_create_upload_publish_curate_edit_publish_again(depositor, curator, com
     assert stored(record, "README.md") == b"# About, v2\n"
     assert stored(record, "data/table.bin") == data
     assert FileVersion.objects.filter(file__bucket=record.bucket_id, file__key="README.md").count() == 2
+
+
+def test_download_over_the_api_with_a_token(depositor, outsider, valid_metadata):
+    me = api_for(depositor, ["deposit:read"])
+    writer = api_for(depositor, ["deposit:write"])
+    record_id = writer.post(LIST, {"metadata": valid_metadata}, format="json").json()["id"]
+    writer.generic(
+        "PUT", f"{LIST}/{record_id}/files/a.txt", b"hello", content_type="application/octet-stream"
+    )
+    response = me.get(f"{LIST}/{record_id}/files/a.txt?version=draft")
+    assert response.status_code == 200 and b"".join(response.streaming_content) == b"hello"
+    assert_shape(api_for(outsider, ["deposit:read"]).get(f"{LIST}/{record_id}/files/a.txt"), 404)
+    assert_shape(me.get(f"{LIST}/{record_id}/files/missing.txt?version=draft"), 404)
