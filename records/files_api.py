@@ -79,6 +79,21 @@ def error_response(exc: services.StorageError) -> Response:
     return response
 
 
+def _unknown_field(data, allowed: tuple[str, ...]) -> Response | None:
+    """400 naming the first field of a JSON body that the operation does not know."""
+    unknown = sorted(set(data) - set(allowed)) if isinstance(data, dict) else []
+    if not unknown:
+        return None
+    message = _("Unknown field “%(name)s”: send %(fields)s.") % {
+        "name": unknown[0],
+        "fields": ", ".join(allowed),
+    }
+    return Response(
+        {"message": message, "code": "invalid", "errors": [{"field": f"$.{unknown[0]}", "message": message}]},
+        status=400,
+    )
+
+
 def _forbidden(message: str) -> Response:
     return Response({"message": message, "code": "forbidden"}, status=403)
 
@@ -328,6 +343,9 @@ class CreateUploadAPI(APIView):
     )
     def post(self, request, pk: int):
         data = request.data if isinstance(request.data, dict) else {}
+        unknown = _unknown_field(data, ("key", "size"))
+        if unknown:
+            return unknown
         size = data.get("size")
         if not isinstance(size, int) or isinstance(size, bool):
             return Response(
@@ -466,6 +484,9 @@ class FinishUploadAPI(APIView):
                 raise
             return answer
         data = request.data if isinstance(request.data, dict) else {}
+        unknown = _unknown_field(data, ("md5", "sha256"))
+        if unknown:
+            return unknown
         try:
             version = services.finish_upload(
                 upload, request.user, md5=data.get("md5"), sha256=data.get("sha256")

@@ -153,3 +153,14 @@ def test_session_needs_csrf(depositor, password):
     assert_shape(client.post(LIST, {"metadata": {"title": "x"}}, format="json"), 403, words="CSRF")
     assert not Record.objects.exists()
     assert client.get(LIST + "?mine=true").status_code == 200  # reading needs no CSRF token
+
+
+def test_unknown_fields_in_upload_bodies(writer, depositor):
+    record_id = writer.post(LIST, {"metadata": {"title": "Files"}}, format="json").json()["id"]
+    response = writer.post(
+        f"{LIST}/{record_id}/uploads", {"key": "a.txt", "size": 1, "sise": 2}, format="json"
+    )
+    assert_shape(response, 400, field="$.sise")
+    from storage.models import Upload
+
+    assert not Upload.objects.exists()
