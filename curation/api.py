@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, generics, permissions, serializers, status
 from rest_framework.exceptions import Throttled
 from rest_framework.response import Response
@@ -16,7 +16,9 @@ from rest_framework.views import APIView
 
 from accounts.authentication import require_scope
 from accounts.models import User
+from accounts.pagination import cursor_pagination
 from accounts.ratelimit import comment_limit
+from accounts.serializers import StrictSerializer
 from communities.models import Community
 from curation import services
 from curation.access import get_community_for_curator, get_request_for_user
@@ -54,7 +56,7 @@ class CheckSerializer(serializers.Serializer):
 class RecordSummarySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     title = serializers.CharField()
-    doi = serializers.CharField()
+    doi = serializers.CharField(allow_null=True, allow_blank=True)
     creators = serializers.CharField(source="creators_display")
     url = serializers.SerializerMethodField()
 
@@ -81,10 +83,10 @@ class RequestSerializer(serializers.ModelSerializer):
         slug_field="slug", read_only=True
     )
     created_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
-        slug_field="username", read_only=True
+        slug_field="username", read_only=True, allow_null=True
     )
     decided_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
-        slug_field="username", read_only=True
+        slug_field="username", read_only=True, allow_null=True
     )
     checks = serializers.SerializerMethodField()
     links = serializers.SerializerMethodField()
@@ -130,26 +132,26 @@ class RequestDetailSerializer(RequestSerializer):
         fields = [*RequestSerializer.Meta.fields, "comments"]
 
 
-class ReasonSerializer(serializers.Serializer):
+class ReasonSerializer(StrictSerializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
 
-class CommentInputSerializer(serializers.Serializer):
+class CommentInputSerializer(StrictSerializer):
     body = serializers.CharField(max_length=20000)
 
 
-class BulkSerializer(serializers.Serializer):
+class BulkSerializer(StrictSerializer):
     ids = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=500)
     action = serializers.ChoiceField(choices=["accept", "decline"])
     reason = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
 
-class RecordRequestSerializer(serializers.Serializer):
+class RecordRequestSerializer(StrictSerializer):
     community = serializers.SlugField()
     message = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
 
-class InvitationSerializer(serializers.Serializer):
+class InvitationSerializer(StrictSerializer):
     record = serializers.IntegerField()
     message = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
@@ -172,6 +174,7 @@ class CommunityRequestList(_Base, generics.ListAPIView):
     """A community's requests, oldest first (curators only). ``?state=`` (default submitted, or ``all``), ``?checks=``."""
 
     serializer_class = RequestSerializer
+    pagination_class = cursor_pagination("created", "id")
 
     def get_queryset(self):
         community = get_community_for_curator(self.request.user, self.kwargs["slug"])
@@ -215,18 +218,39 @@ class CommunityRequestList(_Base, generics.ListAPIView):
 
 
 class MyRequestList(_Base, generics.ListAPIView):
-    """Requests about the signed-in user's records (including invitations waiting for them)."""
+    """Requests about the signed-in user's records (including invitations waiting for them), or with
+    ``?role=curator`` those in the communities they curate; ``?state=`` filters."""
 
     serializer_class = RequestSerializer
+    pagination_class = cursor_pagination("-created", "-id")
 
     def get_queryset(self):
         user = self.request.user
-        return (
-            _requests()
-            .filter(Q(record__owner=user) | Q(record__co_owners=user))
-            .distinct()
-            .order_by("-created")
-        )
+        role = self.request.query_params.get("role", "owner")
+        if role == "curator":
+            mine = Q(community__in=Community.objects.curated_by(user))
+        elif role == "owner":
+            mine = Q(record__owner=user) | Q(record__co_owners=user)
+        else:
+            raise exceptions.ValidationError({"role": [_("Use owner or curator.")]})
+        qs = _requests().filter(mine)
+        state = self.request.query_params.get("state")
+        if state:
+            if state not in RequestState.values:
+                raise exceptions.ValidationError(
+                    {"state": [_("Unknown state “%(state)s”.") % {"state": state}]}
+                )
+            qs = qs.filter(state=state)
+        return qs.distinct()
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("role", str, enum=["owner", "curator"]),
+            OpenApiParameter("state", str, enum=list(RequestState.values)),
+        ]
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
 
 class RequestDetail(_Base, generics.RetrieveAPIView):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from curation import api, views
+from curation import api, communities_api, views
 
 app_name = "curation"
 
@@ -27,6 +27,19 @@ urlpatterns = [
     ),
     path(
         "api/v1/communities/<slug:slug>/invitations", api.InvitationCreate.as_view(), name="api-invitations"
+    ),
+    path("api/v1/communities", communities_api.CommunityList.as_view(), name="api-communities"),
+    path("api/v1/communities/<slug:slug>", communities_api.CommunityDetail.as_view(), name="api-community"),
+    path(
+        "api/v1/communities/<slug:slug>/records",
+        communities_api.CommunityRecords.as_view(),
+        name="api-community-records",
+    ),
+    path("api/v1/communities/<slug:slug>/members", communities_api.MemberList.as_view(), name="api-members"),
+    path(
+        "api/v1/communities/<slug:slug>/members/<str:username>",
+        communities_api.MemberDetail.as_view(),
+        name="api-member",
     ),
     path("api/v1/requests", api.MyRequestList.as_view(), name="api-requests"),
     path("api/v1/requests/<int:pk>", api.RequestDetail.as_view(), name="api-request"),

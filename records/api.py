@@ -9,8 +9,10 @@ Errors name the problem: ``{"message": …, "errors": [{"field": "$.creators[0].
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from django.conf import settings
-from django.core.paginator import Page, Paginator
 from django.db.models import Max
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -21,6 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import reader, require_scope
+from accounts.pagination import cursor_pagination
 from accounts.redact import without_token
 from curation import services as curation
 from records import services
@@ -97,6 +100,47 @@ def bad_request(message: str, field: str = "$") -> Response:
     return Response({"message": message, "errors": [{"field": field, "message": message}]}, status=400)
 
 
+def etag(body: dict) -> str:
+    """A strong validator of the record's representation as this caller sees it."""
+    text = json.dumps(body, sort_keys=True, default=str).encode()
+    return '"' + hashlib.sha256(text).hexdigest()[:32] + '"'
+
+
+def _etags(header: str) -> set[str]:
+    return {part.strip().removeprefix("W/") for part in header.split(",") if part.strip()}
+
+
+def precondition_failed(request, record: Record, user) -> Response | None:
+    """412 when ``If-Match`` names another version of the record than the current one."""
+    header = request.headers.get("If-Match")
+    if not header:
+        return None
+    current = etag(_detail_body(record, user))
+    if header.strip() == "*" or current in _etags(header):
+        return None
+    response = Response(
+        {
+            "message": _("The record has changed since you read it; read it again and retry."),
+            "errors": [
+                {"field": "$", "message": _("If-Match: the current ETag is %(tag)s.") % {"tag": current}}
+            ],
+        },
+        status=412,
+    )
+    response["ETag"] = current
+    return response
+
+
+def _detail_body(record: Record, user) -> dict:
+    revision = record.revisions.aggregate(n=Max("number"))["n"]
+    return serialize(record, owner=record.can_edit(user), revision=revision)
+
+
+def with_etag(response: Response, record: Record, user) -> Response:
+    response["ETag"] = etag(_detail_body(record, user))
+    return response
+
+
 def _page_links(request, page) -> dict:
     def link(number):
         query = without_token(request.GET)  # a token sent as ?access_token= is never echoed
@@ -113,6 +157,12 @@ def _page_links(request, page) -> dict:
 def _body(request) -> tuple[dict, Response | None]:
     if not isinstance(request.data, dict):
         return {}, bad_request(_("The request body must be a JSON object."))
+    unknown = sorted(set(request.data) - {"metadata", "communities", "doi"})
+    if unknown:
+        return {}, bad_request(
+            _("Unknown field “%(name)s”: send metadata, communities and doi.") % {"name": unknown[0]},
+            f"$.{unknown[0]}",
+        )
     metadata = request.data.get("metadata", {})
     if not isinstance(metadata, dict):
         return {}, bad_request(_("“metadata” must be a JSON object."), "$.metadata")
@@ -149,7 +199,9 @@ class RecordListView(APIView):
             OpenApiParameter("license", str, many=True),
             OpenApiParameter("community", str, many=True),
             OpenApiParameter("sort", str, enum=["relevance", "newest"]),
-            OpenApiParameter("page", int),
+            OpenApiParameter("page", int, description="The search's page (the search pages by number)"),
+            OpenApiParameter("cursor", str, description="With mine=true: the cursor of a next/previous link"),
+            OpenApiParameter("size", int, description="With mine=true: records per page"),
         ],
         responses={200: OpenApiTypes.OBJECT},
     )
@@ -162,12 +214,16 @@ class RecordListView(APIView):
                     {"message": _("Listing your records needs a token with the scope “deposit:read”.")},
                     status=403,
                 )
-            records = Record.objects.owned_by(request.user).order_by("-updated")
-            page: Page = Paginator(records, settings.API_PAGE_SIZE).get_page(request.query_params.get("page"))
-            results = [serialize(r, owner=True) for r in page.object_list]
-        else:
-            page = search(SearchParams.from_querydict(request.query_params, reader(request))).page
-            results = [serialize(r) for r in page.object_list]
+            # your own records page by cursor (no depth cost); the search pages by number with its facets
+            paginator = cursor_pagination("-updated", "-id")()
+            records: list[Record] = (
+                paginator.paginate_queryset(Record.objects.owned_by(request.user), request, view=self) or []
+            )
+            return paginator.get_paginated_response(
+                [cut_long_lists(serialize(r, owner=True)) for r in records]
+            )
+        page = search(SearchParams.from_querydict(request.query_params, reader(request))).page
+        results = [serialize(r) for r in page.object_list]
         return Response({**_page_links(request, page), "results": [cut_long_lists(item) for item in results]})
 
     @extend_schema(
@@ -186,7 +242,9 @@ class RecordListView(APIView):
             )
         except services.RecordError as exc:
             return error_response(exc)
-        return Response(serialize(record, owner=True), status=201)
+        response = Response(serialize(record, owner=True), status=201)
+        response["Location"] = settings.SITE_URL + reverse("records:api-detail", args=[record.pk])
+        return with_etag(response, record, request.user)
 
 
 class RecordDetailView(APIView):
@@ -206,12 +264,17 @@ class RecordDetailView(APIView):
         """A withdrawn record answers 410 Gone with its tombstone: state, reason, note and date."""
         user = reader(request)
         record = services.get_record_for_user(user, pk)
-        revision = record.revisions.aggregate(n=Max("number"))["n"]
-        body = serialize(record, owner=record.can_edit(user), revision=revision)
+        body = _detail_body(record, user)
         if record.is_withdrawn():
             body["message"] = _("This record has been withdrawn.")
             return Response(body, status=410)
-        return Response(body)
+        tag = etag(body)
+        if tag in _etags(request.headers.get("If-None-Match", "")):
+            response = Response(status=304)
+        else:
+            response = Response(body)
+        response["ETag"] = tag
+        return response
 
     @extend_schema(
         operation_id="records_update",
@@ -224,6 +287,9 @@ class RecordDetailView(APIView):
         body, problem = _body(request)
         if problem:
             return problem
+        stale = precondition_failed(request, record, request.user)
+        if stale:
+            return stale
         doi = body["doi"] if record.is_draft() else None
         try:
             services.update_metadata(
@@ -231,7 +297,7 @@ class RecordDetailView(APIView):
             )
         except services.RecordError as exc:
             return error_response(exc)
-        return Response(serialize(record, owner=True))
+        return with_etag(Response(_detail_body(record, request.user)), record, request.user)
 
 
 class RevisionListView(APIView):
@@ -273,6 +339,9 @@ class RecordActionView(APIView):
                 status=404,
             )
         record = services.get_record_for_user(request.user, pk, write=True)
+        stale = precondition_failed(request, record, request.user)
+        if stale:
+            return stale
         try:
             if action == "publish":
                 accepted = isinstance(request.data, dict) and request.data.get("accept_declaration") is True

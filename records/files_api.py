@@ -20,6 +20,8 @@ One streaming request: ``PUT /api/v1/records/<id>/files/<key>`` with the bytes a
 
 from __future__ import annotations
 
+import unicodedata
+
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -35,7 +37,7 @@ from records.access import get_record_for_user
 from records.allowances import draft_allowance
 from records.files import download_url, files_editable, require_editable
 from records.models import Record
-from storage import services, streams
+from storage import downloads, services, streams
 from storage.models import FileVersion, Upload
 
 DepositWrite = require_scope("deposit:write")
@@ -76,6 +78,21 @@ def error_response(exc: services.StorageError) -> Response:
     if isinstance(exc, services.UploadBusy):
         response["Retry-After"] = "1"
     return response
+
+
+def _unknown_field(data, allowed: tuple[str, ...]) -> Response | None:
+    """400 naming the first field of a JSON body that the operation does not know."""
+    unknown = sorted(set(data) - set(allowed)) if isinstance(data, dict) else []
+    if not unknown:
+        return None
+    message = _("Unknown field “%(name)s”: send %(fields)s.") % {
+        "name": unknown[0],
+        "fields": ", ".join(allowed),
+    }
+    return Response(
+        {"message": message, "code": "invalid", "errors": [{"field": f"$.{unknown[0]}", "message": message}]},
+        status=400,
+    )
 
 
 def _forbidden(message: str) -> Response:
@@ -188,9 +205,49 @@ class RecordFilesAPI(APIView):
 
 
 class RecordFileAPI(APIView):
-    """PUT: the body becomes a new staged version of the key (one streaming request). DELETE: remove."""
+    """GET: the file's bytes. PUT: the body becomes a new staged version of the key (one streaming
+    request). DELETE: remove it from the draft."""
 
-    permission_classes = [DepositWrite]
+    def get_permissions(self):
+        if self.request.method in ("GET", "HEAD"):
+            return [permissions.AllowAny()]
+        return [DepositWrite()]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("version", str, description="an older version's number (owners: draft)"),
+        ],
+        responses={
+            (200, "*/*"): OpenApiTypes.BINARY,
+            (206, "*/*"): OpenApiTypes.BINARY,
+            304: None,
+            403: ERROR_SCHEMA,
+            404: ERROR_SCHEMA,
+            412: ERROR_SCHEMA,
+            416: ERROR_SCHEMA,
+            503: ERROR_SCHEMA,
+        },
+        description="Download (Range and conditional requests honoured); drafts for their owners' tokens too.",
+        tags=["files"],
+    )
+    def get(self, request, pk: int, key: str):
+        user = reader(request)  # a token with a deposit scope reads its owner's drafts
+        record = get_record_for_user(user, pk)
+        if not record.can_access_files(user):
+            return _forbidden(_("The files of this record are not available to you."))
+        if record.bucket is None:
+            raise Http404
+        privileged = bool(user.is_authenticated and (user.is_staff or record.is_owner(user)))
+        try:
+            version = services.find_version(
+                record.bucket,
+                unicodedata.normalize("NFC", key),
+                request.query_params.get("version"),
+                privileged=privileged,
+            )
+        except services.FileMissing:
+            raise Http404
+        return downloads.serve_version(request._request, version, attachment=True)
 
     @extend_schema(
         request={"application/octet-stream": OpenApiTypes.BINARY},
@@ -288,6 +345,9 @@ class CreateUploadAPI(APIView):
     )
     def post(self, request, pk: int):
         data = request.data if isinstance(request.data, dict) else {}
+        unknown = _unknown_field(data, ("key", "size"))
+        if unknown:
+            return unknown
         size = data.get("size")
         if not isinstance(size, int) or isinstance(size, bool):
             return Response(
@@ -426,6 +486,9 @@ class FinishUploadAPI(APIView):
                 raise
             return answer
         data = request.data if isinstance(request.data, dict) else {}
+        unknown = _unknown_field(data, ("md5", "sha256"))
+        if unknown:
+            return unknown
         try:
             version = services.finish_upload(
                 upload, request.user, md5=data.get("md5"), sha256=data.get("sha256")

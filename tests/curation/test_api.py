@@ -46,7 +46,9 @@ def test_list_community_requests(curator, community, reqs, django_assert_max_num
     response = client.get(f"/api/v1/communities/{community.slug}/requests?checks=fail")
     assert [r["id"] for r in response.json()["results"]] == [bad.pk]
     response = client.get(f"/api/v1/communities/{community.slug}/requests?state=bogus")
-    assert response.status_code == 400 and "Unknown state" in response.json()["state"]
+    body = response.json()
+    assert response.status_code == 400 and body["errors"][0]["field"] == "$.state"
+    assert "Unknown state" in body["errors"][0]["messages"][0] and "Unknown state" in body["message"]
 
 
 def test_list_forbidden_for_other_curators_and_anonymous(other_curator, community, reqs):

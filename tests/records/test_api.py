@@ -134,7 +134,7 @@ def test_public_list_is_search_and_mine_lists_own_drafts(
         body = APIClient().get(LIST, {"q": "parliamentary"}).json()
     assert body["count"] == 1 and body["results"][0]["id"] == published.pk
     mine = writer.get(LIST, {"mine": "true"}).json()
-    assert mine["count"] == 2 and {r["state"] for r in mine["results"]} == {"draft", "published"}
+    assert len(mine["results"]) == 2 and {r["state"] for r in mine["results"]} == {"draft", "published"}
     assert APIClient().get(LIST, {"mine": "true"}).status_code == 401
 
 

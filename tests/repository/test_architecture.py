@@ -27,6 +27,7 @@ APPS = (
     "staff",
     "zenodo",
     "aitools",
+    "repo_client",  # the command-line uploader: no Django, no project app (import-linter forbids them)
 )
 
 # Function-level imports between apps that are allowed, each with its reason (at most three).

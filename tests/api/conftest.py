@@ -1,0 +1,1 @@
+from tests.records.conftest import draft, published, valid_metadata  # noqa: F401  (shared fixtures)
