@@ -30,6 +30,7 @@ SIMPLE_FIELDS = (
     "access_conditions",
     "license",
     "version",
+    "thesis_level",
     "publisher",
     "notes",
     "contact_email",
@@ -116,6 +117,11 @@ class RecordForm(forms.Form):
     )
     license = TextField(label=_("Licence"), widget=forms.Select)
     version = TextField(label=_("Version"))
+    thesis_level = TextField(
+        label=_("Thesis level"),
+        help_text=_("For a thesis: the degree it was written for."),
+        widget=forms.Select,
+    )
     publisher = TextField(label=_("Publisher"))
     references = TextField(
         label=_("References"),
@@ -149,6 +155,7 @@ class RecordForm(forms.Form):
         self.fields["image_type"].widget.choices = vocab.subtype_choices("image")
         self.fields["languages"].widget.choices = vocab.common_languages()
         self.fields["access_right"].widget.choices = list(vocab.ACCESS_LABELS.items())
+        self.fields["thesis_level"].widget.choices = [("", "—"), *vocab.THESIS_LEVEL_LABELS.items()]
         self.fields["license"].widget.choices = vocab.license_choices()
         cast(forms.MultipleChoiceField, self.fields["communities"]).choices = list(community_choices)
         if not community_choices:

@@ -13,4 +13,5 @@ urlpatterns = [
     path("quota/", views.quota, name="quota"),
     path("quota/<int:pk>/", views.quota, name="quota-decide"),
     path("audit/", views.audit_log, name="audit"),
+    path("openaire/", views.openaire_withheld, name="openaire"),
 ]
