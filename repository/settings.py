@@ -254,6 +254,9 @@ DOI_PREFIX = env_str("DOI_PREFIX", "10.5072")
 DATACITE_USERNAME = env_str("DATACITE_USERNAME", required=DOI_PROVIDER == "datacite")
 DATACITE_PASSWORD = env_str("DATACITE_PASSWORD", required=DOI_PROVIDER == "datacite")
 DATACITE_URL = env_str("DATACITE_URL", "https://api.test.datacite.org")
+# oai_datacite's datacentreSymbol: the DataCite repository symbol (e.g. CERN.ZENODO); by default the
+# DataCite account, which is that symbol. Never guessed from the host name.
+DATACITE_DATACENTRE_SYMBOL = env_str("DATACITE_DATACENTRE_SYMBOL", (DATACITE_USERNAME or "").upper())
 RECORD_QUOTA_BYTES = env_int("RECORD_QUOTA_BYTES", 50 * 10**9, minimum=0)
 # Long lists (creators, contributors, references, related works) show this many items inline on a
 # record's pages and in its page's citation and JSON-LD; "and 2,311 more" links to the full list.

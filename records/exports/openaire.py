@@ -23,7 +23,7 @@ from lxml import etree
 
 from identifiers import bare_doi, orcid_url, ror_url
 
-from .base import ExportRecord, as_export_record
+from .base import ExportRecord, as_export_record, embargo_start
 from .registry import XML, ExportFormat, OaiMetadata, register
 
 NS = "http://namespace.openaire.eu/schema/oaire/"
@@ -218,14 +218,6 @@ def coar_resource_type(rec: ExportRecord) -> tuple[str, str]:
 
 def type_general(rec: ExportRecord) -> str:
     return TYPE_GENERAL.get(rec.resource_type.type, "other research product")
-
-
-def embargo_start(rec: ExportRecord) -> str:
-    """The embargo's start (the ``Accepted`` date): the day the record was published."""
-    if is_full_date(rec.publication_date):
-        return rec.publication_date
-    when = rec.published_at or rec.created
-    return when.date().isoformat() if when else ""
 
 
 def problems(record) -> list[str]:

@@ -106,6 +106,7 @@ ALL_FIELDS: dict = {
     "access_conditions": dirty("Åtkomst ges till forskare efter ansökan"),
     "license": "CC-BY-4.0",
     "version": dirty("v1.0-β"),
+    "thesis_level": "doctoral",  # read only for a thesis
     "publisher": dirty("Stockholms universitets förlag"),
     "related_identifiers": [
         {
