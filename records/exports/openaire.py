@@ -462,13 +462,13 @@ def _subjects(root, rec: ExportRecord) -> None:
 
 register(
     ExportFormat(
-        name="oai_openaire",
-        label="OpenAIRE Literature v4",
+        name="openaire",
+        label="OpenAIRE XML",
         media_type="application/xml",
         extension="xml",
         serialise=lambda record: to_openaire(record),
         kind=XML,
-        listed=False,
+        order=80,
         oai=OaiMetadata("oai_openaire", SCHEMA_URL, NS, order=25, problems=lambda record: problems(record)),
     )
 )

@@ -44,7 +44,16 @@ def title_only():
 
 
 def test_builtin_formats_in_their_orders():
-    assert list(registry.export_formats()) == ["json", "datacite", "dc", "marcxml", "bibtex", "csl", "jsonld"]
+    assert list(registry.export_formats()) == [
+        "json",
+        "datacite",
+        "dc",
+        "marcxml",
+        "bibtex",
+        "csl",
+        "jsonld",
+        "openaire",
+    ]
     assert list(registry.oai_formats()) == ["oai_dc", "oai_datacite", "oai_openaire", "datacite", "marcxml"]
 
 

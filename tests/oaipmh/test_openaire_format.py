@@ -190,6 +190,17 @@ def test_creators_contributors_versions_and_thesis_levels(publish_record, oai):
         assert x(thesis, "oaire:resourceType/@uri") == [f"http://purl.org/coar/resource_type/{code}"]
 
 
+@pytest.mark.django_db
+def test_served_as_an_export_too(publish_record, client):
+    record = publish_record(resource_type={"type": "publication", "subtype": "article"})
+    response = client.get(f"/records/{record.pk}/export/openaire")
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/xml")
+    root = etree.fromstring(response.content)
+    valid_both(root)
+    assert x(root, "datacite:titles/datacite:title/text()") == [record.metadata["title"]]
+    assert f"/records/{record.pk}/export/openaire" in client.get(f"/records/{record.pk}/").content.decode()
+
+
 def test_w3cdtf_dates():
     assert all(is_w3cdtf(v) for v in ("2024", "2024-05", "2024-05-17", "2024-02-29"))
     assert not any(
