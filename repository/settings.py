@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "accounts",
     "communities",
     "storage",
+    "stats",
     "records",
     "curation",
     "oaipmh",
@@ -225,7 +226,15 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "oaipmh.tasks.render_stale",
         "schedule": float(env_int("OAI_RENDER_INTERVAL_SECONDS", 15, minimum=1)),
     },
+    # usage statistics: the day's events summed into per-record daily rows (COUNTER rules)
+    "stats-aggregate": {
+        "task": "stats.tasks.aggregate",
+        "schedule": float(env_int("STATS_AGGREGATE_INTERVAL_SECONDS", 300, minimum=1)),
+    },
 }
+# Usage statistics (COUNTER R5.1): views of landing pages and downloads of files are counted
+# (one small insert per request; off: nothing is written)
+STATS_COUNTING = env_bool("STATS_COUNTING", True)
 
 # --- Storage ------------------------------------------------------------------------------
 STORAGE_LOCATIONS = parse_storage_locations(

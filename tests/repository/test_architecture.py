@@ -19,6 +19,7 @@ APPS = (
     "accounts",
     "storage",
     "communities",
+    "stats",
     "records",
     "curation",
     "oaipmh",
