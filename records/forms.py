@@ -31,6 +31,13 @@ SIMPLE_FIELDS = (
     "license",
     "version",
     "thesis_level",
+    "journal_title",
+    "journal_volume",
+    "journal_issue",
+    "journal_pages",
+    "conference_title",
+    "conference_place",
+    "conference_dates",
     "publisher",
     "notes",
     "contact_email",
@@ -117,6 +124,17 @@ class RecordForm(forms.Form):
     )
     license = TextField(label=_("Licence"), widget=forms.Select)
     version = TextField(label=_("Version"))
+    journal_title = TextField(
+        label=_("Journal title"), help_text=_("The journal or book the work appeared in.")
+    )
+    journal_volume = TextField(label=_("Volume"))
+    journal_issue = TextField(label=_("Issue"))
+    journal_pages = TextField(label=_("Pages"), help_text=_("First and last page, e.g. 12-34."))
+    conference_title = TextField(label=_("Conference"))
+    conference_place = TextField(label=_("Conference place"))
+    conference_dates = TextField(
+        label=_("Conference dates"), help_text=_("YYYY-MM-DD, or YYYY-MM-DD - YYYY-MM-DD for several days.")
+    )
     thesis_level = TextField(
         label=_("Thesis level"),
         help_text=_("For a thesis: the degree it was written for."),

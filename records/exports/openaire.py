@@ -183,6 +183,7 @@ RELATED_IDENTIFIER_TYPES = {
 }
 
 # W3CDTF as the profile uses it for record dates: YYYY, YYYY-MM or YYYY-MM-DD (no time, no zone).
+CONFERENCE_DATES_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(?: - \d{4}-\d{2}-\d{2})?$")
 W3CDTF_RE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
 
 
@@ -309,7 +310,33 @@ def to_openaire(record) -> etree._Element:
             startDate=start if is_full_date(start or "") else None,
         )
     _files_and_version(root, rec, access_uri)
+    _citation(root, rec)
     return root
+
+
+PAGES_RE = re.compile(r"^\s*(\S+?)\s*[-–]+\s*(\S+)\s*$")
+
+
+def _citation(root, rec: ExportRecord) -> None:
+    """The bibliographic citation: the journal (or book) and the conference the work appeared in."""
+    md = rec.metadata
+    title = md.get("journal_title") or md.get("conference_title")
+    if title:
+        _el(root, NS, "citationTitle", title)
+    for key, tag in (("journal_volume", "citationVolume"), ("journal_issue", "citationIssue")):
+        if md.get(key):
+            _el(root, NS, tag, md[key])
+    pages = md.get("journal_pages") or ""
+    match = PAGES_RE.match(pages)
+    if match:
+        _el(root, NS, "citationStartPage", match.group(1))
+        _el(root, NS, "citationEndPage", match.group(2))
+    elif pages.strip():
+        _el(root, NS, "citationStartPage", pages.strip())
+    if md.get("conference_place"):
+        _el(root, NS, "citationConferencePlace", md["conference_place"])
+    if CONFERENCE_DATES_RE.match(md.get("conference_dates") or ""):  # the profile's form only (recommended)
+        _el(root, NS, "citationConferenceDate", md["conference_dates"])
 
 
 def _titles(root, rec: ExportRecord) -> None:

@@ -201,6 +201,42 @@ def test_served_as_an_export_too(publish_record, client):
     assert f"/records/{record.pk}/export/openaire" in client.get(f"/records/{record.pk}/").content.decode()
 
 
+@pytest.mark.django_db
+def test_citation_fields(publish_record, oai):
+    article = publish_record(
+        resource_type={"type": "publication", "subtype": "article"},
+        journal_title="Journal of Swedish AI",
+        journal_volume="12",
+        journal_issue="3",
+        journal_pages="101–117",
+    )
+    resource = payload(oai, article)
+    valid_both(resource)
+    citation = {
+        el.tag.split("}")[1]: el.text for el in x(resource, "*[starts-with(local-name(), 'citation')]")
+    }
+    assert citation == {
+        "citationTitle": "Journal of Swedish AI",
+        "citationVolume": "12",
+        "citationIssue": "3",
+        "citationStartPage": "101",
+        "citationEndPage": "117",
+    }
+    paper = publish_record(
+        resource_type={"type": "publication", "subtype": "conferencepaper"},
+        conference_title="Nordic AI Days",
+        conference_place="Umeå",
+        conference_dates="2024-05-17 - 2024-05-19",
+    )
+    resource = payload(oai, paper)
+    valid_both(resource)
+    assert x(resource, "oaire:citationTitle/text()") == ["Nordic AI Days"]
+    assert x(resource, "oaire:citationConferencePlace/text()") == ["Umeå"]
+    assert x(resource, "oaire:citationConferenceDate/text()") == ["2024-05-17 - 2024-05-19"]
+    vague = payload(oai, publish_record(conference_title="Nordic AI Days", conference_dates="mid-May 2024"))
+    assert x(vague, "oaire:citationConferenceDate") == []  # only the profile's date form is given
+
+
 def test_w3cdtf_dates():
     assert all(is_w3cdtf(v) for v in ("2024", "2024-05", "2024-05-17", "2024-02-29"))
     assert not any(
