@@ -164,7 +164,7 @@ def _list(request):
         more = len(items) > page_size
         items = items[:page_size]
         position = (items[-1].key, items[-1].record_id)
-        if query.verb == "ListRecords":
+        if _with_payloads(query):
             _fill_missing(items, query.prefix)
             # rendered just now and found not disseminable in this format (OaiMetadata.problems)
             items = [i for i in items if i.deleted or i.xml != NOT_DISSEMINATED]
@@ -267,6 +267,18 @@ def _with_payload(queryset, prefix: str):
     )
 
 
+def _withholds(prefix: str) -> bool:
+    """Whether the format leaves out records it names problems with (``OaiMetadata.problems``)."""
+    oai = FORMATS[prefix].export_format.oai
+    return oai is not None and oai.problems is not None
+
+
+def _with_payloads(query: Query) -> bool:
+    """ListRecords reads the payloads; so does ListIdentifiers of a format that withholds records (a
+    payload not rendered yet is rendered, so a withheld record is never listed)."""
+    return query.verb == "ListRecords" or _withholds(query.prefix)
+
+
 def _streams(query: Query) -> list:
     """Querysets of the query's scope, each annotated with the list ``key`` and ``removed``, each
     ordered by an index on its key, which merged by ``(key, id)`` make the whole list.
@@ -277,8 +289,7 @@ def _streams(query: Query) -> list:
     a set of a million records costs what a page of a small one does.
     """
     records = visible_records()
-    oai = FORMATS[query.prefix].export_format.oai
-    if oai is not None and oai.problems is not None:
+    if _withholds(query.prefix):
         # records not disseminable in this format (an empty payload for their current datestamp)
         records = records.exclude(
             Exists(
@@ -361,12 +372,12 @@ def _fetch(query: Query, after: tuple | None, limit: int, lead: int = 0) -> tupl
     """
     fields = (
         ("key", "removed", *PAYLOAD_FIELDS)
-        if query.verb == "ListRecords"
+        if _with_payloads(query)
         else ("id", "state", "datestamp", "key", "removed", "metadata__resource_type__type")
     )
     streams = []
     for stream in _streams(query):
-        if query.verb == "ListRecords":
+        if _with_payloads(query):
             stream = _with_payload(stream, query.prefix)
         if after is not None:
             key, record_id = after
