@@ -27,6 +27,7 @@ from communities.models import Community
 from oaipmh.formats import FORMATS
 from oaipmh.models import RenderedPayload, SweepMark
 from records.exports.base import ExportRecord
+from records.exports.registry import NOT_DISSEMINATED
 from records.models import CommunityRecord, Record, RecordState
 
 # States that OAI-PMH exposes: published records, and withdrawn ones as deleted headers.
@@ -293,3 +294,23 @@ def render_stale_batch(record_ids: Iterable[int]) -> int:
         if gone:
             RenderedPayload.objects.filter(record_id__in=gone).delete()
     return len(stale)
+
+
+# --- Records a format withholds --------------------------------------------------------------------
+
+
+def withheld_records(prefix: str) -> QuerySet[Record]:
+    """Published records not disseminated in ``prefix`` because they lack what the format requires
+    (``OaiMetadata.problems``): their payload for their current datestamp is empty. Oldest change first."""
+    empty = RenderedPayload.objects.filter(
+        record=OuterRef("pk"), prefix=prefix, xml=NOT_DISSEMINATED, datestamp=OuterRef("datestamp")
+    )
+    return Record.objects.filter(state=RecordState.PUBLISHED, datestamp__isnull=False).filter(Exists(empty))
+
+
+def format_problems(record: Record, prefix: str) -> list[str]:
+    """What keeps ``record`` out of ``prefix`` (empty: nothing, or a format without such rules)."""
+    oai = FORMATS[prefix].export_format.oai
+    if oai is None or oai.problems is None:
+        return []
+    return oai.problems(ExportRecord.from_record(record))

@@ -29,14 +29,21 @@ from curation import services as curation
 from records import services
 from records.models import Record, public_metadata
 from records.search import SearchParams, search
+from stats import reports
+from stats import services as stats_services
+from stats.services import Totals
 
 
 def _iso(value):
     return value.isoformat() if value else None
 
 
-def serialize(record: Record, *, owner: bool = False, revision: int | None = None) -> dict:
-    """A record as the API shows it; ``owner`` adds drafts, the edit draft and private fields."""
+def serialize(
+    record: Record, *, owner: bool = False, revision: int | None = None, usage: Totals | None = None
+) -> dict:
+    """A record as the API shows it; ``owner`` adds drafts, the edit draft and private fields.
+
+    A published record carries its usage ``stats`` (``usage`` when the caller read them in bulk)."""
     data = {
         "id": record.pk,
         "state": record.state,
@@ -53,6 +60,9 @@ def serialize(record: Record, *, owner: bool = False, revision: int | None = Non
             "html": settings.SITE_URL + record.get_absolute_url(),
         },
     }
+    if record.is_published():
+        data["stats"] = (usage or stats_services.totals_of(record.pk)).as_dict()
+        data["links"]["stats"] = settings.SITE_URL + reverse("records:api-stats", args=[record.pk])
     if revision is not None:
         data["revision"] = revision
     if record.is_withdrawn():
@@ -219,11 +229,13 @@ class RecordListView(APIView):
             records: list[Record] = (
                 paginator.paginate_queryset(Record.objects.owned_by(request.user), request, view=self) or []
             )
+            usage = stats_services.totals(r.pk for r in records)  # one query for the page
             return paginator.get_paginated_response(
-                [cut_long_lists(serialize(r, owner=True)) for r in records]
+                [cut_long_lists(serialize(r, owner=True, usage=usage.get(r.pk, Totals()))) for r in records]
             )
         page = search(SearchParams.from_querydict(request.query_params, reader(request))).page
-        results = [serialize(r) for r in page.object_list]
+        usage = stats_services.totals(r.pk for r in page.object_list)  # one query for the page
+        results = [serialize(r, usage=usage.get(r.pk, Totals())) for r in page.object_list]
         return Response({**_page_links(request, page), "results": [cut_long_lists(item) for item in results]})
 
     @extend_schema(
@@ -364,3 +376,75 @@ class RecordActionView(APIView):
         except services.RecordError as exc:
             return error_response(exc)
         return Response(serialize(record, owner=True))
+
+
+# COUNTER Data_Type by resource type (COUNTER R5.1 Data_Types).
+COUNTER_DATA_TYPES = {
+    "publication-article": "Article",
+    "publication-preprint": "Article",
+    "publication-conferencepaper": "Conference_Item",
+    "publication-book": "Book",
+    "publication-section": "Book_Segment",
+    "publication-thesis": "Thesis_or_Dissertation",
+    "publication-report": "Report",
+    "publication-technicalnote": "Report",
+    "publication-workingpaper": "Report",
+    "publication-deliverable": "Report",
+    "publication-milestone": "Report",
+    "publication-patent": "Patent",
+    "poster": "Conference_Item",
+    "presentation": "Conference_Item",
+    "dataset": "Dataset",
+    "software": "Software",
+    "image": "Image",
+    "video": "Audiovisual",
+}
+
+
+class RecordStatsView(APIView):
+    """GET ``/api/v1/records/<id>/stats?begin_date=YYYY-MM&end_date=YYYY-MM``: the record's COUNTER
+    Release 5.1 Item Report (COUNTER_SUSHI JSON), month by month."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        operation_id="records_stats",
+        summary="COUNTER R5.1 Item Report of a published record (COUNTER_SUSHI JSON)",
+        parameters=[
+            OpenApiParameter("begin_date", str, required=True),
+            OpenApiParameter("end_date", str, required=True),
+        ],
+        responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT},
+    )
+    def get(self, request, pk: int):
+        record = services.get_record_for_user(reader(request), pk)
+        if not record.is_published():
+            return Response({"message": _("Only published records have usage statistics.")}, status=404)
+        try:
+            first, last = reports.period(
+                request.query_params.get("begin_date"), request.query_params.get("end_date")
+            )
+        except reports.BadPeriod as exc:
+            return bad_request(exc.message, f"$.{exc.field}")
+        metadata = public_metadata(record.metadata)
+        rtype = metadata.get("resource_type") or {}
+        type_id = (
+            f"{rtype.get('type', 'other')}-{rtype['subtype']}"
+            if rtype.get("subtype")
+            else rtype.get("type", "")
+        )
+        item = reports.Item(
+            id=record.pk,
+            title=metadata.get("title", ""),
+            doi=record.doi or "",
+            uri=settings.SITE_URL + record.get_absolute_url(),
+            publisher=metadata.get("publisher") or settings.SITE_NAME,
+            data_type=COUNTER_DATA_TYPES.get(type_id)
+            or COUNTER_DATA_TYPES.get(rtype.get("type", ""), "Other"),
+            yop=(metadata.get("publication_date") or "")[:4] or f"{record.published_at:%Y}",
+            access_type="Open" if metadata.get("access_right") == "open" else "Controlled",
+        )
+        report = reports.item_report(
+            item, first, last, platform=settings.SITE_NAME, platform_id=settings.OAI_REPOSITORY_IDENTIFIER
+        )
+        return Response(report)

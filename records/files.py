@@ -19,6 +19,8 @@ from previews import services as preview_services
 from previews.models import PreviewKind
 from records.access import get_record_for_user
 from records.models import Record
+from stats import services as stats_services
+from stats.models import EventKind
 from storage import downloads
 from storage import services as storage_services
 from storage.sizes import format_size
@@ -122,6 +124,13 @@ def download(request, pk: int, key: str):
     if version.instance.damaged:
         return _damaged_response(request, record)
     response = downloads.serve_version(request, version, attachment=bool(request.GET.get("download")))
+    if (
+        request.method == "GET"
+        and response.status_code in (200, 206)
+        and record.is_published()
+        and stats_services.is_counted_range(request)
+    ):
+        stats_services.count(request, EventKind.DOWNLOAD, record.pk, key)  # one insert (COUNTER: a request)
     # FAIR Signposting: a file leads back to the record it belongs to
     response["Link"] = f'<{settings.SITE_URL}{record.get_absolute_url()}>; rel="collection"; type="text/html"'
     return response

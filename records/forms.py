@@ -31,6 +31,14 @@ SIMPLE_FIELDS = (
     "access_conditions",
     "license",
     "version",
+    "thesis_level",
+    "journal_title",
+    "journal_volume",
+    "journal_issue",
+    "journal_pages",
+    "conference_title",
+    "conference_place",
+    "conference_dates",
     "publisher",
     "notes",
     "contact_email",
@@ -117,6 +125,22 @@ class RecordForm(forms.Form):
     )
     license = TextField(label=_("Licence"), widget=forms.Select)
     version = TextField(label=_("Version"))
+    journal_title = TextField(
+        label=_("Journal title"), help_text=_("The journal or book the work appeared in.")
+    )
+    journal_volume = TextField(label=_("Volume"))
+    journal_issue = TextField(label=_("Issue"))
+    journal_pages = TextField(label=_("Pages"), help_text=_("First and last page, e.g. 12-34."))
+    conference_title = TextField(label=_("Conference"))
+    conference_place = TextField(label=_("Conference place"))
+    conference_dates = TextField(
+        label=_("Conference dates"), help_text=_("YYYY-MM-DD, or YYYY-MM-DD - YYYY-MM-DD for several days.")
+    )
+    thesis_level = TextField(
+        label=_("Thesis level"),
+        help_text=_("For a thesis: the degree it was written for."),
+        widget=forms.Select,
+    )
     publisher = TextField(label=_("Publisher"))
     references = TextField(
         label=_("References"),
@@ -150,6 +174,7 @@ class RecordForm(forms.Form):
         self.fields["image_type"].widget.choices = vocab.subtype_choices("image")
         self.fields["languages"].widget.choices = vocab.common_languages()
         self.fields["access_right"].widget.choices = list(vocab.ACCESS_LABELS.items())
+        self.fields["thesis_level"].widget.choices = [("", "—"), *vocab.THESIS_LEVEL_LABELS.items()]
         self.fields["license"].widget.choices = vocab.license_choices()
         cast(forms.MultipleChoiceField, self.fields["communities"]).choices = list(community_choices)
         if not community_choices:

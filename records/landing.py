@@ -26,6 +26,7 @@ from records.vocabularies import (
     camel_words,
     resource_type_label,
 )
+from stats import services as stats_services
 
 logger = logging.getLogger(__name__)
 
@@ -235,6 +236,8 @@ def landing_context(record: Record, user, *, metadata: dict | None = None) -> di
         "revisions": record.revisions.select_related("created_by") if is_owner else [],
         "can_access_files": record.can_access_files(user),
         "card": landing_card(meta.get("card")),
+        # usage statistics (COUNTER): published records only
+        "usage": stats_services.totals_of(record.pk) if record.is_published() else None,
     }
 
 

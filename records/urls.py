@@ -27,5 +27,6 @@ urlpatterns = [
     path("api/v1/records", api.RecordListView.as_view(), name="api-list"),
     path("api/v1/records/<int:pk>", api.RecordDetailView.as_view(), name="api-detail"),
     path("api/v1/records/<int:pk>/revisions", api.RevisionListView.as_view(), name="api-revisions"),
+    path("api/v1/records/<int:pk>/stats", api.RecordStatsView.as_view(), name="api-stats"),
     path("api/v1/records/<int:pk>/actions/<str:action>", api.RecordActionView.as_view(), name="api-action"),
 ]

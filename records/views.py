@@ -39,6 +39,8 @@ from records.landing import landing_context, more, people, tombstone_context
 from records.models import CoOwnerInvitation, InvitationState, Record, RecordState
 from records.search import FACET_LABELS, SearchParams, search
 from records.validation import validate_metadata
+from stats import services as stats_services
+from stats.models import EventKind
 
 ROW_LEGENDS = {
     "related_identifiers": _lazy("Related identifier"),
@@ -315,6 +317,8 @@ def detail(request, pk: int):
         "report_form": ReportForm(auto_id="report_%s"),
     }
     response = render(request, "records/detail.html", context)
+    if request.method == "GET" and record.is_published():
+        stats_services.count(request, EventKind.VIEW, record.pk)  # one insert (COUNTER: an investigation)
     header = signposting.link_header(record)
     if header:
         response["Link"] = header

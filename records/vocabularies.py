@@ -18,6 +18,11 @@ ACCESS_LABELS = {
     "restricted": _("Restricted access"),
     "closed": _("Closed access"),
 }
+THESIS_LEVEL_LABELS = {
+    "bachelor": _("Bachelor's thesis"),
+    "master": _("Master's thesis"),
+    "doctoral": _("Doctoral thesis"),
+}
 ACCESS_HELP = {
     "open": _("Files are public. A licence is required."),
     "embargoed": _("Files become public on the end date. A licence is required."),

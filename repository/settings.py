@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "communities",
     "storage",
     "previews",
+    "stats",
     "records",
     "curation",
     "oaipmh",
@@ -260,7 +261,15 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "aitools.tasks.profile_new_tables",
         "schedule": float(env_int("CROISSANT_PROFILE_INTERVAL_SECONDS", 60, minimum=1)),
     },
+    # usage statistics: the day's events summed into per-record daily rows (COUNTER rules)
+    "stats-aggregate": {
+        "task": "stats.tasks.aggregate",
+        "schedule": float(env_int("STATS_AGGREGATE_INTERVAL_SECONDS", 300, minimum=1)),
+    },
 }
+# Usage statistics (COUNTER R5.1): views of landing pages and downloads of files are counted
+# (one small insert per request; off: nothing is written)
+STATS_COUNTING = env_bool("STATS_COUNTING", True)
 
 # --- Storage ------------------------------------------------------------------------------
 STORAGE_LOCATIONS = parse_storage_locations(
@@ -300,6 +309,9 @@ DOI_PREFIX = env_str("DOI_PREFIX", "10.5072")
 DATACITE_USERNAME = env_str("DATACITE_USERNAME", required=DOI_PROVIDER == "datacite")
 DATACITE_PASSWORD = env_str("DATACITE_PASSWORD", required=DOI_PROVIDER == "datacite")
 DATACITE_URL = env_str("DATACITE_URL", "https://api.test.datacite.org")
+# oai_datacite's datacentreSymbol: the DataCite repository symbol (e.g. CERN.ZENODO); by default the
+# DataCite account, which is that symbol. Never guessed from the host name.
+DATACITE_DATACENTRE_SYMBOL = env_str("DATACITE_DATACENTRE_SYMBOL", (DATACITE_USERNAME or "").upper())
 RECORD_QUOTA_BYTES = env_int("RECORD_QUOTA_BYTES", 50 * 10**9, minimum=0)
 # Long lists (creators, contributors, references, related works) show this many items inline on a
 # record's pages and in its page's citation and JSON-LD; "and 2,311 more" links to the full list.

@@ -14,4 +14,5 @@ urlpatterns = [
     path("quota/<int:pk>/", views.quota, name="quota-decide"),
     path("audit/", views.audit_log, name="audit"),
     path("fixity/", views.fixity, name="fixity"),
+    path("openaire/", views.openaire_withheld, name="openaire"),
 ]

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from audit.models import AuditEntry
+from oaipmh import services as oai_services
 from records import withdrawals
 from records.models import (
     QuotaRequest,
@@ -74,8 +75,22 @@ def index(request):
         "counts": counts,
         "tombstones": Record.objects.filter(state=RecordState.WITHDRAWN).count(),
         "damaged_files": FileInstance.objects.filter(damaged=True).count(),
+        "openaire_withheld": oai_services.withheld_records(OPENAIRE_PREFIX).count(),
     }
     return render(request, "staff/index.html", context)
+
+
+OPENAIRE_PREFIX = "oai_openaire"
+
+
+@staff_required
+@require_safe
+def openaire_withheld(request):
+    """Published records OAI-PMH does not disseminate in ``oai_openaire``, each with what it lacks."""
+    records = oai_services.withheld_records(OPENAIRE_PREFIX).order_by("-datestamp", "-id")
+    page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(record, oai_services.format_problems(record, OPENAIRE_PREFIX)) for record in page]
+    return render(request, "staff/openaire.html", {"page": page, "rows": rows, "query_string": ""})
 
 
 @staff_required

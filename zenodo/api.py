@@ -47,6 +47,8 @@ from records.access import get_record_for_user
 from records.models import CommunityRecord, Record
 from records.search import SearchParams, search
 from records.validation import json_text_depth, normalize_doi
+from stats import services as stats_services
+from stats.services import Totals
 from storage import downloads, streams
 from storage import services as storage
 from storage.models import FileKey
@@ -542,10 +544,18 @@ def _published(request, pk: int) -> Record | Response:
 
 
 def record_json(
-    request, record: Record, communities: list[str], published: list[storage.PublishedFile] | None = None
+    request,
+    record: Record,
+    communities: list[str],
+    published: list[storage.PublishedFile] | None = None,
+    usage: Totals | None = None,
 ) -> dict:
     return serializers.record(
-        record, communities=communities, show_files=record.can_access_files(request.user), published=published
+        record,
+        communities=communities,
+        show_files=record.can_access_files(request.user),
+        published=published,
+        usage=usage or stats_services.totals_of(record.pk),
     )
 
 
@@ -668,6 +678,7 @@ class RecordListView(PublicView):
         rows = list(page.object_list)
         communities = _communities_of([r.pk for r in rows])
         files = storage.published_files_by_bucket(r.bucket_id for r in rows if r.bucket_id is not None)
+        usage = stats_services.totals(r.pk for r in rows)  # one query for the page
         links = {"self": request.build_absolute_uri()}
         if page.has_next():
             query = request.query_params.copy()
@@ -681,7 +692,13 @@ class RecordListView(PublicView):
             {
                 "hits": {
                     "hits": [
-                        record_json(request, r, communities[r.pk], files.get(r.bucket_id or 0, []))
+                        record_json(
+                            request,
+                            r,
+                            communities[r.pk],
+                            files.get(r.bucket_id or 0, []),
+                            usage.get(r.pk, Totals()),
+                        )
                         for r in rows
                     ],
                     "total": total,

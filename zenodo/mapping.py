@@ -7,7 +7,8 @@ contributor's ``type`` is its ``role``; licences are Zenodo's lower-case ids (``
 SPDX ids there; relations are ``isSupplementTo`` here and ``IsSupplementTo`` there; the communities
 (``[{"identifier": slug}]``) are not metadata but inclusion requests opened at publish.
 
-Zenodo fields the portal has no place for (grants, imprint, thesis, conference…) are not stored;
+Zenodo fields the portal has no place for (grants, imprint, thesis, a conference's acronym, URL and session…)
+are not stored;
 ``doi`` and ``prereserve_doi`` are the record's own (a client sends back what it read) unless a draft
 names another DOI, which then becomes its external DOI.
 """
@@ -64,6 +65,13 @@ SAME = (
     "references",
     "subjects",
     "publisher",
+    "journal_title",
+    "journal_volume",
+    "journal_issue",
+    "journal_pages",
+    "conference_title",
+    "conference_place",
+    "conference_dates",
 )
 
 ARXIV_RE = re.compile(r"^(arxiv:)?\d{4}\.\d{4,5}(v\d+)?$", re.IGNORECASE)

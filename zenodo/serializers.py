@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from records.doi import get_provider
 from records.models import Record, public_metadata
+from stats.services import Totals
 from storage import services as storage_services
 from storage.models import FileKey, FileVersion
 from zenodo import mapping
@@ -206,9 +207,12 @@ def record(
     communities: list[str],
     show_files: bool,
     published: list[storage_services.PublishedFile] | None = None,
+    usage: Totals | None = None,
 ) -> dict:
-    """A published record in the shape of Zenodo's ``/api/records/<id>``."""
+    """A published record in the shape of Zenodo's ``/api/records/<id>``, with its usage ``stats``
+    (records are their own only version, so the ``version_*`` counts are the record's)."""
     html = settings.SITE_URL + record.get_absolute_url()
+    counts = (usage or Totals()).as_dict()
     return {
         "id": record.pk,
         "recid": str(record.pk),
@@ -235,4 +239,5 @@ def record(
         "state": "done",
         "submitted": True,
         "owners": [record.owner_id],
+        "stats": {**counts, **{f"version_{name}": value for name, value in counts.items()}},
     }

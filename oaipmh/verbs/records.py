@@ -31,12 +31,13 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import DateTimeField, F, FilteredRelation, Max, OuterRef, Q, Subquery, Value
+from django.db.models import DateTimeField, Exists, F, FilteredRelation, Max, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils.translation import gettext as _
 
 from oaipmh import envelope, tokens
 from oaipmh.formats import FORMATS
+from oaipmh.models import RenderedPayload
 from oaipmh.services import (
     community_slug,
     oai_identifier,
@@ -48,6 +49,7 @@ from oaipmh.services import (
     visible_records,
 )
 from oaipmh.verbs import OAIError
+from records.exports.registry import NOT_DISSEMINATED
 from records.models import CommunityRecord, RecordState
 
 CHUNK = 100  # records per streamed chunk
@@ -104,6 +106,11 @@ def get_record(request) -> list[str]:
         raise OAIError.many(problems)
     item = _item(row, row["datestamp"], deleted=row["state"] != RecordState.PUBLISHED)
     _fill_missing([item], prefix)
+    if item.xml == NOT_DISSEMINATED and not item.deleted:
+        raise OAIError(
+            "cannotDisseminateFormat",
+            _("This record lacks fields this metadata format requires, so it is not disseminated in it."),
+        )
     specs = set_specs_for([item.record_id], {item.record_id: item.resource_type})
     record = _record(item, specs.get(item.record_id, []))
     return [
@@ -149,24 +156,33 @@ def _list(request):
     page_size = settings.OAI_PAGE_SIZE
     # A first page starts with the records' own (datestamp, id) stream: curation decisions move the
     # record's datestamp (records.services.mark_public_view_changed), so members are mostly there.
-    items, lead = _fetch(query, state.after if state else None, page_size + 1, state.lead if state else 0)
+    after, lead = (state.after, state.lead) if state else (None, 0)
+    while True:
+        items, lead = _fetch(query, after, page_size + 1, lead)
+        if not items:
+            raise OAIError("noRecordsMatch", _("No records match these arguments."))
+        more = len(items) > page_size
+        items = items[:page_size]
+        position = (items[-1].key, items[-1].record_id)
+        if _with_payloads(query):
+            _fill_missing(items, query.prefix)
+            # rendered just now and found not disseminable in this format (OaiMetadata.problems)
+            items = [i for i in items if i.deleted or i.xml != NOT_DISSEMINATED]
+        if items or not more:
+            break
+        after = position  # a whole page of records not disseminable in this format: read on
     if not items:
         raise OAIError("noRecordsMatch", _("No records match these arguments."))
-    more = len(items) > page_size
-    items = items[:page_size]
     if state:
         cursor = state.cursor
         total = max(state.total, cursor + len(items) + int(more)) if more else cursor + len(items)
     else:
         cursor = 0
         total = max(_count(query), len(items) + int(more)) if more else len(items)
-    if query.verb == "ListRecords":
-        _fill_missing(items, query.prefix)
     specs = set_specs_for([i.record_id for i in items], {i.record_id: i.resource_type for i in items})
     resumption = ""
     if more:
         expires = tokens.expiry(now)
-        position = (items[-1].key, items[-1].record_id)
         next_token = tokens.issue(
             tokens.Resumption(
                 query.verb,
@@ -251,6 +267,18 @@ def _with_payload(queryset, prefix: str):
     )
 
 
+def _withholds(prefix: str) -> bool:
+    """Whether the format leaves out records it names problems with (``OaiMetadata.problems``)."""
+    oai = FORMATS[prefix].export_format.oai
+    return oai is not None and oai.problems is not None
+
+
+def _with_payloads(query: Query) -> bool:
+    """ListRecords reads the payloads; so does ListIdentifiers of a format that withholds records (a
+    payload not rendered yet is rendered, so a withheld record is never listed)."""
+    return query.verb == "ListRecords" or _withholds(query.prefix)
+
+
 def _streams(query: Query) -> list:
     """Querysets of the query's scope, each annotated with the list ``key`` and ``removed``, each
     ordered by an index on its key, which merged by ``(key, id)`` make the whole list.
@@ -261,6 +289,18 @@ def _streams(query: Query) -> list:
     a set of a million records costs what a page of a small one does.
     """
     records = visible_records()
+    if _withholds(query.prefix):
+        # records not disseminable in this format (an empty payload for their current datestamp)
+        records = records.exclude(
+            Exists(
+                RenderedPayload.objects.filter(
+                    record=OuterRef("pk"),
+                    prefix=query.prefix,
+                    xml=NOT_DISSEMINATED,
+                    datestamp=OuterRef("datestamp"),
+                )
+            )
+        )
     if query.types is not None:
         # a type set: the records of its resource types (a withdrawn one keeps its type: deleted there)
         records = records.filter(metadata__resource_type__type__in=query.types)
@@ -332,12 +372,12 @@ def _fetch(query: Query, after: tuple | None, limit: int, lead: int = 0) -> tupl
     """
     fields = (
         ("key", "removed", *PAYLOAD_FIELDS)
-        if query.verb == "ListRecords"
+        if _with_payloads(query)
         else ("id", "state", "datestamp", "key", "removed", "metadata__resource_type__type")
     )
     streams = []
     for stream in _streams(query):
-        if query.verb == "ListRecords":
+        if _with_payloads(query):
             stream = _with_payload(stream, query.prefix)
         if after is not None:
             key, record_id = after

@@ -58,6 +58,23 @@ ACCESS_RIGHT_LABELS = {
     "closed": "Closed Access",
 }
 
+# A thesis's level (the record's optional ``thesis_level``) → its label (DataCite resourceType text),
+# info:eu-repo type (oai_dc), BibTeX entry type and APA description. A thesis without a level keeps
+# its resource type's row (records.resource_types).
+THESIS_LEVELS = {
+    "bachelor": ("Bachelor thesis", "bachelorThesis", "thesis", "Bachelor's thesis"),
+    "master": ("Master thesis", "masterThesis", "mastersthesis", "Master's thesis"),
+    "doctoral": ("Doctoral thesis", "doctoralThesis", "phdthesis", "Doctoral dissertation"),
+}
+
+
+def thesis_level(metadata: dict) -> str:
+    """``bachelor``, ``master`` or ``doctoral`` for a thesis that names its level, else ``""``."""
+    if resource_type_id(metadata) != "publication-thesis":
+        return ""
+    level = metadata.get("thesis_level") or ""
+    return level if level in THESIS_LEVELS else ""
+
 
 # --- Cleaning ---------------------------------------------------------------------------------
 
@@ -225,8 +242,10 @@ def resource_type(metadata: dict) -> ResourceType:
 
 
 def resource_type_label(metadata: dict) -> str:
-    """The type's label in English (exports are in English; the site translates its own labels)."""
-    return resource_type(metadata).label
+    """The type's label in English (exports are in English; the site translates its own labels);
+    a thesis's level names it (``Master thesis``)."""
+    level = thesis_level(metadata)
+    return THESIS_LEVELS[level][0] if level else resource_type(metadata).label
 
 
 # --- The record as exported -------------------------------------------------------------------
@@ -361,6 +380,15 @@ class ExportRecord:
             return site_url(reverse("record-export", args=[self.id, fmt]))
         except NoReverseMatch:
             return site_url(f"/records/{self.id}/export/{fmt}")
+
+
+def embargo_start(rec: ExportRecord) -> str:
+    """An embargo's start (OpenAIRE's ``Accepted`` date): the publication date when it is a full
+    date, else the day the record was published."""
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", rec.publication_date):
+        return rec.publication_date
+    when = rec.published_at or rec.created
+    return when.date().isoformat() if when else ""
 
 
 def as_export_record(record) -> ExportRecord:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import re
 
-from .base import ExportRecord, as_export_record, ascii_slug, date_parts, language_name
+from .base import (
+    THESIS_LEVELS,
+    ExportRecord,
+    as_export_record,
+    ascii_slug,
+    date_parts,
+    language_name,
+    thesis_level,
+)
 from .registry import TEXT, ExportFormat, register
 
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -54,7 +62,8 @@ def _balance_braces(text: str) -> str:
 
 
 def entry_type(rec: ExportRecord) -> str:
-    return rec.resource_type.bibtex
+    level = thesis_level(rec.metadata)
+    return THESIS_LEVELS[level][2] if level else rec.resource_type.bibtex
 
 
 def citation_key(rec: ExportRecord) -> str:
@@ -113,7 +122,7 @@ def _publisher_field(rec: ExportRecord, kind: str) -> tuple[str, str]:
     publisher = escape(rec.publisher)
     if kind == "techreport":
         return ("institution", publisher)
-    if kind == "phdthesis":
+    if kind in ("phdthesis", "mastersthesis", "thesis"):
         affiliations = (rec.creators[0].get("affiliations") or []) if rec.creators else []
         return ("school", escape(affiliations[0]["name"]) if affiliations else publisher)
     return ("publisher", publisher)

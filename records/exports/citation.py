@@ -11,7 +11,7 @@ import re
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from .base import ExportRecord, as_export_record
+from .base import THESIS_LEVELS, ExportRecord, as_export_record, thesis_level
 
 
 def _initials(given: str) -> str:
@@ -52,7 +52,8 @@ def _parts(rec: ExportRecord) -> dict:
     details = []
     if md.get("version"):
         details.append(f"Version {md['version']}")
-    bracket = rec.resource_type.apa
+    level = thesis_level(md)
+    bracket = THESIS_LEVELS[level][3] if level else rec.resource_type.apa
     return {
         "authors": authors(rec),
         "year": rec.year or "n.d.",

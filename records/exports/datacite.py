@@ -1,11 +1,15 @@
 """DataCite Metadata Schema kernel 4.7 (``to_datacite``) and its OAI-PMH wrapper (``to_oai_datacite``).
 
-Mapped per the DataCite schema documentation and the OpenAIRE guidelines for data archives: access
-rights as ``info:eu-repo/semantics/*`` rights, the embargo end as an ``Available`` date, licences
-with their SPDX identifier.
+Mapped per the DataCite schema documentation and the OpenAIRE Guidelines for Data Archives: access
+rights as ``info:eu-repo/semantics/*`` rights beside the licence (with its SPDX identifier), an
+embargo as its ``Accepted`` (start) and ``Available`` (end) dates, an EC grant's
+``info:eu-repo/grantAgreement/…`` id as its award URI, a thesis's level in its type, and the
+``datacentreSymbol`` from ``DATACITE_DATACENTRE_SYMBOL``.
 """
 
 from __future__ import annotations
+
+import re
 
 from django.conf import settings
 from lxml import etree
@@ -19,6 +23,7 @@ from .base import (
     ExportRecord,
     as_export_record,
     community_url,
+    embargo_start,
     language_bcp47,
     resource_type_label,
 )
@@ -134,8 +139,43 @@ def to_oai_datacite(record) -> etree._Element:
 
 
 def datacentre_symbol() -> str:
-    """The DataCite repository account (e.g. ``CERN.ZENODO``), else the OAI repository identifier."""
-    return (settings.DATACITE_USERNAME or settings.OAI_REPOSITORY_IDENTIFIER or "").upper()
+    """The DataCite datacentre (repository) symbol, e.g. ``CERN.ZENODO``: ``DATACITE_DATACENTRE_SYMBOL``."""
+    return settings.DATACITE_DATACENTRE_SYMBOL
+
+
+# Funders OpenAIRE knows, by ROR id and by name → their short name in info:eu-repo grant agreement ids.
+EU_REPO_FUNDERS_BY_ROR = {"00k4n6c32": "EC"}
+EU_REPO_FUNDERS_BY_NAME = {"european commission": "EC"}
+GRANT_AGREEMENT_PREFIX = "info:eu-repo/grantAgreement/"
+
+
+def ec_programme(award_number: str) -> str:
+    """The EC framework programme of a grant agreement number: 9 digits from 101… Horizon Europe
+    (a late H2020 grant shares the range; OpenAIRE matches on funder and number), 6 digits from
+    633000 H2020, below FP7; "" when it is not an EC grant number."""
+    if re.fullmatch(r"101\d{6}", award_number):
+        return "HE"
+    if re.fullmatch(r"\d{6}", award_number):
+        return "H2020" if int(award_number) >= 633000 else "FP7"
+    return ""
+
+
+def grant_agreement(grant: dict) -> str:
+    """``info:eu-repo/grantAgreement/<funder>/<programme>/<number>/`` for a grant of a funder OpenAIRE
+    knows (the award URI as given when it already is one), else ``""``."""
+    given = grant.get("award_uri") or ""
+    if given.startswith(GRANT_AGREEMENT_PREFIX):
+        return given
+    funder = grant.get("funder") or {}
+    ror = (ror_url(funder.get("ror", "")) or "").rsplit("/", 1)[-1]
+    short = EU_REPO_FUNDERS_BY_ROR.get(ror) or EU_REPO_FUNDERS_BY_NAME.get(
+        (funder.get("name") or "").strip().lower()
+    )
+    number = (grant.get("award_number") or "").strip()
+    if not short or not number or "/" in number:
+        return ""
+    programme = ec_programme(number) if short == "EC" else ""
+    return f"{GRANT_AGREEMENT_PREFIX}{short}/{programme}/{number}/" if programme else ""
 
 
 def _people(root, wrapper: str, tag: str, people: list[dict]) -> None:
@@ -206,6 +246,10 @@ def _dates(root, rec: ExportRecord) -> None:
     dates = _sub(root, "dates")
     _sub(dates, "date", rec.publication_date or rec.year, dateType="Issued")
     if rec.access_right == "embargoed" and rec.metadata.get("embargo_date"):
+        # OpenAIRE (Data Archives): the embargo runs from "Accepted" to "Available"
+        start = embargo_start(rec)
+        if start:
+            _sub(dates, "date", start, dateType="Accepted", dateInformation="Start of embargo")
         _sub(
             dates,
             "date",
@@ -300,7 +344,9 @@ def _funding(root, rec: ExportRecord) -> None:
         if ror:
             _sub(el, "funderIdentifier", ror, funderIdentifierType="ROR", schemeURI="https://ror.org")
         if grant.get("award_number") or grant.get("award_uri"):
-            _sub(el, "awardNumber", grant.get("award_number", ""), awardURI=grant.get("award_uri"))
+            # OpenAIRE links the work to its project by the info:eu-repo grant agreement id
+            uri = grant_agreement(grant) or grant.get("award_uri")
+            _sub(el, "awardNumber", grant.get("award_number", ""), awardURI=uri)
         if grant.get("award_title"):
             _sub(el, "awardTitle", grant["award_title"])
 

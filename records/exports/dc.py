@@ -11,7 +11,15 @@ from lxml import etree
 
 from records.resource_types import by_id
 
-from .base import ACCESS_RIGHT_URIS, ExportRecord, as_export_record, community_url, related_identifier_text
+from .base import (
+    ACCESS_RIGHT_URIS,
+    THESIS_LEVELS,
+    ExportRecord,
+    as_export_record,
+    community_url,
+    related_identifier_text,
+    thesis_level,
+)
 from .registry import XML, ExportFormat, OaiMetadata, register
 
 OAI_DC_NS = "http://www.openarchives.org/OAI/2.0/oai_dc/"
@@ -56,7 +64,11 @@ def _dates_and_types(rec: ExportRecord) -> list[tuple[str, str]]:
     pairs = [("date", rec.publication_date or rec.year)]
     if rec.access_right == "embargoed" and md.get("embargo_date"):
         pairs.append(("date", "info:eu-repo/date/embargoEnd/" + md["embargo_date"]))
-    pairs += [("type", eu_repo_type(rec.resource_type_id)), ("type", rec.resource_type_id)]
+    level = thesis_level(md)
+    eu_type = (
+        "info:eu-repo/semantics/" + THESIS_LEVELS[level][1] if level else eu_repo_type(rec.resource_type_id)
+    )
+    pairs += [("type", eu_type), ("type", rec.resource_type_id)]
     pairs += [("format", mimetype) for mimetype in dict.fromkeys(f["mimetype"] for f in rec.files)]
     return pairs
 

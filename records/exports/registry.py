@@ -32,19 +32,25 @@ from lxml import etree
 XML = "xml"
 JSON = "json"
 TEXT = "text"
+# The stored OAI-PMH payload of a record that cannot be disseminated in a format (``OaiMetadata.problems``).
+NOT_DISSEMINATED = ""
 
 
 @dataclass(frozen=True)
 class OaiMetadata:
     """How OAI-PMH disseminates a format: ``metadataPrefix``, XML schema URL and namespace.
 
-    ``order`` places the format in ``ListMetadataFormats`` (lower first).
+    ``order`` places the format in ``ListMetadataFormats`` (lower first). ``problems``, for a format
+    with rules its schema cannot check (mandatory fields), takes a record and names what keeps it
+    from being disseminated in this format (an empty list: nothing); such a record's payload is
+    empty, and OAI-PMH answers ``cannotDisseminateFormat`` for it and leaves it out of lists.
     """
 
     prefix: str
     schema: str
     namespace: str
     order: int = 1000
+    problems: Callable[[Any], list[str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -80,7 +86,11 @@ class ExportFormat:
         return value.encode("utf-8")
 
     def render_oai(self, record) -> str:
-        """The OAI-PMH ``<metadata>`` payload: the element as text, without an XML declaration."""
+        """The OAI-PMH ``<metadata>`` payload: the element as text, without an XML declaration.
+
+        Empty (``NOT_DISSEMINATED``) when the format names problems with the record."""
+        if self.oai is not None and self.oai.problems is not None and self.oai.problems(record):
+            return NOT_DISSEMINATED
         return etree.tostring(self.serialise(record), encoding="unicode")
 
 
@@ -128,4 +138,4 @@ def get(name: str) -> ExportFormat | None:
 
 
 # The built-in formats register themselves when their modules are imported.
-from records.exports import bibtex, csl, datacite, dc, json as json_format, jsonld, marcxml  # noqa: E402, F401, I001
+from records.exports import bibtex, csl, datacite, dc, json as json_format, jsonld, marcxml, openaire  # noqa: E402, F401, I001

@@ -27,6 +27,12 @@ ALIASES = {
     "datacite-4.6": "datacite/kernel-4.6/metadata.xsd",
     "oai_datacite": "datacite/oai-1.1/oai.xsd",
     "marcxml": "marc21/MARC21slim.xsd",
+    # OpenAIRE Literature v4 (oai_openaire): 4.1 accepts every COAR type 4.0 does, and more.
+    "oai_openaire": "openaire/4.1/openaire.xsd",
+    "openaire-4.0": "openaire/4.0/openaire.xsd",
+    "openaire-4.1": "openaire/4.1/openaire.xsd",
+    # Whole oai_openaire responses (the OpenAIRE profile cannot share one schema set with oai_dc).
+    "all-openaire": "validate-openaire.xsd",
 }
 
 REMOTE_TO_LOCAL = {
@@ -41,6 +47,9 @@ REMOTE_TO_LOCAL = {
     "www.w3.org/2001/xml.xsd": "w3c/xml.xsd",
     "www.w3.org/2001/03/xml.xsd": "w3c/xml.xsd",
     "www.w3.org/XML/1998/namespace.xsd": "w3c/xml.xsd",
+    "www.w3.org/2009/01/xml.xsd": "w3c/xml.xsd",
+    "www.openaire.eu/schema/repo-lit/4.0/openaire.xsd": "openaire/4.1/openaire.xsd",
+    "openaire.eu/schema/repo-lit/4.0/openaire.xsd": "openaire/4.1/openaire.xsd",
     "schema.datacite.org/meta/kernel-4/metadata.xsd": "datacite/kernel-4.7/metadata.xsd",
     "schema.datacite.org/meta/kernel-4.7/metadata.xsd": "datacite/kernel-4.7/metadata.xsd",
     "schema.datacite.org/meta/kernel-4.6/metadata.xsd": "datacite/kernel-4.6/metadata.xsd",

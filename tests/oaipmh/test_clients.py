@@ -14,6 +14,9 @@ from tests.oaipmh.conftest import REPOSITORY, include, remove_from, withdraw_rec
 PYOAI = pypi_oaipmh.load()
 
 
+OAIRE_TITLE = "http://datacite.org/schema/kernel-4"
+
+
 def ident(record_id: int) -> str:
     return f"oai:{REPOSITORY}:{record_id}"
 
@@ -68,6 +71,7 @@ def test_sickle_harvests_everything_and_a_set_with_get(repository, live_server):
     assert {f.metadataPrefix for f in sickle.ListMetadataFormats()} == {
         "oai_dc",
         "oai_datacite",
+        "oai_openaire",
         "datacite",
         "marcxml",
     }
@@ -97,11 +101,29 @@ def test_sickle_harvests_everything_and_a_set_with_get(repository, live_server):
     assert record.metadata["title"] == [first.metadata["title"]]
     for prefix in ("oai_datacite", "datacite", "marcxml"):  # the other formats page through too
         assert len(list(sickle.ListRecords(metadataPrefix=prefix, ignore_deleted=True))) == 21
+    # OpenAIRE Literature v4: every live record, with its title, over five pages
+    openaire = {
+        r.header.identifier: r.xml.findtext(f".//{{{OAIRE_TITLE}}}title")
+        for r in sickle.ListRecords(metadataPrefix="oai_openaire", ignore_deleted=False)
+        if not r.header.deleted
+    }
+    assert openaire == {k: title for k, (deleted, title) in expected().items() if not deleted}
+    assert len(openaire) == 21
 
 
 def test_pyoai_client_harvests_everything_and_a_set_with_post(repository, live_server):
     registry = PYOAI.metadata.MetadataRegistry()
     registry.registerReader("oai_dc", PYOAI.metadata.oai_dc_reader)
+    registry.registerReader(
+        "oai_openaire",
+        PYOAI.metadata.MetadataReader(
+            fields={
+                "title": ("textList", "oaire:resource/datacite:titles/datacite:title/text()"),
+                "rights": ("textList", "oaire:resource/datacite:rights/@rightsURI"),
+            },
+            namespaces={"oaire": "http://namespace.openaire.eu/schema/oaire/", "datacite": OAIRE_TITLE},
+        ),
+    )
     client = PYOAI.client.Client(f"{live_server.url}/oai2d", registry)
     assert client._force_http_get is False  # it POSTs
 
@@ -112,6 +134,7 @@ def test_pyoai_client_harvests_everything_and_a_set_with_post(repository, live_s
     assert [prefix for prefix, _schema, _ns in client.listMetadataFormats()] == [
         "oai_dc",
         "oai_datacite",
+        "oai_openaire",
         "datacite",
         "marcxml",
     ]
@@ -129,6 +152,17 @@ def test_pyoai_client_harvests_everything_and_a_set_with_post(repository, live_s
             harvested[header.identifier()] = (header.isDeleted(), title)
         want = expected(set_spec)
         assert harvested == {k: (deleted, None if deleted else title) for k, (deleted, title) in want.items()}
+
+    # OpenAIRE Literature v4: a complete paged harvest, every live record with its title and COAR right
+    openaire = {
+        header.identifier(): (metadata.getField("title"), metadata.getField("rights"))
+        for header, metadata, _about in client.listRecords(metadataPrefix="oai_openaire")
+        if not header.isDeleted()
+    }
+    open_access = ["http://purl.org/coar/access_right/c_abf2"]
+    assert openaire == {
+        k: ([title], open_access) for k, (deleted, title) in expected().items() if not deleted
+    }
 
     identifiers = [h.identifier() for h in client.listIdentifiers(metadataPrefix="datacite")]
     assert sorted(identifiers) == sorted(expected())

@@ -52,11 +52,12 @@ def test_builtin_formats_in_their_orders():
         "bibtex",
         "csl",
         "jsonld",
+        "openaire",
         "croissant",  # this and the next two: aitools
         "hf-card",
         "cff",
     ]
-    assert list(registry.oai_formats()) == ["oai_dc", "oai_datacite", "datacite", "marcxml"]
+    assert list(registry.oai_formats()) == ["oai_dc", "oai_datacite", "oai_openaire", "datacite", "marcxml"]
 
 
 def test_a_name_or_prefix_is_registered_once():
@@ -92,7 +93,7 @@ def test_a_registered_format_is_linked_served_and_harvestable(client, publish_re
     formats = etree.fromstring(oai_body(client, verb="ListMetadataFormats"))
     assert [
         f.findtext("oai:metadataPrefix", namespaces=NS) for f in formats.iterfind(".//oai:metadataFormat", NS)
-    ] == ["oai_dc", "oai_datacite", "datacite", "marcxml", "title_only"]
+    ] == ["oai_dc", "oai_datacite", "oai_openaire", "datacite", "marcxml", "title_only"]
 
     body = oai_body(
         client, verb="GetRecord", metadataPrefix="title_only", identifier=f"oai:{REPOSITORY}:{record.pk}"

@@ -111,6 +111,10 @@ def test_list_metadata_formats(oai, publish_record):
             "http://schema.datacite.org/oai/oai-1.1/oai.xsd",
             "http://schema.datacite.org/oai/oai-1.1/",
         ),
+        "oai_openaire": (
+            "https://www.openaire.eu/schema/repo-lit/4.0/openaire.xsd",
+            "http://namespace.openaire.eu/schema/oaire/",
+        ),
         "datacite": (
             "http://schema.datacite.org/meta/kernel-4/metadata.xsd",
             "http://datacite.org/schema/kernel-4",

@@ -106,6 +106,14 @@ ALL_FIELDS: dict = {
     "access_conditions": dirty("Åtkomst ges till forskare efter ansökan"),
     "license": "CC-BY-4.0",
     "version": dirty("v1.0-β"),
+    "thesis_level": "doctoral",  # read only for a thesis
+    "journal_title": dirty("Tidskrift för maskininlärning"),
+    "journal_volume": "12",
+    "journal_issue": "3",
+    "journal_pages": "101-117",
+    "conference_title": dirty("Nordiska AI-dagarna"),
+    "conference_place": dirty("Umeå"),
+    "conference_dates": "2024-05-17 - 2024-05-19",
     "publisher": dirty("Stockholms universitets förlag"),
     "related_identifiers": [
         {

@@ -142,3 +142,20 @@ def test_withdrawn_record_shows_reason(published, staff):
     services.withdraw(published, staff, "Retracted by the authors")
     body = APIClient().get(f"{LIST}/{published.pk}").json()
     assert body["state"] == "withdrawn" and body["withdrawal_reason"] == "Retracted by the authors"
+
+
+@pytest.mark.parametrize("level", ["bachelor", "master", "doctoral"])
+def test_thesis_level_is_an_optional_field(writer, valid_metadata, level):
+    valid_metadata["resource_type"] = {"type": "publication", "subtype": "thesis"}
+    response = writer.post(LIST, {"metadata": {**valid_metadata, "thesis_level": level}}, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["metadata"]["thesis_level"] == level
+    assert Record.objects.get(pk=response.json()["id"]).metadata["thesis_level"] == level
+
+
+def test_unknown_thesis_level_is_a_400_naming_the_field(writer, valid_metadata):
+    response = writer.post(
+        LIST, {"metadata": {**valid_metadata, "thesis_level": "licentiate"}}, format="json"
+    )
+    assert response.status_code == 400
+    assert [e["field"] for e in response.json()["errors"]] == ["$.thesis_level"]

@@ -214,3 +214,12 @@ def test_delete_draft_from_the_form(client_for, depositor):
     record = services.create_draft(depositor, {"title": "Throw away"})
     response = client_for(depositor).post(reverse("records:discard", args=[record.pk]))
     assert response.status_code == 302 and not Record.objects.filter(pk=record.pk).exists()
+
+
+def test_thesis_level_is_offered_and_saved(depositor_client):
+    body = depositor_client.get(reverse("records:new_upload")).content.decode()
+    assert 'name="thesis_level"' in body and '<option value="master">' in body
+    assert 'name="journal_title"' in body and 'name="conference_dates"' in body
+    post_new(depositor_client, publication_type="thesis", thesis_level="master", journal_title="Acta AI")
+    assert Record.objects.get().metadata["thesis_level"] == "master"
+    assert Record.objects.get().metadata["journal_title"] == "Acta AI"

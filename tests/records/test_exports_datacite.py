@@ -317,7 +317,7 @@ def test_withdrawn_record_carries_a_withdrawn_date(depositor):
 
 
 def test_oai_datacite_wraps_the_kernel_payload(record, settings):
-    settings.DATACITE_USERNAME = "sthlm.repo"
+    settings.DATACITE_DATACENTRE_SYMBOL = "STHLM.REPO"
     wrapper = to_oai_datacite(record)
     assert wrapper.tag == "{http://schema.datacite.org/oai/oai-1.1/}oai_datacite"
     assert texts(wrapper, "o:schemaVersion/text()") == ["4.7"]
@@ -334,3 +334,111 @@ def test_datacite_payloads_validate_inside_an_oai_pmh_response(record, builder):
     response = in_oai_envelope(builder(record))
     ok, errors = validate("all", etree.fromstring(etree.tostring(response)))
     assert ok, errors
+
+
+# --- OpenAIRE Guidelines for Data Archives (issue 17) ---------------------------------------------
+
+
+def test_datacentre_symbol_is_the_setting_not_the_host(record, settings):
+    settings.DATACITE_DATACENTRE_SYMBOL = "SND.SU"
+    settings.OAI_REPOSITORY_IDENTIFIER = "elsewhere.example.org"
+    settings.DATACITE_USERNAME = "other.account"
+    wrapper = to_oai_datacite(record)
+    assert texts(wrapper, "o:datacentreSymbol/text()") == ["SND.SU"]
+    assert validate("oai_datacite", wrapper)[0]
+
+
+def test_embargo_has_accepted_and_available_dates(depositor):
+    resource = to_datacite(
+        make_record(depositor, all_fields(access_right="embargoed", embargo_date="2099-12-31"))
+    )
+    assert texts(resource, "d:dates/d:date[@dateType='Accepted']/text()") == ["2024-05-17"]
+    assert texts(resource, "d:dates/d:date[@dateType='Available']/text()") == ["2099-12-31"]
+    rights = {r.get("rightsURI"): r.text for r in xp(resource, "d:rightsList/d:rights")}
+    assert rights["info:eu-repo/semantics/embargoedAccess"] == "Embargoed Access"
+    assert "https://creativecommons.org/licenses/by/4.0/legalcode" in rights  # the licence beside it
+    ok, errors = validate("datacite-4.7", resource)
+    assert ok, errors
+
+
+def test_open_record_has_no_accepted_date(depositor):
+    resource = to_datacite(make_record(depositor, all_fields(access_right="open")))
+    assert xp(resource, "d:dates/d:date[@dateType='Accepted']") == []
+
+
+@pytest.mark.parametrize(
+    "grant,award_uri",
+    [
+        (
+            {"funder": {"name": "European Commission", "ror": "00k4n6c32"}, "award_number": "777541"},
+            "info:eu-repo/grantAgreement/EC/H2020/777541/",
+        ),
+        (
+            {
+                "funder": {"name": "European Commission"},
+                "award_number": "101034435",
+                "award_uri": "https://cordis.europa.eu/project/id/101034435",
+            },
+            "info:eu-repo/grantAgreement/EC/HE/101034435/",
+        ),
+        (
+            {
+                "funder": {"name": "Europeiska kommissionen", "ror": "https://ror.org/00k4n6c32"},
+                "award_number": "282896",
+            },
+            "info:eu-repo/grantAgreement/EC/FP7/282896/",
+        ),
+        (
+            {
+                "funder": {"name": "Wellcome Trust"},
+                "award_number": "WT-1",
+                "award_uri": "info:eu-repo/grantAgreement/WT//WT-1/",
+            },
+            "info:eu-repo/grantAgreement/WT//WT-1/",
+        ),
+        (
+            {
+                "funder": {"name": "Vetenskapsrådet"},
+                "award_number": "2021-04567",
+                "award_uri": "https://www.vr.se/p/1",
+            },
+            "https://www.vr.se/p/1",
+        ),
+    ],
+)
+def test_funded_work_carries_the_grant_agreement_id(depositor, grant, award_uri):
+    resource = to_datacite(make_record(depositor, all_fields(funding=[grant])))
+    (ref,) = xp(resource, "d:fundingReferences/d:fundingReference")
+    assert texts(ref, "d:awardNumber/@awardURI") == [award_uri]
+    assert texts(ref, "d:awardNumber/text()") == [grant["award_number"]]
+    ok, errors = validate("datacite", resource)
+    assert ok, errors
+
+
+@pytest.mark.parametrize(
+    "level,label,eu_type,bibtex",
+    [
+        ("bachelor", "Bachelor thesis", "info:eu-repo/semantics/bachelorThesis", "@thesis{"),
+        ("master", "Master thesis", "info:eu-repo/semantics/masterThesis", "@mastersthesis{"),
+        ("doctoral", "Doctoral thesis", "info:eu-repo/semantics/doctoralThesis", "@phdthesis{"),
+    ],
+)
+def test_thesis_types_follow_the_thesis_level(depositor, level, label, eu_type, bibtex):
+    from records.exports.bibtex import to_bibtex
+    from records.exports.dc import to_oai_dc
+
+    thesis = {"type": "publication", "subtype": "thesis"}
+    record = make_record(depositor, all_fields(resource_type=thesis, thesis_level=level))
+    resource = to_datacite(record)
+    assert texts(resource, "d:resourceType/text()") == [label]
+    assert texts(resource, "d:resourceType/@resourceTypeGeneral") == ["Dissertation"]
+    assert validate("datacite", resource)[0]
+    dc_types = to_oai_dc(record).xpath(
+        "dc:type/text()", namespaces={"dc": "http://purl.org/dc/elements/1.1/"}
+    )
+    assert dc_types[0] == eu_type
+    bib = to_bibtex(record)
+    assert bib.startswith(bibtex) and "Stockholms universitet" in bib
+    # the level means nothing for another type
+    article = make_record(depositor, all_fields(thesis_level=level))
+    assert texts(to_datacite(article), "d:resourceType/text()") == ["Journal article"]

@@ -17,6 +17,7 @@ from records.exports.dc import to_oai_dc
 from records.exports.json import to_json
 from records.exports.jsonld import to_jsonld
 from records.exports.marcxml import to_marcxml
+from records.exports.openaire import to_openaire
 from records.exports.xsd import validate
 from records.models import Record
 from tests.records.exports_fixture import (
@@ -34,6 +35,7 @@ XML_BUILDERS = {
     "oai_datacite": to_oai_datacite,
     "oai_dc": to_oai_dc,
     "marcxml": to_marcxml,
+    "openaire": to_openaire,
 }
 
 

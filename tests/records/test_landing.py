@@ -57,9 +57,8 @@ def test_landing_page_shows_citation_bibtex_and_export_links(client, published):
     assert bibtex.startswith("@") and published.doi in bibtex
     links = page.xpath("//section[@aria-labelledby='export-heading']//a/@href")
     assert reverse("record-export", args=[published.pk, "datacite"]) in links
-    assert (
-        len(links) == 10
-    )  # the seven of records/exports, and aitools' Croissant, Hugging Face card, CITATION.cff
+    # the eight of records/exports, and aitools' Croissant, Hugging Face card, CITATION.cff
+    assert len(links) == 11
 
 
 def test_revision_list_is_for_owners_only(client, client_for, depositor, outsider, published, valid_metadata):

@@ -20,6 +20,7 @@ APPS = (
     "storage",
     "communities",
     "previews",
+    "stats",
     "records",
     "curation",
     "oaipmh",

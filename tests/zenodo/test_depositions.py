@@ -284,3 +284,20 @@ def test_deposition_list_queries_do_not_grow_with_the_depositions(zenodo_api, le
     few = count()
     add(3)
     assert count() == few
+
+
+def test_journal_and_conference_fields_are_kept_both_ways(zenodo_api, legacy_metadata):
+    citation = {
+        "journal_title": "Journal of Swedish AI",
+        "journal_volume": "12",
+        "journal_issue": "3",
+        "journal_pages": "101-117",
+        "conference_title": "Nordic AI Days",
+        "conference_place": "Umeå",
+        "conference_dates": "2024-05-17 - 2024-05-19",
+    }
+    response = zenodo_api.post(DEPOSITIONS, {"metadata": {**legacy_metadata, **citation}}, format="json")
+    assert response.status_code == 201, response.content
+    stored = Record.objects.get(pk=response.json()["id"]).metadata
+    assert {key: stored[key] for key in citation} == citation
+    assert {key: response.json()["metadata"][key] for key in citation} == citation
