@@ -35,7 +35,7 @@ class Pattern(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # type: ignore[override]
+    def readinto(self, buffer) -> int:
         n = min(len(buffer), self.left, CHUNK)
         buffer[:n] = self.block[:n]
         self.left -= n
@@ -59,7 +59,7 @@ def publish(size: int) -> int:
         "license": "CC-BY-4.0",
     }
     draft = create_draft(user, meta)
-    store_stream(draft.bucket, "large.bin", io.BufferedReader(Pattern(size), CHUNK), user, size=size)
+    store_stream(draft.files_bucket(), "large.bin", io.BufferedReader(Pattern(size), CHUNK), user, size=size)
     return publish(draft, user, declaration_accepted=True).pk
 
 
@@ -92,7 +92,10 @@ def main() -> None:
     path = f"/records/{record_id}/files/large.bin"
     settings.STATS_COUNTING = False
     timed(client, path)  # warm the page cache
-    off, on, view_off, view_on = [], [], [], []
+    off: list[float] = []
+    on: list[float] = []
+    view_off: list[float] = []
+    view_on: list[float] = []
     for _ in range(args.runs):
         for counting, downloads, views in ((False, off, view_off), (True, on, view_on)):
             settings.STATS_COUNTING = counting
