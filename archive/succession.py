@@ -41,14 +41,20 @@ from storage.models import FileInstance, FileVersion, Location, VersionState
 
 FORMAT = "community-repository-succession-export/1"
 EXPORTED_STATES = (RecordState.PUBLISHED, RecordState.WITHDRAWN)
-# Per-instance state, credentials and caches that a successor rebuilds or must not receive.
-NOT_EXPORTED_APPS = {"axes", "oaipmh", "archive"}
+# Per-instance state, credentials and caches that a successor rebuilds or must not receive: previews
+# and table profiles are derived from the files (the successor's workers make them again), usage events
+# and their salts live a day, reviewer links belong to never-published drafts.
+NOT_EXPORTED_APPS = {"axes", "oaipmh", "archive", "previews"}
 NOT_EXPORTED = {
     "storage.location",
     "storage.filereplica",
     "storage.fixitycheck",
     "storage.upload",
     "accounts.personalaccesstoken",
+    "stats.event",
+    "stats.dailysalt",
+    "aitools.fileprofile",
+    "aitools.reviewlink",
 }
 JSON_FILES = ("accounts", "communities", "storage", "records", "curation", "audit")
 
@@ -71,6 +77,7 @@ def _filters() -> dict[str, Callable[[models.QuerySet], models.QuerySet]]:
     versions = FileVersion.objects.filter(file__bucket__in=buckets, state=VersionState.PUBLISHED)
     return {
         "records.record": lambda qs: qs.filter(state__in=EXPORTED_STATES),
+        "stats.dailystat": lambda qs: qs.filter(record_id__in=records.values("pk")),
         "storage.bucket": lambda qs: qs.filter(pk__in=buckets),
         "storage.filekey": lambda qs: qs.filter(pk__in=versions.values("file_id")),
         "storage.fileversion": lambda qs: qs.filter(pk__in=versions.values("pk")),

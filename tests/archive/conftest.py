@@ -43,9 +43,9 @@ def make_published(depositor, django_capture_on_commit_callbacks):
         if title:
             metadata["title"] = title
         draft = create_draft(owner, metadata)
-        for key, data in files.items():
-            store_bytes(draft.bucket, key, data, owner)
-        with django_capture_on_commit_callbacks(execute=True):
+        with django_capture_on_commit_callbacks(execute=True):  # stored files are copied to replicas
+            for key, data in files.items():
+                store_bytes(draft.bucket, key, data, owner)
             publish(draft, owner, declaration_accepted=True)
         draft.refresh_from_db()
         return draft
@@ -61,9 +61,9 @@ def edit_files(django_capture_on_commit_callbacks):
 
     def edit(record, user, files: dict[str, bytes]):
         record = open_edit(record, user)
-        for key, data in files.items():
-            store_bytes(record.bucket, key, data, user)
-        with django_capture_on_commit_callbacks(execute=True):
+        with django_capture_on_commit_callbacks(execute=True):  # stored files are copied to replicas
+            for key, data in files.items():
+                store_bytes(record.bucket, key, data, user)
             publish(record, user, declaration_accepted=True)
         record.refresh_from_db()
         return record

@@ -55,15 +55,15 @@ def test_staff_hear_of_files_without_a_verified_copy_at_a_second_site_in_one_ema
     make_published, settings, django_capture_on_commit_callbacks
 ):
     settings.STAFF_EMAILS = [STAFF]
-    record = make_published({"a.txt": b"a\n", "b.txt": b"b\n", "c.txt": b"c\n"})
-    instances = {v.file.key: v.instance for v in record.bucket.keys.get(key="a.txt").versions.all()}
+    record = make_published({"a.bin": b"a\n", "b.bin": b"b\n", "c.bin": b"c\n"})
+    instances = {v.file.key: v.instance for v in record.bucket.keys.get(key="a.bin").versions.all()}
     assert FileReplica.objects.filter(state=ReplicaState.VERIFIED).count() == 3
     with django_capture_on_commit_callbacks(execute=True):
         assert tasks.check_second_copies() == 0
     assert mail.outbox == []
 
-    a = instances["a.txt"]
-    b = FileInstance.objects.get(versions__file__key="b.txt")
+    a = instances["a.bin"]
+    b = FileInstance.objects.get(versions__file__key="b.bin")
     FileReplica.objects.filter(instance=a).update(state=ReplicaState.DAMAGED)
     FileReplica.objects.filter(instance=b).delete()
     with django_capture_on_commit_callbacks(execute=True):
@@ -72,7 +72,7 @@ def test_staff_hear_of_files_without_a_verified_copy_at_a_second_site_in_one_ema
     assert message.to == [STAFF]
     assert a.path in message.body and b.path in message.body
     assert "replica=damaged" in message.body
-    c = FileInstance.objects.get(versions__file__key="c.txt")
+    c = FileInstance.objects.get(versions__file__key="c.bin")
     assert c.path not in message.body
 
 
@@ -81,7 +81,7 @@ def test_the_second_site_e_mail_lists_at_most_the_configured_number_of_files(
 ):
     settings.STAFF_EMAILS = [STAFF]
     settings.SECOND_COPY_ALERT_MAX_FILES = 1
-    make_published({"a.txt": b"a\n", "b.txt": b"b\n", "c.txt": b"c\n"})
+    make_published({"a.bin": b"a\n", "b.bin": b"b\n", "c.bin": b"c\n"})
     FileReplica.objects.all().delete()
     with django_capture_on_commit_callbacks(execute=True):
         assert tasks.check_second_copies() == 3
