@@ -252,8 +252,8 @@ def test_replica_copied_to_s3_verified_and_a_flipped_byte_repaired_from_the_loca
 ):
     client, bucket = s3_replica
     data = os.urandom(300_000)
-    version = services.store_bytes(draft.bucket, "data.bin", data, depositor)
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):  # the copy is made by tasks run on commit
+        version = services.store_bytes(draft.bucket, "data.bin", data, depositor)
         publish(draft, depositor)
     instance = FileInstance.objects.get(pk=version.instance_id)
     replica = instance.replicas.select_related("location").get()
