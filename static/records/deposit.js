@@ -180,6 +180,89 @@
     });
   }
 
+  // A new upload: the first file or field change creates the draft; the page then carries on as
+  // the draft's edit form, with the uploader in place (no save needed before adding files).
+  var depositForm = document.getElementById("deposit-form");
+  var starter = document.querySelector("[data-draft-start]");
+  if (depositForm && starter) {
+    var starting = null;
+    var started = false;
+    var firstFiles = starter.querySelector("[data-first-files]");
+    var startError = starter.querySelector("[data-draft-error]");
+    var startDraft = function () {
+      if (starting) { return starting; }
+      var data = new FormData(depositForm);
+      data.set("action", "save");
+      starting = fetch(depositForm.getAttribute("action"), {
+        method: "POST", body: data, credentials: "same-origin",
+        headers: { "X-Draft-Start": "1", "Accept": "application/json" }
+      }).then(function (response) {
+        return response.json().then(function (body) {
+          if (!response.ok) { throw new Error(body.message || response.statusText); }
+          return body;
+        });
+      }).then(function (body) {
+        depositForm.setAttribute("action", body.edit_url);
+        history.replaceState(null, "", body.edit_url);
+        var holder = document.createElement("div");
+        holder.innerHTML = body.files_html;
+        var script = holder.querySelector("script[src]");
+        if (script) { script.remove(); }
+        starter.replaceWith.apply(starter, Array.prototype.slice.call(holder.childNodes));
+        started = true;
+        if (!script) { return body; }
+        return new Promise(function (resolve) {  // scripts put in with innerHTML do not run: load it
+          var tag = document.createElement("script");
+          tag.src = script.getAttribute("src");
+          tag.onload = function () { resolve(body); };
+          document.body.appendChild(tag);
+        });
+      });
+      starting.catch(function (error) {
+        starting = null;
+        startError.hidden = false;
+        startError.textContent = starter.getAttribute("data-failed").replace("%(message)s", error.message);
+      });
+      return starting;
+    };
+    firstFiles.addEventListener("change", function () {
+      var files = Array.prototype.slice.call(firstFiles.files);
+      startDraft().then(function () {
+        if (window.storageUploader) { window.storageUploader.addFiles(files); }
+      });
+    });
+    depositForm.addEventListener("change", function (event) {
+      if (event.target !== firstFiles && !event.target.closest("[data-storage-uploader]")) { startDraft(); }
+    });
+    depositForm.addEventListener("submit", function (event) {
+      if (started || !starting) { return; }
+      event.preventDefault();  // a draft is being created: save into it, not a second one
+      var submitter = event.submitter;
+      starting.then(function () { depositForm.requestSubmit(submitter); });
+    });
+  }
+
   var summary = document.getElementById("error-summary");
-  if (summary) { summary.focus(); }
+  if (summary) {
+    // Each link of the error summary moves the focus to its field (not just the scroll position).
+    summary.addEventListener("click", function (event) {
+      var link = event.target.closest("a[data-error-link]");
+      if (!link) { return; }
+      var id = link.getAttribute("data-error-link");
+      var target = document.getElementById(id) || document.querySelector('[id^="' + id + '"]');
+      if (target && !/^(INPUT|SELECT|TEXTAREA|BUTTON)$/.test(target.tagName)) {
+        target = target.querySelector("input, select, textarea, [contenteditable=true]") || target;
+      }
+      if (!target) { return; }
+      event.preventDefault();
+      if (target.hidden || target.offsetParent === null) {  // a textarea behind the rich-text editor
+        var editor = document.getElementById(target.id + "_editor");
+        if (editor) { target = editor; }
+      }
+      target.scrollIntoView({ block: "center" });
+      target.focus();
+      history.replaceState(null, "", "#" + id);
+    });
+    summary.focus();
+  }
 }());

@@ -1,0 +1,114 @@
+"""A newcomer's first hour in Debian's Chromium: files before the first save, the same-name question,
+all errors in one round with a summary that moves the focus to each field."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from records.models import Record
+from storage.models import FileVersion
+
+WAIT = 60_000  # ms: the machine is busy
+
+
+@pytest.fixture
+def browser_published(transactional_db, depositor, valid_metadata):
+    from records.services import create_draft, publish
+    from storage import services
+
+    record = create_draft(depositor, valid_metadata)
+    services.store_bytes(record.bucket, "data.csv", b"a,b\n1,2\n3,4\n", depositor)
+    return publish(record, depositor, declaration_accepted=True)
+
+
+@pytest.mark.browser
+def test_files_before_the_first_save_and_a_warning_for_an_empty_file(
+    live_server, login_page, depositor, tmp_path
+):
+    page = login_page(depositor)
+    page.goto(f"{live_server.url}/uploads/new/")
+    assert not Record.objects.exists()
+    data = tmp_path / "data.csv"
+    data.write_bytes(b"x,y\n1,2\n")
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    page.set_input_files("#first-files", [str(data), str(empty)])  # before any save
+    expect(page.locator('.storage-file-row[data-key="data.csv"]')).to_be_visible(timeout=WAIT)
+    expect(page.locator('.storage-file-row[data-key="empty.txt"]')).to_be_visible(timeout=WAIT)
+    expect(page.locator(".storage-messages .message.warning")).to_contain_text("empty.txt is empty (0 bytes)")
+    record = Record.objects.get()
+    assert re.search(rf"/records/{record.pk}/edit/$", page.url)
+    # the form carries on as the draft's form: saving keeps one draft, with its file
+    page.fill("#id_title", "Förklarbar AI i offentlig sektor")
+    page.click("button[name=action][value=save]")
+    page.wait_for_url(f"**/records/{record.pk}/edit/", timeout=WAIT)
+    assert Record.objects.count() == 1
+    record.refresh_from_db()
+    assert record.working_metadata["title"] == "Förklarbar AI i offentlig sektor"
+    assert FileVersion.objects.filter(file__bucket=record.bucket, file__key="data.csv").count() == 1
+
+
+@pytest.mark.browser
+def test_same_name_upload_asks_first_cancel_keeps_and_confirm_makes_version_2(
+    live_server, login_page, depositor, browser_published, tmp_path
+):
+    record = browser_published
+    page = login_page(depositor)
+    page.goto(f"{live_server.url}/records/{record.pk}/edit/")  # opens the edit draft
+    expect(page.locator('.storage-file-row[data-key="data.csv"]')).to_be_visible(timeout=WAIT)
+    smaller = tmp_path / "data.csv"
+    smaller.write_bytes(b"tiny\n")
+    questions: list[str] = []
+
+    def dismiss(dialog):
+        questions.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", dismiss)
+    page.set_input_files("#storage-file-input", str(smaller))
+    expect(page.locator(".storage-messages")).to_contain_text("the earlier file is kept", timeout=WAIT)
+    assert questions == ["Replace data.csv? The earlier file stays available as version 1."]
+    assert page.locator(".storage-task").count() == 0
+    assert not FileVersion.objects.filter(file__bucket=record.bucket, state="staged").exists()
+
+    def accept(dialog):
+        questions.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", accept)
+    page.set_input_files("#storage-file-input", str(smaller))
+    expect(page.locator('.storage-file-row[data-key="data.csv"].storage-replaced')).to_be_visible(
+        timeout=WAIT
+    )
+    assert len(questions) == 2
+    page.click('button[value="publish"]')
+    page.check("#id_declaration")
+    page.click('main form button[type="submit"]')
+    page.wait_for_url(f"**/records/{record.pk}/", timeout=WAIT)
+    base = f"{live_server.url}/records/{record.pk}/files/data.csv"
+    assert page.request.get(base + "?version=1").body() == b"a,b\n1,2\n3,4\n"
+    assert page.request.get(base + "?version=2").body() == b"tiny\n"
+
+
+@pytest.mark.browser
+def test_all_errors_in_one_round_with_a_summary_whose_links_move_the_focus(
+    live_server, login_page, depositor
+):
+    page = login_page(depositor)
+    page.goto(f"{live_server.url}/uploads/new/")
+    page.fill("#id_creators-0-orcid", "0000-0002-1694-2338")  # wrong check digit
+    page.select_option("#id_license", "")
+    page.fill("#id_title", "")
+    page.click("button[name=action][value=publish]")
+    page.wait_for_selector("#error-summary", timeout=WAIT)
+    summary = page.locator("#error-summary")
+    for label in ("Title", "Licence", "Creator 1: ORCID iD"):
+        expect(summary.locator("a", has_text=label).first).to_be_visible()
+    expect(page.locator("#id_creators-0-orcid_errors")).to_contain_text("check digit")
+    summary.locator("a", has_text="Title").first.click()
+    expect(page.locator("#id_title")).to_be_focused()
+    summary.locator("a", has_text="Creator 1: ORCID iD").click()
+    expect(page.locator("#id_creators-0-orcid")).to_be_focused()
