@@ -40,6 +40,7 @@ from records.landing import landing_context, more, people, tombstone_context
 from records.models import CoOwnerInvitation, InvitationState, Record, RecordState
 from records.search import FACET_LABELS, SearchParams, search
 from records.validation import validate_metadata
+from storage.services import working_files
 
 ROW_LEGENDS = {
     "related_identifiers": _lazy("Related identifier"),
@@ -344,6 +345,18 @@ def _stored_form(record: Record, user, *, bound: bool = False) -> RecordForm:
     return form
 
 
+def _publish_files(record: Record) -> list[dict]:
+    """The files the record will have once published (the working set, without staged removals)."""
+    if record.bucket is None:
+        return []
+    files = []
+    for wf in working_files(record.bucket):
+        version = wf.version or wf.current
+        if wf.status != "removed" and version is not None:
+            files.append({"key": wf.key, "size": version.instance.size, "status": wf.status})
+    return files
+
+
 @login_required
 def publish(request, pk: int):
     """Review and confirm: the depositor's declaration, then publishing (or re-publishing an edit)."""
@@ -361,18 +374,29 @@ def publish(request, pk: int):
             request, record=record, form=form, metadata=metadata, row_errors=row_errors, publish_errors=True
         )
     declaration = DeclarationForm(request.POST if request.method == "POST" else None)
+    previews = curation.preview_checks(record)
     if request.method == "POST" and declaration.is_valid():
         try:
-            curation.publish_record(record, request.user, declaration_accepted=True)
+            record = curation.publish_record(record, request.user, declaration_accepted=True)
         except services.RecordError as exc:
             messages.error(request, exc.message)
             return redirect("records:edit", record.pk)
         messages.success(request, _("Published. The DOI is %(doi)s.") % {"doi": record.doi})
+        kept = record.requested_communities or []
+        sent = [p.community.title for p in previews if p.community.slug not in kept]
+        if sent:
+            messages.info(
+                request,
+                _("The curators of %(communities)s were notified; they will review the record for inclusion.")
+                % {"communities": ", ".join(sent)},
+            )
         return redirect(record)
     context = {
         "record": record,
         "declaration": declaration,
         "metadata": metadata,
+        "check_previews": previews,
+        "publish_files": _publish_files(record),
         **landing_context(record, request.user, metadata=metadata),
     }
     return render(request, "records/publish.html", context, status=400 if declaration.errors else 200)

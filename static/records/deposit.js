@@ -173,6 +173,78 @@
     });
   }
 
+  // The licence's full name under the list (long names do not fit the list's width).
+  if (select) {
+    var chosenLicence = document.createElement("p");
+    chosenLicence.className = "helptext licence-chosen";
+    chosenLicence.id = "licence-chosen";
+    chosenLicence.setAttribute("aria-live", "polite");
+    select.parentNode.insertBefore(chosenLicence, select.nextSibling);
+    Array.prototype.forEach.call(select.options, function (o) { o.title = o.text; });
+    var showLicence = function () {
+      var option = select.options[select.selectedIndex];
+      chosenLicence.textContent = option && option.value ? option.text : "";
+    };
+    select.addEventListener("change", showLicence);
+    showLicence();
+  }
+
+  // Languages: a search box over the list, and a click (no Ctrl needed) chooses or removes a language.
+  var langs = document.getElementById("id_languages");
+  if (langs && langs.multiple && status) {
+    var langSearch = document.createElement("input");
+    langSearch.type = "search";
+    langSearch.id = "language-search";
+    langSearch.autocomplete = "off";
+    langSearch.placeholder = status.getAttribute("data-language-placeholder");
+    langSearch.setAttribute("aria-label", status.getAttribute("data-language-search"));
+    langSearch.setAttribute("aria-controls", "id_languages");
+    langs.parentNode.insertBefore(langSearch, langs);
+    var langChosen = document.createElement("p");
+    langChosen.className = "helptext";
+    langChosen.id = "languages-chosen";
+    langChosen.setAttribute("aria-live", "polite");
+    langs.parentNode.insertBefore(langChosen, langs.nextSibling);
+    langs.size = 8;
+    var showLanguages = function () {
+      var names = Array.prototype.filter.call(langs.options, function (o) { return o.selected; })
+        .map(function (o) { return o.text; });
+      langChosen.textContent = names.length
+        ? status.getAttribute("data-chosen").replace("{items}", names.join(", "))
+        : status.getAttribute("data-none-chosen");
+    };
+    langSearch.addEventListener("input", function () {
+      var words = langSearch.value.toLowerCase().split(/\s+/).filter(Boolean);
+      var shown = 0;
+      Array.prototype.forEach.call(langs.options, function (option) {
+        var text = (option.text + " " + option.value).toLowerCase();
+        var match = words.every(function (w) { return text.indexOf(w) !== -1; });
+        option.hidden = !match;
+        if (match) { shown += 1; }
+      });
+      announce(status.getAttribute("data-languages").replace("{count}", String(shown)));
+    });
+    langSearch.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") {
+        event.preventDefault();
+        var first = Array.prototype.find.call(langs.options, function (o) { return !o.hidden; });
+        if (first) {
+          first.selected = true;
+          langs.dispatchEvent(new Event("change", { bubbles: true }));
+        }
+      }
+    });
+    langs.addEventListener("mousedown", function (event) {
+      if (event.target.tagName !== "OPTION") { return; }
+      event.preventDefault();
+      event.target.selected = !event.target.selected;
+      langs.focus();
+      langs.dispatchEvent(new Event("change", { bubbles: true }));
+    });
+    langs.addEventListener("change", showLanguages);
+    showLanguages();
+  }
+
   var discard = document.getElementById("discard-form");
   if (discard) {
     discard.addEventListener("submit", function (event) {

@@ -36,7 +36,7 @@ def test_deposit_publish_edit_discard_and_republish(login_page, live_server, dep
     second.locator("input[name$='-family_name']").fill("Öberg")
     second.locator("input[name$='-given_name']").fill("Linnéa")
     second.locator("input[name$='-orcid']").fill("0000-0002-1694-2338")  # wrong check digit
-    second.locator("[data-add-affiliation]").click()
+    # every creator row comes with an affiliation field
     second.locator("input[name*='-affiliations-'][name$='-name']").fill("KTH Royal Institute of Technology")
     # reorder and back: the move buttons work
     second.locator("[data-move=up]").click()

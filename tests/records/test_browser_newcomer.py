@@ -99,6 +99,19 @@ def test_all_errors_in_one_round_with_a_summary_whose_links_move_the_focus(
 ):
     page = login_page(depositor)
     page.goto(f"{live_server.url}/uploads/new/")
+    # the language picker is searchable and needs no Ctrl-click; the licence's full name is shown
+    expect(page.locator("#languages-chosen")).to_have_text("Chosen: English")
+    page.fill("#language-search", "finn")
+    page.press("#language-search", "Enter")
+    expect(page.locator("#languages-chosen")).to_contain_text("Finnish")
+    expect(page.locator("#licence-chosen")).to_contain_text("Creative Commons Attribution 4.0 International")
+    # every creator has an affiliation field, also one added in the page
+    page.click("[data-add-row=creators]")
+    expect(
+        page.locator("[data-rows=creators] > [data-row]")
+        .nth(1)
+        .locator("input[name$='-affiliations-0-name']")
+    ).to_be_visible()
     page.fill("#id_creators-0-orcid", "0000-0002-1694-2338")  # wrong check digit
     page.select_option("#id_license", "")
     page.fill("#id_title", "")
@@ -112,3 +125,34 @@ def test_all_errors_in_one_round_with_a_summary_whose_links_move_the_focus(
     expect(page.locator("#id_title")).to_be_focused()
     summary.locator("a", has_text="Creator 1: ORCID iD").click()
     expect(page.locator("#id_creators-0-orcid")).to_be_focused()
+    record = Record.objects.get()
+    assert record.working_metadata["languages"] == ["eng", "fin"]
+
+
+@pytest.mark.browser
+def test_publish_confirmation_lists_files_and_communities_with_a_failing_check_then_says_who_was_told(
+    live_server, login_page, depositor, curator, community, valid_metadata
+):
+    from curation.models import InclusionRequest
+    from records.services import create_draft
+    from storage import services
+
+    record = create_draft(
+        depositor, {**valid_metadata, "access_right": "closed"}, communities=["stockholm-ai"]
+    )
+    services.store_bytes(record.bucket, "results/table.csv", b"a,b\n1,2\n", depositor)
+    page = login_page(depositor)
+    page.goto(f"{live_server.url}/records/{record.pk}/publish/")
+    expect(page.locator("#publish-files")).to_contain_text("results/table.csv")
+    checks = page.locator('#publish-communities [data-community="stockholm-ai"]')
+    expect(checks).to_contain_text("Stockholm AI Scientific Repository")
+    failing = checks.locator(".check-fail")
+    expect(failing).to_contain_text("The files are closed access; this community accepts open access.")
+    expect(checks.locator(".check-pass").first).to_be_visible()  # the affiliation check passes
+    page.check("#id_declaration")
+    page.click("#confirm-publish")
+    page.wait_for_url(f"**/records/{record.pk}/", timeout=WAIT)
+    expect(page.locator("ul.messages")).to_contain_text(
+        "The curators of Stockholm AI Scientific Repository were notified"
+    )
+    assert InclusionRequest.objects.filter(record=record, community=community).count() == 1
