@@ -18,8 +18,8 @@ import time
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import CharField, Value
-from django.db.models.functions import Cast, Concat
+from django.db.models import CharField, F, Value
+from django.db.models.functions import Cast, Concat, Lower
 from django.utils import timezone
 
 from audit.models import AuditEntry
@@ -315,6 +315,10 @@ def bulk_publish(
             record.bucket = bucket
         Record.objects.bulk_update(records, ["bucket"], batch_size=BATCH)
         Record.objects.filter(pk__in=ids).update(doi=Concat(Value(doi_stem()), Cast("id", CharField())))
+        # the DOI is searchable too (search_text ends with it, as ``index_record`` writes it)
+        Record.objects.filter(pk__in=ids).update(
+            search_text=Concat(F("search_text"), Value(" "), Lower("doi"))
+        )
         MetadataRevision.objects.bulk_create(
             [
                 MetadataRevision(
