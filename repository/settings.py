@@ -40,7 +40,13 @@ PRODUCTION = DJANGO_ENV == "production"
 SECRET_KEY = env_str("SECRET_KEY", required=PRODUCTION) or "dev-insecure-6v1#k0l8-not-for-production"
 DEBUG = env_bool("DEBUG", default=not PRODUCTION)
 
-SITE_URL = (env_str("SITE_URL", required=PRODUCTION) or "http://127.0.0.1:8000").rstrip("/")
+# Unset, SITE_URL follows HOST and PORT (make run's), so that absolute links name the served port.
+_serve_host = env_str("HOST", "127.0.0.1")
+_serve_host = "127.0.0.1" if _serve_host in ("", "0.0.0.0", "::") else _serve_host  # noqa: S104 (a URL, not a bind)
+_serve_host = f"[{_serve_host}]" if ":" in _serve_host and not _serve_host.startswith("[") else _serve_host
+SITE_URL = (
+    env_str("SITE_URL", required=PRODUCTION) or f"http://{_serve_host}:{env_str('PORT', '8000')}"
+).rstrip("/")
 _site = urlsplit(SITE_URL)
 if _site.scheme not in {"http", "https"} or not _site.hostname:
     raise ImproperlyConfigured(f"SITE_URL={SITE_URL!r} must be an absolute http(s) URL.")
