@@ -118,7 +118,11 @@ LOGOUT_REDIRECT_URL = "/"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        # an operator's templates (TEMPLATE_OVERRIDE_DIR) replace the shipped ones of the same name
+        "DIRS": [
+            *([Path(_override)] if (_override := env_str("TEMPLATE_OVERRIDE_DIR")) else []),
+            BASE_DIR / "templates",
+        ],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -282,6 +286,9 @@ USER_MAX_OPEN_DRAFTS = env_int("USER_MAX_OPEN_DRAFTS", 50, minimum=1)
 OAI_PAGE_SIZE = env_int("OAI_PAGE_SIZE", 500, minimum=1)
 OAI_TOKEN_TTL_HOURS = env_int("OAI_TOKEN_TTL_HOURS", 24, minimum=1)
 FIXITY_CYCLE_DAYS = env_int("FIXITY_CYCLE_DAYS", 30, minimum=1)
+# The policy page's "Backups" item: what the operator backs up, how often, where (empty: the page
+# says that the portal itself makes no backups beyond the storage locations' copies).
+BACKUP_DESCRIPTION = env_str("BACKUP_DESCRIPTION", "")
 FIXITY_MAX_MB_PER_S = env_float("FIXITY_MAX_MB_PER_S", None)
 # The fixity sweep runs this often (beat); each run checks the share of files that meets the cycle.
 FIXITY_SWEEP_INTERVAL_SECONDS = env_int("FIXITY_SWEEP_INTERVAL_SECONDS", 3600, minimum=1)
