@@ -155,8 +155,9 @@ def test_payload_schema_location_matches_list_metadata_formats(oai, publish_reco
     ("site", "configured", "shown"),
     [
         ("localhost", "admin@localhost", "admin@localhost.invalid"),  # SITE_URL http://localhost:8000
-        ("::1", "admin@::1", "admin@1.invalid"),  # SITE_URL http://[::1]:8000
-        ("127.0.0.1", "admin@127.0.0.1", "admin@127.0.0.1"),  # the development default: schema-valid
+        ("::1", "admin@::1", "admin@localhost.invalid"),  # SITE_URL http://[::1]:8000
+        # the development default: schema-valid, but no address anyone can write to
+        ("127.0.0.1", "admin@127.0.0.1", "admin@localhost.invalid"),
     ],
 )
 def test_identify_stays_schema_valid_on_a_development_host(

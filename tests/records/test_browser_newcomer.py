@@ -156,3 +156,12 @@ def test_publish_confirmation_lists_files_and_communities_with_a_failing_check_t
         "The curators of Stockholm AI Scientific Repository were notified"
     )
     assert InclusionRequest.objects.filter(record=record, community=community).count() == 1
+
+
+@pytest.mark.browser
+def test_oai_pmh_reads_as_a_page_in_the_browser(live_server, page):
+    page.goto(f"{live_server.url}/oai2d?verb=Identify")
+    expect(page.locator("h1")).to_have_text("OAI-PMH Identify")
+    expect(page.locator("tr", has_text="protocolVersion")).to_contain_text("2.0")
+    page.click("nav a:text-is('ListSets')")  # links between the verbs
+    expect(page.locator("h1")).to_have_text("OAI-PMH ListSets", timeout=WAIT)
