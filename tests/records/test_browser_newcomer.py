@@ -165,3 +165,29 @@ def test_oai_pmh_reads_as_a_page_in_the_browser(live_server, page):
     expect(page.locator("tr", has_text="protocolVersion")).to_contain_text("2.0")
     page.click("nav a:text-is('ListSets')")  # links between the verbs
     expect(page.locator("h1")).to_have_text("OAI-PMH ListSets", timeout=WAIT)
+
+
+@pytest.mark.browser
+def test_pages_fit_a_390_px_phone(live_server, login_page, depositor, community, browser_published):
+    record = browser_published
+    page = login_page(depositor)
+    page.set_viewport_size({"width": 390, "height": 844})
+    wide = []
+    for path in (
+        f"/records/{record.pk}/",
+        f"/communities/{community.slug}/",
+        "/uploads/new/",
+        f"/search/?q={record.metadata['title'].split()[0]}",
+        "/policies/",
+        "/oai2d?verb=ListRecords&metadataPrefix=oai_dc",
+    ):
+        page.goto(f"{live_server.url}{path}")
+        page.wait_for_load_state()
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 390:
+            culprits = page.evaluate(
+                "Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > 391 && !e.closest('table'))"
+                ".slice(0, 8).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"
+            )
+            wide.append((path, width, culprits))
+    assert wide == []
