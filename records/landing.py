@@ -29,8 +29,16 @@ from records.vocabularies import (
 logger = logging.getLogger(__name__)
 
 
+# DataCite's test prefix: such DOIs resolve nowhere, so they are shown but not linked to doi.org.
+TEST_DOI_PREFIXES = ("10.5072/",)
+
+
+def is_test_doi(doi: str) -> bool:
+    return doi.lower().startswith(TEST_DOI_PREFIXES)
+
+
 def doi_url(doi: str) -> str:
-    return f"https://doi.org/{doi}" if doi else ""
+    return f"https://doi.org/{doi}" if doi and not is_test_doi(doi) else ""
 
 
 def identifier_url(scheme: str, identifier: str) -> str:
