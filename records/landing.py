@@ -11,7 +11,7 @@ from django.utils.formats import number_format
 from django.utils.html import strip_tags
 
 from communities.models import Community
-from records.exports import bibtex, citation
+from records.exports import bibtex, citation, styles
 from records.exports.jsonld import to_jsonld_script
 from records.exports.registry import export_formats
 from records.files import current_files
@@ -77,6 +77,17 @@ def citations(record: Record) -> dict[str, str]:
     except Exception:  # a formatter's bug must not take the landing page down
         logger.exception("citation formatting failed for record %s", record.pk)
     return result
+
+
+def styled_citations(record: Record) -> list[dict]:
+    """The citation in each style of the picker (APA, Harvard, IEEE, Chicago, Vancouver) by citeproc-py."""
+    if not record.is_published():
+        return []
+    try:
+        return styles.render_all(citation_record(record))
+    except Exception:  # a style's bug must not take the landing page down
+        logger.exception("citeproc failed for record %s", record.pk)
+        return []
 
 
 def jsonld_script(record: Record) -> str:
@@ -229,6 +240,7 @@ def landing_context(record: Record, user, *, metadata: dict | None = None) -> di
         "landing_url": settings.SITE_URL + record.get_absolute_url(),
         "communities": communities(record, user) if not record.is_draft() else [],
         "citation": citations(record),
+        "styled_citations": styled_citations(record),
         "exports": export_links(record),
         "jsonld": jsonld_script(record),
         "citation_meta": citation_meta(record, meta) if record.is_published() else [],

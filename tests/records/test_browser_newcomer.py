@@ -191,3 +191,27 @@ def test_pages_fit_a_390_px_phone(live_server, login_page, depositor, community,
             )
             wide.append((path, width, culprits))
     assert wide == []
+
+
+@pytest.mark.browser
+def test_citation_style_picker(live_server, page, browser_published):
+    record = browser_published
+    page.goto(f"{live_server.url}/records/{record.pk}/")
+    picker = page.locator("#citation-style")
+    expect(picker).to_be_visible(timeout=WAIT)
+    assert [o.strip() for o in picker.locator("option").all_inner_texts()] == [
+        "APA",
+        "Harvard",
+        "IEEE",
+        "Chicago (author-date)",
+        "Vancouver",
+    ]
+    shown = page.locator(".citation-styled:visible")
+    expect(shown).to_have_count(1)
+    expect(shown).to_contain_text("Lindqvist")
+    picker.select_option("ieee")
+    expect(page.locator("#citation-ieee-styled")).to_be_visible()
+    expect(page.locator("#citation-ieee-styled")).to_contain_text("Å. Lindqvist")  # IEEE: initials first
+    picker.select_option("vancouver")
+    expect(page.locator("#citation-vancouver-styled")).to_contain_text("Lindqvist Å")
+    expect(page.locator(".citation-styled:visible")).to_have_count(1)
