@@ -14,12 +14,16 @@ from django.views.decorators.http import require_safe
 from communities.models import Community
 from records.exports.registry import export_formats
 from records.models import Record
+from records.vocabularies import ACCESS_LABELS, resource_type_label
 from repository.services import broker_reachable
 
 
 def home(request):
     communities = Community.objects.order_by("title")[:12]
-    latest = Record.objects.published().order_by("-published_at")[:10]
+    latest = list(Record.objects.published().order_by("-published_at")[:10])
+    for record in latest:  # the badges the search results show too
+        record.type_label = resource_type_label(record.resource_type, record.resource_subtype)
+        record.access_label = ACCESS_LABELS.get(record.access_right, "")
     context = {"communities": communities, "latest_records": latest}
     return render(request, "repository/home.html", context)
 

@@ -176,7 +176,7 @@ def landing_files(context, record) -> dict:
         rows=tree_rows(items),
         privileged=privileged,
         zip_url=reverse("storage:download_all", args=[record.pk])
-        if len(items) > 1 and total <= downloads.zip_limit()
+        if items and total <= downloads.zip_limit()
         else "",
         edit_url=_url("storage:files", record.pk) if privileged and files_editable(record) else "",
     )

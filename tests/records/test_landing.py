@@ -126,3 +126,32 @@ def test_registered_dois_link_to_doi_org(client, published):
     body = client.get(published.get_absolute_url()).content.decode()
     assert 'href="https://doi.org/10.5281/zenodo.4242"' in body
     assert "a test DOI" not in body
+
+
+def test_publication_date_and_published_here_on_are_distinguished(client, published):
+    page = html.fromstring(client.get(published.get_absolute_url()).content)
+    assert (
+        page.xpath("string(//span[contains(@class, 'publication-date')])") == "Publication date: 2024-05-17"
+    )
+    terms = page.xpath("//dl[@class='record-meta']/dt/text()")
+    assert "Published here on" in terms
+
+
+def test_lists_show_badges_and_description_paragraphs_kept(client, depositor):
+    from records import services
+    from tests.records.conftest import make_metadata
+
+    description = "<p>First paragraph ends here.</p><p>Second <em>one</em> starts.</p>"
+    record = services.publish(
+        services.create_draft(depositor, make_metadata(description=description, title="Snippet test")),
+        depositor,
+    )
+    for url in ("/", "/search/?q=snippet"):
+        page = html.fromstring(client.get(url).content)
+        article = page.xpath(f"//article[.//a[@href='{record.get_absolute_url()}']]")[0]
+        assert article.xpath(".//div[contains(@class, 'snippet')]/p/text()") == [
+            "First paragraph ends here.",
+            "Second one starts.",
+        ]
+        labels = " ".join(article.xpath(".//span[contains(@class, 'label')]/text()"))
+        assert "Dataset" in labels and "Open access" in labels
