@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpResponse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from accounts.ratelimit import hit_ip, too_many_requests
@@ -52,4 +53,26 @@ class RedactTokenRedirectMiddleware:
         location = response.get("Location")
         if location and "token" in location.lower():
             response["Location"] = strip_token_from_url(location)
+        return response
+
+
+class OwnNotFoundPageMiddleware:
+    """The site's own 404 page in every mode: with DEBUG on, Django answers an unknown address (or a
+    view's Http404) with its technical page; that page is replaced by ``404.html``."""
+
+    MARKER = b"because you have <code>DEBUG = True</code>"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            settings.DEBUG
+            and response.status_code == 404
+            and not getattr(response, "streaming", False)
+            and response.get("Content-Type", "").startswith("text/html")
+            and self.MARKER in response.content
+        ):
+            return render(request, "404.html", status=404)
         return response

@@ -102,6 +102,7 @@ MIDDLEWARE = [
     "repository.middleware.RedactTokenRedirectMiddleware",
     "repository.middleware.AnonymousRateLimitMiddleware",
     "axes.middleware.AxesMiddleware",
+    "repository.middleware.OwnNotFoundPageMiddleware",
 ]
 AUTHENTICATION_BACKENDS = [
     "accounts.backends.LoginLockoutBackend",  # django-axes: refuses a locked (account, address) pair

@@ -154,3 +154,22 @@ def test_seed_demo_is_idempotent(db):
     assert community.is_curator(User.objects.get(username="curator"))
     assert User.objects.get(username="depositor").check_password("demo-password")
     assert User.objects.get(username="admin").is_staff
+
+
+def test_the_sites_own_404_page_also_with_debug_on(client, db, settings):
+    settings.DEBUG = True
+    for url in ("/no/such/page/", "/records/999999/"):
+        response = client.get(url)
+        assert response.status_code == 404
+        body = response.content.decode()
+        assert "Page not found" in body and 'role="banner"' in body  # the site's page, with its header
+        assert "DEBUG = True" not in body and "URLconf" not in body
+    api = client.get("/api/v1/records/999999")
+    assert api.status_code == 404 and api["Content-Type"].startswith("application/json")
+
+
+def test_favicon(client, db):
+    body = client.get("/").content.decode()
+    assert 'rel="icon" href="/static/favicon.svg"' in body
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302 and response["Location"] == "/static/favicon.svg"
