@@ -215,3 +215,21 @@ def test_citation_style_picker(live_server, page, browser_published):
     picker.select_option("vancouver")
     expect(page.locator("#citation-vancouver-styled")).to_contain_text("Lindqvist Å")
     expect(page.locator(".citation-styled:visible")).to_have_count(1)
+
+
+@pytest.mark.browser
+def test_signed_in_header_is_one_line_at_1280_px(live_server, login_page, staff, community):
+    from communities.models import MemberRole
+    from communities.services import set_member
+
+    set_member(staff, community, staff, MemberRole.CURATOR)  # the longest header: staff and curator
+    page = login_page(staff)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{live_server.url}/")
+    tops = page.evaluate(
+        "Array.from(document.querySelectorAll('.header-row > *, .main-nav li, .header-tools > *'))"
+        ".map(e => Math.round(e.getBoundingClientRect().top + e.getBoundingClientRect().height / 2))"
+    )
+    assert max(tops) - min(tops) <= 8, tops  # one line: every item's middle at the same height
+    assert page.evaluate("(r => r.scrollWidth <= r.clientWidth)(document.querySelector('.header-row'))")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
