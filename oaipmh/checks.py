@@ -7,9 +7,9 @@ from django.core.checks import Warning
 
 
 def check_admin_email(app_configs, **kwargs) -> list[Warning]:
-    from oaipmh.verbs.identify import admin_email
+    from oaipmh.verbs.identify import EMAIL_RE
 
-    if admin_email() == (settings.ADMIN_EMAIL or ""):
+    if EMAIL_RE.fullmatch(settings.ADMIN_EMAIL or ""):
         return []
     return [
         Warning(

@@ -232,4 +232,9 @@ def test_signed_in_header_is_one_line_at_1280_px(live_server, login_page, staff,
     )
     assert max(tops) - min(tops) <= 8, tops  # one line: every item's middle at the same height
     assert page.evaluate("(r => r.scrollWidth <= r.clientWidth)(document.querySelector('.header-row'))")
+    # nothing overlaps: the menu ends before the tools begin, and the menu's items fit in it
+    assert page.evaluate(
+        "(n => n.querySelector('ul').scrollWidth <= n.clientWidth && n.getBoundingClientRect().right"
+        " <= document.querySelector('.header-tools').getBoundingClientRect().left)(document.querySelector('.main-nav'))"
+    )
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
