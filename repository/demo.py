@@ -240,9 +240,12 @@ SV_CONTENTS = {
 }
 
 
-def _pick(options: list[str], index: int, stride: int) -> str:
-    """Deterministic choices that differ between neighbouring records (distinct titles for a small demo)."""
-    return options[(index + index // len(options) * stride) % len(options)]
+def _pair(methods: list[str], tasks: list[str], index: int) -> tuple[str, str]:
+    """Method and task for record ``index``: neighbouring records differ in both, and the first
+    len(methods) × len(tasks) records never repeat a pair (distinct titles for a small demo)."""
+    size = len(methods)
+    first, second = index % size, index // size
+    return methods[first], tasks[(3 * first + second) % len(tasks)]
 
 
 def demo_metadata(index: int) -> dict:
@@ -251,14 +254,16 @@ def demo_metadata(index: int) -> dict:
     swedish = rng.random() < 0.3
     rtype = dict(_weighted(rng, TYPES))
     if swedish:
-        title = f"{_pick(SV_METHODS, index, 1)} för {_pick(SV_TASKS, index // 8, 3)} {rng.choice(SV_PLACES)}"
+        method, task = _pair(SV_METHODS, SV_TASKS, index)
+        title = f"{method} för {task} {rng.choice(SV_PLACES)}"
         contents = SV_CONTENTS.get(rtype["type"], "Artikeln finns som PDF.")
         description = (
             f"<p>Vi undersöker {title[0].lower() + title[1:]} och jämför med etablerade metoder.</p>"
             f"<p>{contents} Resultaten kan återskapas med materialet i posten.</p>"
         )
     else:
-        title = f"{_pick(EN_METHODS, index, 1)} for {_pick(EN_TASKS, index // 10, 3)} {rng.choice(EN_PLACES)}"
+        method, task = _pair(EN_METHODS, EN_TASKS, index)
+        title = f"{method} for {task} {rng.choice(EN_PLACES)}"
         contents = EN_CONTENTS.get(rtype["type"], "The paper is attached as a PDF.")
         description = (
             f"<p>We study {title[0].lower() + title[1:]} and compare it with established baselines.</p>"
