@@ -180,7 +180,7 @@ class RecordFilterForm(forms.Form):
         ("presentation", _("Presentation")),
         ("dataset", _("Dataset")),
         ("image", _("Image")),
-        ("video", _("Video")),
+        ("video", _("Video/Audio")),  # the label records use for the type
         ("software", _("Software")),
         ("lesson", _("Lesson")),
         ("other", _("Other")),

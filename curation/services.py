@@ -8,6 +8,7 @@ gets ``AlreadyDecided``.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -498,6 +499,32 @@ def expire(req: InclusionRequest, now: dt.datetime | None = None) -> bool:
 
 
 # --- Publishing with requested communities ---------------------------------------------------------
+
+
+@dataclass
+class CheckPreview:
+    """A community the record is about to be sent to, and its policy checks as they stand now."""
+
+    community: Community
+    checks: list
+    status: str
+
+
+def preview_checks(record: Record) -> list[CheckPreview]:
+    """The checks the curators of each community the depositor chose will see, run now on the
+    metadata about to be published (the publish confirmation shows them before the depositor submits)."""
+    slugs = list(record.requested_communities or [])
+    if not slugs:
+        return []
+    working = copy.copy(record)  # the rules read ``metadata``: give them the draft's
+    working.metadata = record.working_metadata
+    previews = []
+    for community in Community.objects.filter(slug__in=slugs).order_by("title"):
+        if _is_member(record, community):
+            continue
+        results = run_checks(working, community)
+        previews.append(CheckPreview(community, results, overall_status(results)))
+    return previews
 
 
 def publish_record(record: Record, actor: Actor, *, declaration_accepted: bool = False) -> Record:

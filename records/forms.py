@@ -370,6 +370,9 @@ def build_rows(group: str, items: list, errors: dict[str, list[str]]) -> list[Ro
                         for k in ("name", "ror")
                     }
                 )
+            if group == "creators" and not row.affiliations:  # every creator shows an affiliation field
+                prefix = f"{group}-{index}-affiliations-0"
+                row.affiliations.append({k: Cell(f"{prefix}-{k}", "") for k in ("name", "ror")})
         rows.append(row)
     return rows
 
@@ -379,7 +382,10 @@ def template_row(group: str) -> Row:
     cells = {key: Cell(f"{group}-__i__-{key}", "") for key in GROUPS[group]}
     if group in PEOPLE:
         cells["type"].value = "personal"
-    return Row(0, cells)
+    affiliations = []
+    if group == "creators":
+        affiliations.append({k: Cell(f"{group}-__i__-affiliations-0-{k}", "") for k in ("name", "ror")})
+    return Row(0, cells, affiliations)
 
 
 # --- Errors → form fields --------------------------------------------------------------------------------

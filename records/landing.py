@@ -12,7 +12,7 @@ from django.utils.html import strip_tags
 
 from communities.models import Community
 from records.cards import landing_card
-from records.exports import bibtex, citation
+from records.exports import bibtex, citation, styles
 from records.exports.jsonld import to_jsonld_script
 from records.exports.registry import export_formats
 from records.files import current_files
@@ -31,8 +31,16 @@ from stats import services as stats_services
 logger = logging.getLogger(__name__)
 
 
+# DataCite's test prefix: such DOIs resolve nowhere, so they are shown but not linked to doi.org.
+TEST_DOI_PREFIXES = ("10.5072/",)
+
+
+def is_test_doi(doi: str) -> bool:
+    return doi.lower().startswith(TEST_DOI_PREFIXES)
+
+
 def doi_url(doi: str) -> str:
-    return f"https://doi.org/{doi}" if doi else ""
+    return f"https://doi.org/{doi}" if doi and not is_test_doi(doi) else ""
 
 
 def identifier_url(scheme: str, identifier: str) -> str:
@@ -76,6 +84,17 @@ def citations(record: Record) -> dict[str, str]:
     except Exception:  # a formatter's bug must not take the landing page down
         logger.exception("citation formatting failed for record %s", record.pk)
     return result
+
+
+def styled_citations(record: Record) -> list[dict]:
+    """The citation in each style of the picker (APA, Harvard, IEEE, Chicago, Vancouver) by citeproc-py."""
+    if not record.is_published():
+        return []
+    try:
+        return styles.render_all(citation_record(record))
+    except Exception:  # a style's bug must not take the landing page down
+        logger.exception("citeproc failed for record %s", record.pk)
+        return []
 
 
 def jsonld_script(record: Record) -> str:
@@ -228,6 +247,7 @@ def landing_context(record: Record, user, *, metadata: dict | None = None) -> di
         "landing_url": settings.SITE_URL + record.get_absolute_url(),
         "communities": communities(record, user) if not record.is_draft() else [],
         "citation": citations(record),
+        "styled_citations": styled_citations(record),
         "exports": export_links(record),
         "jsonld": jsonld_script(record),
         "citation_meta": citation_meta(record, meta) if record.is_published() else [],

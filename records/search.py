@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +20,7 @@ from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Case, Count, Exists, F, IntegerField, Max, OuterRef, Value, When
+from django.db.models import Case, Count, Exists, F, IntegerField, Max, OuterRef, Q, Value, When
 from django.db.models.expressions import CombinedExpression
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -53,16 +54,57 @@ def description_text(metadata: dict) -> str:
     return html.unescape(TAGS_RE.sub(" ", metadata.get("description") or ""))
 
 
-def search_text(metadata: dict) -> str:
-    """Lower-case plain text of the searchable fields (the SQLite fallback searches this)."""
-    people = [p.get("name", "") for p in metadata.get("creators") or [] if isinstance(p, dict)]
+# Letters NFKD does not take apart: folded by hand, as PostgreSQL's unaccent does.
+FOLD_TABLE = str.maketrans(
+    {"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "ß": "ss", "đ": "d", "Đ": "D", "ł": "l", "Ł": "L"}
+)
+
+
+def fold(text: str) -> str:
+    """``text`` without diacritics ("Förklarbar" → "Forklarbar"): a query typed without them finds."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(FOLD_TABLE))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _people(metadata: dict) -> list[dict]:
+    return [
+        p for group in ("creators", "contributors") for p in metadata.get(group) or [] if isinstance(p, dict)
+    ]
+
+
+def organisations_text(metadata: dict) -> str:
+    """Affiliations (with their ROR ids) and funders: found by organisation name ("KTH")."""
+    parts = []
+    for person in _people(metadata):
+        for affiliation in person.get("affiliations") or []:
+            if isinstance(affiliation, dict):
+                parts += [str(affiliation.get("name") or ""), str(affiliation.get("ror") or "")]
+    for grant in metadata.get("funding") or []:
+        funder = grant.get("funder") if isinstance(grant, dict) else None
+        if isinstance(funder, dict):
+            parts.append(str(funder.get("name") or ""))
+    return " ".join(p for p in parts if p)
+
+
+def identifiers_text(metadata: dict, doi: str = "") -> str:
+    """The DOI and the creators' ORCID iDs, as typed in a search box."""
+    orcids = [str(p.get("orcid")) for p in _people(metadata) if p.get("orcid")]
+    return " ".join([doi, *orcids]).strip()
+
+
+def search_text(metadata: dict, doi: str = "") -> str:
+    """Lower-case plain text of the searchable fields without diacritics (the SQLite fallback
+    searches this): title, people, affiliations and funders, keywords, description, DOI, ORCID iDs."""
+    people = [p.get("name", "") for p in _people(metadata)]
     parts = [
         metadata.get("title") or "",
         *people,
+        organisations_text(metadata),
         *(metadata.get("keywords") or []),
         description_text(metadata),
+        identifiers_text(metadata, doi),
     ]
-    return " ".join(" ".join(str(p).split()) for p in parts if p).lower()
+    return fold(" ".join(" ".join(str(p).split()) for p in parts if p).lower())
 
 
 def facet_values(metadata: dict) -> list[tuple[str, str]]:
@@ -83,17 +125,26 @@ def facet_values(metadata: dict) -> list[tuple[str, str]]:
 
 # One SQL expression builds the weighted vector from the stored metadata: used for one record at
 # publish and for all seeded records at once. Swedish-only records are stemmed as Swedish.
+# Text is stripped of diacritics (the unaccent extension, migration 0008) so that "forklarbar"
+# finds "Förklarbar"; queries are folded the same way. Creators' affiliations are weighted with
+# the names (B); the search_text column (affiliations, funders, DOI, ORCID iDs) is in D.
 VECTOR_SQL = """
 UPDATE records_record AS r SET search_vector =
-  setweight(to_tsvector(c.cfg, coalesce(r.metadata->>'title', '')), 'A') ||
-  setweight(to_tsvector(c.cfg,
-      coalesce((SELECT string_agg(p->>'name', ' ') FROM jsonb_array_elements(
+  setweight(to_tsvector(c.cfg, unaccent(coalesce(r.metadata->>'title', ''))), 'A') ||
+  setweight(to_tsvector(c.cfg, unaccent(
+      coalesce((SELECT string_agg(concat_ws(' ', p->>'name', (
+                    SELECT string_agg(a->>'name', ' ') FROM jsonb_array_elements(
+                      CASE WHEN jsonb_typeof(p->'affiliations') = 'array' THEN p->'affiliations'
+                           ELSE '[]'::jsonb END) a)), ' ')
+                FROM jsonb_array_elements(
                   CASE WHEN jsonb_typeof(r.metadata->'creators') = 'array' THEN r.metadata->'creators'
                        ELSE '[]'::jsonb END) p), '') || ' ' ||
       coalesce((SELECT string_agg(k, ' ') FROM jsonb_array_elements_text(
                   CASE WHEN jsonb_typeof(r.metadata->'keywords') = 'array' THEN r.metadata->'keywords'
-                       ELSE '[]'::jsonb END) k), '')), 'B') ||
-  setweight(to_tsvector(c.cfg, regexp_replace(coalesce(r.metadata->>'description', ''), '<[^>]+>', ' ', 'g')), 'C')
+                       ELSE '[]'::jsonb END) k), ''))), 'B') ||
+  setweight(to_tsvector(c.cfg, unaccent(
+      regexp_replace(coalesce(r.metadata->>'description', ''), '<[^>]+>', ' ', 'g'))), 'C') ||
+  setweight(to_tsvector('simple', coalesce(r.search_text, '')), 'D')
 FROM (SELECT id, CASE WHEN metadata->'languages' ? 'swe' AND NOT metadata->'languages' ? 'eng'
                       THEN 'swedish'::regconfig ELSE 'english'::regconfig END AS cfg
       FROM records_record WHERE {where}) AS c
@@ -110,7 +161,7 @@ def update_vectors(where: str = "id = %s", params: list | tuple = ()) -> None:
 
 def index_record(record: Record) -> None:
     """Refresh the record's search text, vector and facets from its published metadata."""
-    text = search_text(record.metadata) if record.state != RecordState.DRAFT else ""
+    text = search_text(record.metadata, record.doi) if record.state != RecordState.DRAFT else ""
     Record.objects.filter(pk=record.pk).update(search_text=text)
     record.search_text = text
     update_vectors("id = %s", [record.pk])
@@ -188,20 +239,48 @@ def websearch_text(q: str) -> str:
     return STRAY_MINUS_RE.sub(" ", MINUS_RUN_RE.sub("-", q))
 
 
+DOI_RE = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)?(10\.\d{4,9}/\S+)$", re.IGNORECASE)
+ORCID_RE = re.compile(r"^(?:https?://orcid\.org/)?(\d{4}-\d{4}-\d{4}-\d{3}[\dX])$", re.IGNORECASE)
+PREFIX_WORD_RE = re.compile(r"\w+")
+
+
+def _identifier_filter(qs, q: str):
+    """A DOI or an ORCID iD (bare or as a link) finds its records directly; None for other text."""
+    if match := DOI_RE.match(q.strip()):
+        return qs.filter(doi__iexact=match.group(1)).annotate(rank=Value(1.0))
+    if match := ORCID_RE.match(q.strip()):
+        return qs.filter(search_text__contains=match.group(1).lower()).annotate(rank=Value(1.0))
+    return None
+
+
 def _text_filter(qs, q: str):
+    by_identifier = _identifier_filter(qs, q)
+    if by_identifier is not None:
+        return by_identifier
+    typed, q = q, fold(q)
     if connection.vendor == "postgresql":
-        q = websearch_text(q)
-        query = SearchQuery(q, config="english", search_type="websearch") | SearchQuery(
-            q, config="swedish", search_type="websearch"
+        text = websearch_text(q)
+        query = (
+            SearchQuery(text, config="english", search_type="websearch")
+            | SearchQuery(text, config="swedish", search_type="websearch")
+            | SearchQuery(text, config="simple", search_type="websearch")
         )
-        return qs.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
-    words = [w.lower() for w in q.split() if w.strip('"-')]
+        found = qs.filter(search_vector=query)
+        if not found.exists():  # a near miss: every word as a prefix ("forklar" finds "förklarbar")
+            words = PREFIX_WORD_RE.findall(q.lower())[:20]
+            if words:
+                query = SearchQuery(" & ".join(f"{w}:*" for w in words), config="simple", search_type="raw")
+                found = qs.filter(search_vector=query)
+        return found.annotate(rank=SearchRank(F("search_vector"), query))
+    words = [w.lower() for w in typed.split() if w.strip('"-')]
     rank: Value | CombinedExpression = Value(1, output_field=IntegerField())
     for word in words:
         word = word.strip('"')
-        qs = qs.filter(search_text__contains=word)
+        qs = qs.filter(search_text__contains=fold(word))  # search_text is folded
         rank = rank + Case(
-            When(metadata__title__icontains=word, then=Value(10)),
+            When(
+                Q(metadata__title__icontains=word) | Q(metadata__title__icontains=fold(word)), then=Value(10)
+            ),
             default=Value(0),
             output_field=IntegerField(),
         )

@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
@@ -41,6 +42,7 @@ from records.search import FACET_LABELS, SearchParams, search
 from records.validation import validate_metadata
 from stats import services as stats_services
 from stats.models import EventKind
+from storage.services import working_files
 
 ROW_LEGENDS = {
     "related_identifiers": _lazy("Related identifier"),
@@ -48,6 +50,66 @@ ROW_LEGENDS = {
     "additional_titles": _lazy("Additional title"),
     "subjects": _lazy("Subject"),
 }
+
+
+GROUP_LEGENDS = {
+    "creators": _lazy("Creator"),
+    "contributors": _lazy("Contributor"),
+    "funding": _lazy("Grant"),
+    **ROW_LEGENDS,
+}
+CELL_LABELS = {
+    "type": _lazy("Type"),
+    "family_name": _lazy("Family name"),
+    "given_name": _lazy("Given names"),
+    "name": _lazy("Name"),
+    "orcid": _lazy("ORCID iD"),
+    "role": _lazy("Role"),
+    "identifier": _lazy("Identifier"),
+    "scheme": _lazy("Scheme"),
+    "relation": _lazy("Relation"),
+    "funder_name": _lazy("Funder"),
+    "funder_ror": _lazy("Funder ROR id"),
+    "award_number": _lazy("Award number"),
+    "award_title": _lazy("Award title"),
+    "award_uri": _lazy("Award URL"),
+    "title": _lazy("Title"),
+    "lang": _lazy("Language"),
+    "term": _lazy("Term"),
+}
+ROW_KEY_RE = re.compile(
+    r"^(?P<group>[a-z_]+?)(?:-(?P<index>\d+)(?:-affiliations-(?P<aff>\d+))?(?:-(?P<cell>[a-z_]+))?)?$"
+)
+
+
+def _row_label(key: str) -> str:
+    """ "creators-1-orcid" → "Creator 2: ORCID iD" (the names the form shows)."""
+    match = ROW_KEY_RE.match(key)
+    if not match or match["group"] not in GROUP_LEGENDS:
+        return key
+    label = str(GROUP_LEGENDS[match["group"]])
+    if match["index"] is None:
+        return label
+    label = f"{label} {int(match['index']) + 1}"
+    if match["aff"] is not None:
+        label = _("%(row)s, affiliation %(number)s") % {"row": label, "number": int(match["aff"]) + 1}
+    if match["cell"]:
+        label = f"{label}: {CELL_LABELS.get(match['cell'], match['cell'])}"
+    return label
+
+
+def _error_links(form: RecordForm, row_errors: dict[str, list[str]]) -> list[dict]:
+    """The error summary: each field with a problem, its message and the id of its input."""
+    links = []
+    for name, errors in form.errors.items():
+        if name == "__all__" or name not in form.fields:
+            continue
+        bound = form[name]
+        target = bound.id_for_label or f"{bound.auto_id}_0"
+        links.append({"label": bound.label, "target": target, "messages": list(errors)})
+    for key, messages_ in row_errors.items():
+        links.append({"label": _row_label(key), "target": f"id_{key}", "messages": list(messages_)})
+    return links
 
 
 def _community_choices(user, record: Record | None = None):
@@ -127,6 +189,7 @@ def _form_page(request, *, record, form, metadata, row_errors, status=200, publi
         "title_types": [("", "—"), *vocab.title_type_choices()],
         "publish_errors": publish_errors,
         "error_count": len(form.errors) + len(row_errors),
+        "error_links": _error_links(form, row_errors),
         "frozen": frozen,
         "api_url": reverse("records:api-detail", args=[record.pk]) if record else reverse("records:api-list"),
         "form_max_rows": settings.FORM_MAX_ROWS,
@@ -145,8 +208,11 @@ def _bound_form(request, record: Record | None) -> RecordForm:
     return form
 
 
-def _save(request, record: Record | None):
-    """Save the typed metadata (kept even when invalid); returns (record, form, metadata, row errors)."""
+def _save(request, record: Record | None, *, complete: bool = False):
+    """Save the typed metadata (kept even when invalid); returns (record, form, metadata, row errors).
+
+    ``complete`` (the depositor asked to publish): the publish requirements are reported too, in the
+    same round as the format errors."""
     form = _bound_form(request, record)
     metadata = _keep_frozen(request, record, form_to_metadata(form, request.POST))
     communities = form.cleaned_data.get("communities") if "communities" in form.fields else None
@@ -162,6 +228,8 @@ def _save(request, record: Record | None):
                 record, request.user, metadata, communities=communities, external_doi=doi, keep_invalid=True
             )
         metadata = record.working_metadata
+        if complete:
+            errors = validate_metadata(metadata, complete=True)
     except services.InvalidMetadata as exc:  # the DOI or the communities were refused: nothing saved
         errors = exc.errors
     return record, form, metadata, apply_errors(form, errors, metadata)
@@ -169,19 +237,47 @@ def _save(request, record: Record | None):
 
 def _handle_post(request, record: Record | None):
     action = request.POST.get("action", "save")
-    saved, form, metadata, row_errors = _save(request, record)
+    saved, form, metadata, row_errors = _save(request, record, complete=action == "publish")
     if form.errors or row_errors or saved is None:
-        messages.error(
+        if saved is None:
+            text = _("The draft could not be saved: see the messages beside the fields.")
+        elif action == "publish":
+            text = _("The draft was saved. Fix the fields listed below before publishing.")
+        else:
+            text = _("The draft was saved, but some fields need attention.")
+        messages.error(request, text)
+        return _form_page(
             request,
-            _("The draft was saved, but some fields need attention.")
-            if saved
-            else _("The draft could not be saved: see the messages beside the fields."),
+            record=saved,
+            form=form,
+            metadata=metadata,
+            row_errors=row_errors,
+            publish_errors=action == "publish",
         )
-        return _form_page(request, record=saved, form=form, metadata=metadata, row_errors=row_errors)
     if action == "publish":
         return redirect("records:publish", saved.pk)
     messages.success(request, _("Draft saved."))
     return redirect("records:edit", saved.pk)
+
+
+def _start_draft(request) -> JsonResponse:
+    """The new-upload page's first file or field change: the draft is created (as typed so far) and
+    the page carries on as its edit form, with the uploader in place (JSON for deposit.js)."""
+    record, _form, _metadata, _row_errors = _save(request, None)
+    if record is None:
+        return JsonResponse(
+            {"message": _("The draft could not be saved: see the messages beside the fields.")}, status=400
+        )
+    files = render_to_string("storage/deposit_files.html", {"record": record}, request=request)
+    return JsonResponse(
+        {
+            "id": record.pk,
+            "edit_url": reverse("records:edit", args=[record.pk]),
+            "discard_url": reverse("records:discard", args=[record.pk]),
+            "files_html": files,
+        },
+        status=201,
+    )
 
 
 @login_required
@@ -192,8 +288,12 @@ def new_upload(request):
         return redirect("records:uploads")
     if request.method == "POST":
         try:
+            if request.headers.get("X-Draft-Start"):
+                return _start_draft(request)
             return _handle_post(request, None)
         except services.DraftLimitReached as exc:  # another request took the last place meanwhile
+            if request.headers.get("X-Draft-Start"):
+                return JsonResponse({"message": exc.message}, status=409)
             messages.error(request, exc.message)
             return redirect("records:uploads")
     user = request.user
@@ -248,6 +348,18 @@ def _stored_form(record: Record, user, *, bound: bool = False) -> RecordForm:
     return form
 
 
+def _publish_files(record: Record) -> list[dict]:
+    """The files the record will have once published (the working set, without staged removals)."""
+    if record.bucket is None:
+        return []
+    files = []
+    for wf in working_files(record.bucket):
+        version = wf.version or wf.current
+        if wf.status != "removed" and version is not None:
+            files.append({"key": wf.key, "size": version.instance.size, "status": wf.status})
+    return files
+
+
 @login_required
 def publish(request, pk: int):
     """Review and confirm: the depositor's declaration, then publishing (or re-publishing an edit)."""
@@ -265,18 +377,29 @@ def publish(request, pk: int):
             request, record=record, form=form, metadata=metadata, row_errors=row_errors, publish_errors=True
         )
     declaration = DeclarationForm(request.POST if request.method == "POST" else None)
+    previews = curation.preview_checks(record)
     if request.method == "POST" and declaration.is_valid():
         try:
-            curation.publish_record(record, request.user, declaration_accepted=True)
+            record = curation.publish_record(record, request.user, declaration_accepted=True)
         except services.RecordError as exc:
             messages.error(request, exc.message)
             return redirect("records:edit", record.pk)
         messages.success(request, _("Published. The DOI is %(doi)s.") % {"doi": record.doi})
+        kept = record.requested_communities or []
+        sent = [p.community.title for p in previews if p.community.slug not in kept]
+        if sent:
+            messages.info(
+                request,
+                _("The curators of %(communities)s were notified; they will review the record for inclusion.")
+                % {"communities": ", ".join(sent)},
+            )
         return redirect(record)
     context = {
         "record": record,
         "declaration": declaration,
         "metadata": metadata,
+        "check_previews": previews,
+        "publish_files": _publish_files(record),
         **landing_context(record, request.user, metadata=metadata),
     }
     return render(request, "records/publish.html", context, status=400 if declaration.errors else 200)

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import random
+import struct
 import time
+import zlib
 
 from django.db import connection, transaction
-from django.db.models import CharField, Value
-from django.db.models.functions import Cast, Concat
+from django.db.models import CharField, F, Value
+from django.db.models.functions import Cast, Concat, Lower
 from django.utils import timezone
 
 from audit.models import AuditEntry
@@ -221,27 +224,57 @@ def _person(rng: random.Random, stockholm: bool) -> dict:
     return person
 
 
+EN_CONTENTS = {
+    "dataset": "The data are in CSV, one row per observation, with a codebook.",
+    "software": "The code is a Jupyter notebook with the experiments and a small sample of the data.",
+    "image": "The figure is a PNG rendering of the main result.",
+    "poster": "The poster, as a PNG, was presented at the Stockholm AI spring meeting.",
+}
+SV_CONTENTS = {
+    "dataset": "Data ligger i CSV-format, en rad per observation, med en kodbok.",
+    "software": "Koden är en Jupyter-anteckningsbok med experimenten och ett litet urval av data.",
+    "image": "Figuren är en PNG-bild av huvudresultatet.",
+    "poster": "Postern, som PNG, presenterades vid Stockholm AI:s vårmöte.",
+}
+
+
+def _pair(methods: list[str], tasks: list[str], index: int) -> tuple[str, str]:
+    """Method and task for record ``index``: neighbouring records differ in both, and the first
+    len(methods) × len(tasks) records never repeat a pair (distinct titles for a small demo)."""
+    size = len(methods)
+    first, second = index % size, index // size
+    return methods[first], tasks[(3 * first + second) % len(tasks)]
+
+
 def demo_metadata(index: int) -> dict:
-    """Deterministic, valid metadata for demo record number ``index``."""
+    """Deterministic, valid metadata for demo record number ``index`` (titles carry no counter)."""
     rng = random.Random(index * 7919 + 17)
     swedish = rng.random() < 0.3
-    if swedish:
-        title = f"{rng.choice(SV_METHODS)} för {rng.choice(SV_TASKS)} {rng.choice(SV_PLACES)}"
-        description = f"<p>Vi undersöker {title.lower()}. Studie nummer {index}: data, kod och resultat.</p>"
-    else:
-        title = f"{rng.choice(EN_METHODS)} for {rng.choice(EN_TASKS)} {rng.choice(EN_PLACES)}"
-        description = (
-            f"<p>We study {title[0].lower() + title[1:]}. Study {index}: data, code and results.</p>"
-        )
-    creators = [_person(rng, stockholm=(i == 0 and rng.random() < 0.8)) for i in range(rng.randint(1, 4))]
     rtype = dict(_weighted(rng, TYPES))
+    if swedish:
+        method, task = _pair(SV_METHODS, SV_TASKS, index)
+        title = f"{method} för {task} {rng.choice(SV_PLACES)}"
+        contents = SV_CONTENTS.get(rtype["type"], "Artikeln finns som PDF.")
+        description = (
+            f"<p>Vi undersöker {title[0].lower() + title[1:]} och jämför med etablerade metoder.</p>"
+            f"<p>{contents} Resultaten kan återskapas med materialet i posten.</p>"
+        )
+    else:
+        method, task = _pair(EN_METHODS, EN_TASKS, index)
+        title = f"{method} for {task} {rng.choice(EN_PLACES)}"
+        contents = EN_CONTENTS.get(rtype["type"], "The paper is attached as a PDF.")
+        description = (
+            f"<p>We study {title[0].lower() + title[1:]} and compare it with established baselines.</p>"
+            f"<p>{contents} The results can be reproduced from the material in this record.</p>"
+        )
+    creators = [_person(rng, stockholm=(i == 0 and index % 5 != 3)) for i in range(rng.randint(1, 4))]
     license_id = _weighted(rng, LICENSES)
     if rtype["type"] == "software" and license_id not in SOFTWARE_LICENSES:
         license_id = "MIT"
     year = rng.randint(2015, 2025)
     meta = {
         "resource_type": rtype,
-        "title": f"{title} ({index})",
+        "title": title,
         "publication_date": f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
         "creators": creators,
         "description": description,
@@ -264,7 +297,82 @@ def demo_metadata(index: int) -> dict:
     return clean_metadata(meta)
 
 
-def demo_file(index: int, number: int) -> tuple[str, bytes]:
+def _png(index: int, size: int = 48) -> bytes:
+    """A small real PNG: a colour gradient that differs per record."""
+    rows = b"".join(
+        b"\x00"
+        + bytes(c for x in range(size) for c in ((x * 5 + index) % 256, (y * 5) % 256, (index * 37) % 256))
+        for y in range(size)
+    )
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def _pdf(title: str) -> bytes:
+    """A small real one-page PDF with the title on it."""
+    text = title.encode("latin-1", "replace").replace(b"\\", b"").replace(b"(", b"").replace(b")", b"")
+    stream = b"BT /F1 14 Tf 56 780 Td (" + text[:90] + b") Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += str(number).encode() + b" 0 obj\n" + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 " + str(len(objects) + 1).encode() + b"\n0000000000 65535 f \n"
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size " + str(len(objects) + 1).encode() + b" /Root 1 0 R >>\nstartxref\n"
+    return out + str(xref).encode() + b"\n%%EOF\n"
+
+
+def _notebook(index: int) -> bytes:
+    cells = [
+        {"cell_type": "markdown", "metadata": {}, "source": ["# Experiments\n", "Scores per training step."]},
+        {
+            "cell_type": "code",
+            "execution_count": 1,
+            "metadata": {},
+            "outputs": [
+                {"name": "stdout", "output_type": "stream", "text": [f"mean score {index % 50 + 40}\n"]}
+            ],
+            "source": ["import csv\n", f"print('mean score', 40 + {index % 50})"],
+        },
+    ]
+    notebook = {
+        "cells": cells,
+        "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    return json.dumps(notebook, indent=1).encode()
+
+
+def demo_file(index: int, number: int, metadata: dict | None = None) -> tuple[str, bytes]:
+    """A small real file that suits the record: CSV for data, a notebook for code, PNG for images and
+    posters, PDF for papers and slides (the first file; further ones are CSV tables)."""
+    kind = ((metadata or {}).get("resource_type") or {}).get("type", "dataset")
+    if number == 0 and kind == "software":
+        return "experiments.ipynb", _notebook(index)
+    if number == 0 and kind in ("image", "poster", "video"):
+        return ("figure.png" if kind != "poster" else "poster.png"), _png(index)
+    if number == 0 and kind in ("publication", "presentation", "lesson"):
+        return "paper.pdf" if kind == "publication" else "slides.pdf", _pdf((metadata or {}).get("title", ""))
     rows = "\n".join(f"{i},{(index * 31 + i * 17) % 1000 / 10}" for i in range(50))
     return f"data/results-{number + 1}.csv", f"step,score\n{rows}\n".encode()
 
@@ -313,6 +421,10 @@ def bulk_publish(
             record.bucket = bucket
         Record.objects.bulk_update(records, ["bucket"], batch_size=BATCH)
         Record.objects.filter(pk__in=ids).update(doi=Concat(Value(doi_stem()), Cast("id", CharField())))
+        # the DOI is searchable too (search_text ends with it, as ``index_record`` writes it)
+        Record.objects.filter(pk__in=ids).update(
+            search_text=Concat(F("search_text"), Value(" "), Lower("doi"))
+        )
         MetadataRevision.objects.bulk_create(
             [
                 MetadataRevision(
@@ -364,7 +476,7 @@ def seed_files(records: list[Record], files_per_record: int, actor) -> int:
     """Give published records ``files_per_record`` demo files as version 1 (records that already
     have files are left alone). Returns the number of files stored."""
     items = [
-        (record.files_bucket(), *demo_file(record.pk, number), record.published_at)
+        (record.files_bucket(), *demo_file(record.pk, number, record.metadata), record.published_at)
         for record in records
         for number in range(files_per_record)
     ]
@@ -422,14 +534,14 @@ def _published_stamp(index: int, total: int) -> dt.datetime:
 
 def _full_path(owner, index: int, total: int, files_per_record: int) -> Record:
     record = services.create_draft(owner, demo_metadata(index))
-    _store_files(record, index, files_per_record, owner)
+    _store_files(record, index, files_per_record, owner, record.metadata)
     services.publish(record, owner, declaration_accepted=True)
     return record
 
 
-def _store_files(record, index: int, files_per_record: int, actor) -> None:
+def _store_files(record, index: int, files_per_record: int, actor, metadata: dict | None = None) -> None:
     for number in range(files_per_record):
-        key, data = demo_file(index, number)
+        key, data = demo_file(index, number, metadata)
         storage_services.store_bytes(record.bucket, key, data, actor)
 
 
@@ -452,7 +564,7 @@ def seed_records(command, community, users: dict, n: int, files_per_record: int 
         index += len(chunk)
         command.stdout.write(f"  records: {index}/{n} ({time.monotonic() - started:.0f} s)")
     _ensure_withdrawn(owner, files_per_record)
-    _ensure_inclusion_request(owner, community)
+    _community_life(owner, users.get("curator"), community)
     if missing > full and connection.vendor == "postgresql" and not connection.in_atomic_block:
         with connection.cursor() as cursor:  # fresh statistics and visibility map for the planner
             cursor.execute("VACUUM ANALYZE records_record, records_recordfacet, records_metadatarevision")
@@ -481,12 +593,37 @@ def _ensure_withdrawn(owner, files_per_record: int) -> None:
     )
 
 
-def _ensure_inclusion_request(owner, community) -> None:
-    """One pending inclusion request in the demo community."""
+STOCKHOLM_NAMES = {a["name"] for a in STOCKHOLM}
+PENDING = 2  # Stockholm records left waiting for the curator (their checks pass)
+DECLINE_REASON = "None of the authors is affiliated with a Stockholm organisation, as the policy requires."
+
+
+def _in_stockholm(record: Record) -> bool:
+    return any(
+        a.get("name") in STOCKHOLM_NAMES
+        for c in record.metadata.get("creators") or []
+        for a in c.get("affiliations") or []
+    )
+
+
+def _community_life(owner, curator, community) -> None:
+    """The demo community as it looks in use, through the curation verbs: most Stockholm-affiliated
+    records of the deposit path accepted, a few waiting (with passing and with failing checks), one
+    declined. Nothing is done when the community already has requests (idempotent)."""
     if InclusionRequest.objects.filter(community=community).exists():
         return
-    record = Record.objects.filter(owner=owner, state=RecordState.PUBLISHED).order_by("-id").first()
-    if record is not None:
-        curation_services.request_inclusion(
-            owner, record, community, message="Demo: please include this record."
-        )
+    records = list(Record.objects.filter(owner=owner, state=RecordState.PUBLISHED).order_by("id")[:FULL_PATH])
+    local = [r for r in records if _in_stockholm(r)]
+    others = [r for r in records if not _in_stockholm(r)]
+    accepted, waiting = local[:-PENDING] if len(local) > PENDING else [], local[-PENDING:]
+    for record in accepted:
+        req = curation_services.request_inclusion(owner, record, community)
+        if curator is not None:
+            curation_services.accept(curator, req)
+    for record in waiting:
+        curation_services.request_inclusion(owner, record, community, message="Please include our record.")
+    if others:  # fails the affiliation check, and waits
+        curation_services.request_inclusion(owner, others[0], community, message="Relevant to Stockholm AI?")
+    if len(others) > 1 and curator is not None:
+        req = curation_services.request_inclusion(owner, others[1], community)
+        curation_services.decline(curator, req, DECLINE_REASON)

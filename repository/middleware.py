@@ -12,6 +12,7 @@ from http import HTTPStatus
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from accounts.ratelimit import hit_ip, too_many_requests
@@ -180,3 +181,25 @@ class ApiErrorMiddleware:
         if response.status_code >= 500 and data is None:
             logger.error("API %s %s answered %s", request.method, request.path_info, response.status_code)
         return shaped
+
+
+class OwnNotFoundPageMiddleware:
+    """The site's own 404 page in every mode: with DEBUG on, Django answers an unknown address (or a
+    view's Http404) with its technical page; that page is replaced by ``404.html``."""
+
+    MARKER = b"because you have <code>DEBUG = True</code>"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            settings.DEBUG
+            and response.status_code == 404
+            and not getattr(response, "streaming", False)
+            and response.get("Content-Type", "").startswith("text/html")
+            and self.MARKER in response.content
+        ):
+            return render(request, "404.html", status=404)
+        return response

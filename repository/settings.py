@@ -41,7 +41,13 @@ PRODUCTION = DJANGO_ENV == "production"
 SECRET_KEY = env_str("SECRET_KEY", required=PRODUCTION) or "dev-insecure-6v1#k0l8-not-for-production"
 DEBUG = env_bool("DEBUG", default=not PRODUCTION)
 
-SITE_URL = (env_str("SITE_URL", required=PRODUCTION) or "http://127.0.0.1:8000").rstrip("/")
+# Unset, SITE_URL follows HOST and PORT (make run's), so that absolute links name the served port.
+_serve_host = env_str("HOST", "127.0.0.1")
+_serve_host = "127.0.0.1" if _serve_host in ("", "0.0.0.0", "::") else _serve_host  # noqa: S104 (a URL, not a bind)
+_serve_host = f"[{_serve_host}]" if ":" in _serve_host and not _serve_host.startswith("[") else _serve_host
+SITE_URL = (
+    env_str("SITE_URL", required=PRODUCTION) or f"http://{_serve_host}:{env_str('PORT', '8000')}"
+).rstrip("/")
 _site = urlsplit(SITE_URL)
 if _site.scheme not in {"http", "https"} or not _site.hostname:
     raise ImproperlyConfigured(f"SITE_URL={SITE_URL!r} must be an absolute http(s) URL.")
@@ -102,6 +108,7 @@ MIDDLEWARE = [
     "repository.middleware.RedactTokenRedirectMiddleware",
     "repository.middleware.AnonymousRateLimitMiddleware",
     "axes.middleware.AxesMiddleware",
+    "repository.middleware.OwnNotFoundPageMiddleware",
 ]
 AUTHENTICATION_BACKENDS = [
     "accounts.backends.LoginLockoutBackend",  # django-axes: refuses a locked (account, address) pair
@@ -118,7 +125,11 @@ LOGOUT_REDIRECT_URL = "/"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        # an operator's templates (TEMPLATE_OVERRIDE_DIR) replace the shipped ones of the same name
+        "DIRS": [
+            *([Path(_override)] if (_override := env_str("TEMPLATE_OVERRIDE_DIR")) else []),
+            BASE_DIR / "templates",
+        ],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -359,6 +370,9 @@ PREVIEW_MAX_ATTEMPTS = env_int("PREVIEW_MAX_ATTEMPTS", 2, minimum=1)
 PREVIEW_SWEEP_BATCH = env_int("PREVIEW_SWEEP_BATCH", 200, minimum=1)
 PREVIEW_LANDING_INLINE = env_int("PREVIEW_LANDING_INLINE", 3, minimum=0)
 FIXITY_CYCLE_DAYS = env_int("FIXITY_CYCLE_DAYS", 30, minimum=1)
+# The policy page's "Backups" item: what the operator backs up, how often, where (empty: the page
+# says that the portal itself makes no backups beyond the storage locations' copies).
+BACKUP_DESCRIPTION = env_str("BACKUP_DESCRIPTION", "")
 FIXITY_MAX_MB_PER_S = env_float("FIXITY_MAX_MB_PER_S", None)
 # The fixity sweep runs this often (beat); each run checks the share of files that meets the cycle.
 FIXITY_SWEEP_INTERVAL_SECONDS = env_int("FIXITY_SWEEP_INTERVAL_SECONDS", 3600, minimum=1)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("policies/", views.policies, name="policies"),
     path("healthz", views.healthz, name="healthz"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
     path("communities/", include("communities.urls")),

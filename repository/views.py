@@ -1,30 +1,44 @@
-from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from communities.models import Community
+from records.exports.registry import export_formats
 from records.models import Record
+from records.vocabularies import ACCESS_LABELS, resource_type_label
 from repository.services import broker_reachable
-
-CONTENT_DIR = Path(__file__).resolve().parent / "content"
 
 
 def home(request):
     communities = Community.objects.order_by("title")[:12]
-    latest = Record.objects.published().order_by("-published_at")[:10]
+    latest = list(Record.objects.published().order_by("-published_at")[:10])
+    for record in latest:  # the badges the search results show too
+        record.type_label = resource_type_label(record.resource_type, record.resource_subtype)
+        record.access_label = ACCESS_LABELS.get(record.access_right, "")
     context = {"communities": communities, "latest_records": latest}
     return render(request, "repository/home.html", context)
 
 
 # Crawlers index landing pages (listed in the sitemap), not search results, accounts or staff pages.
 ROBOTS_DISALLOW = ("/search/", "/accounts/", "/uploads/", "/staff/", "/admin/", "/review/")
+
+
+@require_safe
+def favicon(request):
+    """Browsers and crawlers that ask for /favicon.ico get the site's icon (an SVG)."""
+    response = HttpResponseRedirect(static("favicon.svg"))
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @require_safe
@@ -36,36 +50,35 @@ def robots_txt(request):
     return response
 
 
+LOCATION_KINDS = {"file": _("a disk of this server"), "s3": _("S3 object storage")}
+
+
+def policy_facts() -> dict[str, Any]:
+    """What the policy page states about this installation, from its running configuration: it never
+    promises more copies, checks or space than the installation has."""
+    locations = [
+        {"name": name, "kind": LOCATION_KINDS.get(urlsplit(url).scheme, urlsplit(url).scheme)}
+        for name, url in settings.STORAGE_LOCATIONS
+    ]
+    return {
+        "locations": locations,
+        "copies": len(locations),
+        "fixity_days": settings.FIXITY_CYCLE_DAYS,
+        "quota_bytes": settings.RECORD_QUOTA_BYTES,
+        "max_files": settings.RECORD_MAX_FILES,
+        "backups": settings.BACKUP_DESCRIPTION,
+        "export_formats": [fmt.label for fmt in export_formats().values()],
+        "communities": Community.objects.order_by("title"),
+    }
+
+
 def policies(request):
-    text = (CONTENT_DIR / "stockholm-ai-policy.txt").read_text(encoding="utf-8")
-    sections = parse_policy(text)
-    return render(request, "repository/policies.html", {"sections": sections})
-
-
-def parse_policy(text: str) -> list[dict[str, Any]]:
-    """Split the plain-text policy into titled sections of (term, text) items for display."""
-    sections: list[dict[str, Any]] = []
-    current: dict[str, Any] | None = None
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line:
-            continue
-        if line.startswith("•"):
-            item = line.lstrip("• ").strip()
-            term, _, rest = item.partition(":")
-            if current is None:
-                current = {"title": "", "items": [], "paragraphs": []}
-                sections.append(current)
-            current["items"].append({"term": term.strip() if rest else "", "text": rest.strip() or item})
-        elif len(line) < 60 and not line.endswith("."):
-            current = {"title": line, "items": [], "paragraphs": []}
-            sections.append(current)
-        else:
-            if current is None:
-                current = {"title": "", "items": [], "paragraphs": []}
-                sections.append(current)
-            current["paragraphs"].append(line)
-    return sections
+    """The portal's own policy: ``repository/policies.html`` (Swedish: ``repository/policies_sv.html``),
+    which an operator replaces with a template of the same name in ``TEMPLATE_OVERRIDE_DIR``."""
+    names = ["repository/policies.html"]
+    if (get_language() or "").startswith("sv"):
+        names.insert(0, "repository/policies_sv.html")
+    return render(request, names, policy_facts())
 
 
 @never_cache

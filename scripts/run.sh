@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
+# Unless SITE_URL is set, the settings derive it from HOST and PORT: absolute links name this port.
+export HOST PORT
 mkdir -p var
 # two local storage locations: every stored file is copied to the replica and checked (README, Preservation)
 if [ -z "${STORAGE_LOCATIONS:-}" ]; then
@@ -33,7 +35,9 @@ cleanup() {
   for pid in "${pids[@]}"; do pkill -KILL -P "$pid" 2>/dev/null || true; kill -KILL "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
-trap cleanup INT TERM EXIT
+# Ctrl-C (or a TERM) is the normal way to stop: everything stops and the script exits 0.
+trap 'cleanup; exit 0' INT TERM
+trap cleanup EXIT
 
 .venv/bin/celery -A repository worker -B -l info --concurrency 2 \
   --schedule "${VAR_DIR:-var}/celerybeat-schedule" > var/celery.log 2>&1 &

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import re
 
 from django.conf import settings
@@ -33,15 +34,25 @@ def earliest_datestamp() -> dt.datetime:
     return earliest or dt.datetime.now(dt.UTC)
 
 
+def _is_ip(domain: str) -> bool:
+    try:
+        ipaddress.ip_address(domain.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
 def admin_email() -> str:
     """``ADMIN_EMAIL``, or, if the schema would refuse it (the development default ``admin@localhost``
     when ``SITE_URL`` is http://localhost:…, or an IPv6 host), the same name under the reserved
     ``.invalid`` domain: Identify stays valid and says plainly that no real address is configured
     (the system check ``oaipmh.W001`` asks for ``STAFF_EMAILS`` or ``ADMIN_EMAIL``)."""
     address = settings.ADMIN_EMAIL
-    if EMAIL_RE.fullmatch(address):
-        return address
     local, _at, domain = address.rpartition("@")
+    if EMAIL_RE.fullmatch(address) and not _is_ip(domain):
+        return address
+    if _is_ip(domain):  # admin@127.0.0.1 (make run's default) is no address anyone can write to
+        domain = "localhost"
     domain = re.sub(r"[^A-Za-z0-9\-]+", "-", domain).strip("-") or "localhost"
     return f"{local or 'admin'}@{domain}.invalid"
 

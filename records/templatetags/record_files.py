@@ -88,6 +88,15 @@ def uploader_config(record) -> dict:
             "replace": _("Replace"),
             "download": _("Download"),
             "confirmRemove": _("Remove “%(key)s” from this draft?"),
+            "confirmReplacePublished": _(
+                "Replace %(key)s? The earlier file stays available as version %(version)s."
+            ),
+            "confirmReplaceStaged": _(
+                "Replace %(key)s? The file of that name uploaded to this draft (%(size)s) has not been "
+                "published, so it will not be kept."
+            ),
+            "keptEarlier": _("%(key)s was not uploaded: the earlier file is kept."),
+            "emptyFile": _("Warning: %(key)s is empty (0 bytes). Remove it if that was not intended."),
             "statusNew": _("new"),
             "statusReplaced": _("new version"),
             "statusUnchanged": _("published"),
@@ -182,7 +191,7 @@ def landing_files(context, record) -> dict:
         previews=_inline_previews(items, previews, {current.pk: fk.key for fk, current, _h in published}),
         privileged=privileged,
         zip_url=reverse("storage:download_all", args=[record.pk])
-        if len(items) > 1 and total <= downloads.zip_limit()
+        if items and total <= downloads.zip_limit()
         else "",
         edit_url=_url("storage:files", record.pk) if privileged and files_editable(record) else "",
     )

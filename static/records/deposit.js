@@ -173,6 +173,78 @@
     });
   }
 
+  // The licence's full name under the list (long names do not fit the list's width).
+  if (select) {
+    var chosenLicence = document.createElement("p");
+    chosenLicence.className = "helptext licence-chosen";
+    chosenLicence.id = "licence-chosen";
+    chosenLicence.setAttribute("aria-live", "polite");
+    select.parentNode.insertBefore(chosenLicence, select.nextSibling);
+    Array.prototype.forEach.call(select.options, function (o) { o.title = o.text; });
+    var showLicence = function () {
+      var option = select.options[select.selectedIndex];
+      chosenLicence.textContent = option && option.value ? option.text : "";
+    };
+    select.addEventListener("change", showLicence);
+    showLicence();
+  }
+
+  // Languages: a search box over the list, and a click (no Ctrl needed) chooses or removes a language.
+  var langs = document.getElementById("id_languages");
+  if (langs && langs.multiple && status) {
+    var langSearch = document.createElement("input");
+    langSearch.type = "search";
+    langSearch.id = "language-search";
+    langSearch.autocomplete = "off";
+    langSearch.placeholder = status.getAttribute("data-language-placeholder");
+    langSearch.setAttribute("aria-label", status.getAttribute("data-language-search"));
+    langSearch.setAttribute("aria-controls", "id_languages");
+    langs.parentNode.insertBefore(langSearch, langs);
+    var langChosen = document.createElement("p");
+    langChosen.className = "helptext";
+    langChosen.id = "languages-chosen";
+    langChosen.setAttribute("aria-live", "polite");
+    langs.parentNode.insertBefore(langChosen, langs.nextSibling);
+    langs.size = 8;
+    var showLanguages = function () {
+      var names = Array.prototype.filter.call(langs.options, function (o) { return o.selected; })
+        .map(function (o) { return o.text; });
+      langChosen.textContent = names.length
+        ? status.getAttribute("data-chosen").replace("{items}", names.join(", "))
+        : status.getAttribute("data-none-chosen");
+    };
+    langSearch.addEventListener("input", function () {
+      var words = langSearch.value.toLowerCase().split(/\s+/).filter(Boolean);
+      var shown = 0;
+      Array.prototype.forEach.call(langs.options, function (option) {
+        var text = (option.text + " " + option.value).toLowerCase();
+        var match = words.every(function (w) { return text.indexOf(w) !== -1; });
+        option.hidden = !match;
+        if (match) { shown += 1; }
+      });
+      announce(status.getAttribute("data-languages").replace("{count}", String(shown)));
+    });
+    langSearch.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") {
+        event.preventDefault();
+        var first = Array.prototype.find.call(langs.options, function (o) { return !o.hidden; });
+        if (first) {
+          first.selected = true;
+          langs.dispatchEvent(new Event("change", { bubbles: true }));
+        }
+      }
+    });
+    langs.addEventListener("mousedown", function (event) {
+      if (event.target.tagName !== "OPTION") { return; }
+      event.preventDefault();
+      event.target.selected = !event.target.selected;
+      langs.focus();
+      langs.dispatchEvent(new Event("change", { bubbles: true }));
+    });
+    langs.addEventListener("change", showLanguages);
+    showLanguages();
+  }
+
   var discard = document.getElementById("discard-form");
   if (discard) {
     discard.addEventListener("submit", function (event) {
@@ -180,6 +252,89 @@
     });
   }
 
+  // A new upload: the first file or field change creates the draft; the page then carries on as
+  // the draft's edit form, with the uploader in place (no save needed before adding files).
+  var depositForm = document.getElementById("deposit-form");
+  var starter = document.querySelector("[data-draft-start]");
+  if (depositForm && starter) {
+    var starting = null;
+    var started = false;
+    var firstFiles = starter.querySelector("[data-first-files]");
+    var startError = starter.querySelector("[data-draft-error]");
+    var startDraft = function () {
+      if (starting) { return starting; }
+      var data = new FormData(depositForm);
+      data.set("action", "save");
+      starting = fetch(depositForm.getAttribute("action"), {
+        method: "POST", body: data, credentials: "same-origin",
+        headers: { "X-Draft-Start": "1", "Accept": "application/json" }
+      }).then(function (response) {
+        return response.json().then(function (body) {
+          if (!response.ok) { throw new Error(body.message || response.statusText); }
+          return body;
+        });
+      }).then(function (body) {
+        depositForm.setAttribute("action", body.edit_url);
+        history.replaceState(null, "", body.edit_url);
+        var holder = document.createElement("div");
+        holder.innerHTML = body.files_html;
+        var script = holder.querySelector("script[src]");
+        if (script) { script.remove(); }
+        starter.replaceWith.apply(starter, Array.prototype.slice.call(holder.childNodes));
+        started = true;
+        if (!script) { return body; }
+        return new Promise(function (resolve) {  // scripts put in with innerHTML do not run: load it
+          var tag = document.createElement("script");
+          tag.src = script.getAttribute("src");
+          tag.onload = function () { resolve(body); };
+          document.body.appendChild(tag);
+        });
+      });
+      starting.catch(function (error) {
+        starting = null;
+        startError.hidden = false;
+        startError.textContent = starter.getAttribute("data-failed").replace("%(message)s", error.message);
+      });
+      return starting;
+    };
+    firstFiles.addEventListener("change", function () {
+      var files = Array.prototype.slice.call(firstFiles.files);
+      startDraft().then(function () {
+        if (window.storageUploader) { window.storageUploader.addFiles(files); }
+      });
+    });
+    depositForm.addEventListener("change", function (event) {
+      if (event.target !== firstFiles && !event.target.closest("[data-storage-uploader]")) { startDraft(); }
+    });
+    depositForm.addEventListener("submit", function (event) {
+      if (started || !starting) { return; }
+      event.preventDefault();  // a draft is being created: save into it, not a second one
+      var submitter = event.submitter;
+      starting.then(function () { depositForm.requestSubmit(submitter); });
+    });
+  }
+
   var summary = document.getElementById("error-summary");
-  if (summary) { summary.focus(); }
+  if (summary) {
+    // Each link of the error summary moves the focus to its field (not just the scroll position).
+    summary.addEventListener("click", function (event) {
+      var link = event.target.closest("a[data-error-link]");
+      if (!link) { return; }
+      var id = link.getAttribute("data-error-link");
+      var target = document.getElementById(id) || document.querySelector('[id^="' + id + '"]');
+      if (target && !/^(INPUT|SELECT|TEXTAREA|BUTTON)$/.test(target.tagName)) {
+        target = target.querySelector("input, select, textarea, [contenteditable=true]") || target;
+      }
+      if (!target) { return; }
+      event.preventDefault();
+      if (target.hidden || target.offsetParent === null) {  // a textarea behind the rich-text editor
+        var editor = document.getElementById(target.id + "_editor");
+        if (editor) { target = editor; }
+      }
+      target.scrollIntoView({ block: "center" });
+      target.focus();
+      history.replaceState(null, "", "#" + id);
+    });
+    summary.focus();
+  }
 }());

@@ -31,7 +31,8 @@
   var dropzone = role("dropzone");
 
   var tasks = [];
-  window.storageUploader = { tasks: tasks };
+  var known = {};  // key → the file as the last listing showed it (for the same-name question)
+  window.storageUploader = { tasks: tasks, addFiles: function (files) { addFiles(files); } };
 
   // --- helpers ---------------------------------------------------------------------------------
   function fmt(template, values) {
@@ -75,9 +76,9 @@
     }, function () { return response.status + " " + response.statusText; });
   }
 
-  function showMessage(text) {
+  function showMessage(text, kind) {
     var p = document.createElement("p");
-    p.className = "message error";
+    p.className = "message " + (kind || "error");
     p.textContent = text;
     messagesEl.appendChild(p);
   }
@@ -338,11 +339,30 @@
   }
 
   // Files (from a picker) or {file, path} items (from a dropped folder); ``fixedKey`` replaces one key.
+  // A file whose name is already in the draft is not silently replaced: the depositor is asked first.
+  function replaceQuestion(key) {
+    var existing = known[key];
+    if (!existing || existing.status === "removed") return null;
+    var published = (existing.versions || []).map(function (v) { return v.version; });
+    if (published.length) {
+      return fmt(T.confirmReplacePublished, { key: key, version: Math.max.apply(null, published) });
+    }
+    return fmt(T.confirmReplaceStaged, { key: key, size: humanSize(existing.size || 0) });
+  }
+
   function addFiles(fileList, fixedKey) {
     messagesEl.replaceChildren();
     Array.prototype.forEach.call(fileList, function (item) {
       var file = item.file || item;
-      var key = fixedKey || folderPrefix() + (item.path || file.webkitRelativePath || file.name);
+      var key = (fixedKey || folderPrefix() + (item.path || file.webkitRelativePath || file.name)).normalize("NFC");
+      if (!fixedKey) {  // "Replace" on a row already says what it does
+        var question = replaceQuestion(key);
+        if (question && !window.confirm(question)) {
+          showMessage(fmt(T.keptEarlier, { key: key }), "info");
+          return;
+        }
+      }
+      if (file.size === 0) showMessage(fmt(T.emptyFile, { key: key }), "warning");
       tasks.push(new UploadTask(file, key));
     });
     schedule();
@@ -394,6 +414,8 @@
   }
 
   function renderFiles(data) {
+    known = {};
+    data.files.forEach(function (file) { known[file.key] = file; });
     var files = data.files.slice().sort(function (a, b) { return sortKey(a.key) < sortKey(b.key) ? -1 : 1; });
     var rows = [];
     var previous = [];

@@ -36,8 +36,8 @@ def test_seed_demo_creates_records_idempotently(db, django_capture_on_commit_cal
     assert not Record.objects.filter(state=RecordState.DRAFT).exists()
     from curation.models import InclusionRequest
 
-    pending = InclusionRequest.objects.get()
-    assert pending.state == "submitted" and pending.community.slug == "stockholm-ai"
+    requests = InclusionRequest.objects.filter(community__slug="stockholm-ai")
+    assert requests.filter(state="submitted").exists()
     # bulk-made records look like deposited ones: DOI, revision, facets, audit trail, searchable
     bulk = published.order_by("-id").exclude(metadata__title__contains="withdrawn").first()
     first = published.order_by("id").first()
@@ -59,7 +59,7 @@ def test_seed_demo_creates_records_idempotently(db, django_capture_on_commit_cal
         call_command("seed_demo", records=45, stdout=io.StringIO())
     assert Record.objects.filter(state=RecordState.PUBLISHED).count() == 45
     assert Record.objects.filter(state=RecordState.WITHDRAWN).count() == 1
-    assert InclusionRequest.objects.count() == 1  # idempotent
+    assert InclusionRequest.objects.count() == requests.count()  # idempotent
 
 
 def assert_like_deposited(deposited, seeded) -> None:
@@ -103,3 +103,34 @@ def assert_like_deposited(deposited, seeded) -> None:
         assert payloads["datacite"].xml == FORMATS["datacite"].render(export)  # current, with the files
         assert "1 file" in payloads["datacite"].xml
     assert verbs[deposited.pk] == verbs[seeded.pk]
+
+
+def test_make_run_demo_shows_the_community_in_use(db, django_capture_on_commit_callbacks):
+    """The default ``make run`` demo (20 records): Stockholm AI has at least 10 records, accepted
+    through the curation verbs; requests wait with passing and failing checks; one was declined; one
+    record is withdrawn; no title carries a counter; the files suit the resource types."""
+    import re
+
+    from communities.models import Community
+    from curation.models import InclusionRequest
+    from records.models import CommunityRecord
+    from storage.models import FileKey
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", records=20, stdout=io.StringIO())
+    community = Community.objects.get(slug="stockholm-ai")
+    members = CommunityRecord.objects.filter(community=community, removed_at__isnull=True)
+    assert members.count() >= 10
+    requests = InclusionRequest.objects.filter(community=community)
+    assert requests.filter(state="accepted").count() == members.count()
+    pending = requests.filter(state="submitted")
+    assert {r.checks_status for r in pending} == {"pass", "fail"}
+    assert requests.filter(state="declined").count() == 1
+    assert Record.objects.filter(state=RecordState.WITHDRAWN).count() == 1
+    titles = list(Record.objects.values_list("metadata__title", flat=True))
+    assert not [t for t in titles if re.search(r"\(\d+\)|\d+$", t)]
+    assert len(set(titles)) == len(titles)
+    assert any(" för " in t for t in titles) and any(" for " in t for t in titles)
+    names = set(FileKey.objects.values_list("key", flat=True))
+    suffixes = {name.rsplit(".", 1)[-1] for name in names}
+    assert {"csv", "pdf"} <= suffixes and suffixes & {"png", "ipynb"}

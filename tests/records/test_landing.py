@@ -22,7 +22,7 @@ def test_landing_page_shows_the_metadata(client, published, valid_metadata):
     ]
     assert page.xpath("//a[@class='orcid']/@href") == ["https://orcid.org/0000-0002-1825-0097"]
     assert "Stockholm University" in page.xpath("string(//ul[@class='creators'])")
-    assert page.xpath("//a[@class='doi']/text()") == [published.doi]
+    assert page.xpath("//*[@class='doi']/text()") == [published.doi]  # a test DOI: not a link
     assert page.xpath("//a[@rel='license noopener']/@href") == [
         "https://creativecommons.org/licenses/by/4.0/legalcode"
     ]
@@ -110,3 +110,49 @@ def test_draft_preview_is_shown_to_its_owner(client_for, depositor, valid_metada
     body = client_for(depositor).get(record.get_absolute_url()).content.decode()
     assert "Draft: not published" in body
     assert not re.search(r'<meta name="citation_title"', body)
+
+
+def test_test_prefix_dois_are_shown_but_not_linked_to_doi_org(client, published, settings):
+    assert published.doi.startswith("10.5072/")
+    page = html.fromstring(client.get(published.get_absolute_url()).content)
+    assert page.xpath("//span[@class='doi']/text()") == [published.doi]
+    assert "a test DOI: not registered" in page.text_content()
+    assert not page.xpath("//a[@class='doi']")
+
+
+def test_registered_dois_link_to_doi_org(client, published):
+    from records.models import Record
+
+    Record.objects.filter(pk=published.pk).update(doi="10.5281/zenodo.4242")
+    body = client.get(published.get_absolute_url()).content.decode()
+    assert 'href="https://doi.org/10.5281/zenodo.4242"' in body
+    assert "a test DOI" not in body
+
+
+def test_publication_date_and_published_here_on_are_distinguished(client, published):
+    page = html.fromstring(client.get(published.get_absolute_url()).content)
+    assert (
+        page.xpath("string(//span[contains(@class, 'publication-date')])") == "Publication date: 2024-05-17"
+    )
+    terms = page.xpath("//dl[@class='record-meta']/dt/text()")
+    assert "Published here on" in terms
+
+
+def test_lists_show_badges_and_description_paragraphs_kept(client, depositor):
+    from records import services
+    from tests.records.conftest import make_metadata
+
+    description = "<p>First paragraph ends here.</p><p>Second <em>one</em> starts.</p>"
+    record = services.publish(
+        services.create_draft(depositor, make_metadata(description=description, title="Snippet test")),
+        depositor,
+    )
+    for url in ("/", "/search/?q=snippet"):
+        page = html.fromstring(client.get(url).content)
+        article = page.xpath(f"//article[.//a[@href='{record.get_absolute_url()}']]")[0]
+        assert article.xpath(".//div[contains(@class, 'snippet')]/p/text()") == [
+            "First paragraph ends here.",
+            "Second one starts.",
+        ]
+        labels = " ".join(article.xpath(".//span[contains(@class, 'label')]/text()"))
+        assert "Dataset" in labels and "Open access" in labels

@@ -213,7 +213,15 @@ other = pub(title="Fågelsång från Gotland", resource_type={"type": "software"
 found = [r.pk for r in search(SearchParams(q="kvantglödgning")).page.object_list]
 software = [r.pk for r in search(SearchParams(filters={"type": ["software"]})).page.object_list]
 facets = {v.value: v.count for v in search(SearchParams()).facets["type"]}
-print(json.dumps({"found": found, "expected": [title, text], "software": software, "other": other, "facets": facets}))
+kth = pub(title="Förklarbar AI", creators=[{"name": "Öberg, Linnéa", "orcid": "0000-0002-1694-233X",
+          "affiliations": [{"name": "KTH Royal Institute of Technology"}]}])
+from records.models import Record
+doi = Record.objects.get(pk=kth).doi
+def find(q):
+    return [r.pk for r in search(SearchParams(q=q)).page.object_list]
+newcomer = {q: find(q) for q in ("forklarbar", "KTH", "0000-0002-1694-233X", doi, "https://doi.org/" + doi)}
+print(json.dumps({"found": found, "expected": [title, text], "software": software, "other": other, "facets": facets,
+                  "newcomer": newcomer, "kth": kth}))
 """
 
 
@@ -236,3 +244,35 @@ def test_sqlite_fallback_search_works(tmp_path, valid_metadata):
     assert result["found"] == result["expected"]  # title match first, case-insensitive for å/ä/ö
     assert result["software"] == [result["other"]]
     assert result["facets"] == {"dataset": 2, "software": 1}
+    # by DOI, ORCID iD, affiliation and a word typed without its diacritics
+    assert all(found == [result["kth"]] for found in result["newcomer"].values()), result["newcomer"]
+
+
+def test_finds_by_doi_orcid_affiliation_and_words_without_diacritics(depositor):
+    target = publish(
+        depositor,
+        title="Förklarbar AI för offentlig förvaltning",
+        languages=["swe"],
+        creators=[
+            {
+                "name": "Öberg, Linnéa",
+                "orcid": "0000-0002-1694-233X",
+                "affiliations": [{"name": "KTH Royal Institute of Technology"}],
+            }
+        ],
+        keywords=["förklarbarhet"],
+    )
+    other = publish(depositor, title="Bird song recordings from Gotland", creators=[{"name": "Smith, John"}])
+    assert target.doi and other.doi
+    assert ids(query(q=target.doi)) == [target.pk]
+    assert ids(query(q=f"https://doi.org/{target.doi.upper()}")) == [target.pk]
+    assert ids(query(q="0000-0002-1694-233X")) == [target.pk]
+    assert ids(query(q="https://orcid.org/0000-0002-1694-233X")) == [target.pk]
+    assert ids(query(q="KTH")) == [target.pk]
+    assert ids(query(q="forklarbar")) == [target.pk]  # typed without the diacritics
+    assert ids(query(q="Förklarbar")) == [target.pk]
+    assert ids(query(q="forvaltning")) == [target.pk]
+    assert ids(query(q="forklarbarhet")) == [target.pk]  # a keyword
+    assert ids(query(q="forklar")) == [target.pk]  # a near miss: the prefix fallback
+    assert ids(query(q="Gotland")) == [other.pk]
+    assert ids(query(q="10.5072/nothing-here")) == []

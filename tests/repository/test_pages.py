@@ -1,4 +1,5 @@
 import pytest
+from lxml import html
 
 
 def test_home_page_lists_communities(client, community):
@@ -31,13 +32,72 @@ def test_admin_redirects_to_login(client, db):
     assert "/admin/login/" in response["Location"]
 
 
-def test_policies_page_shows_the_seed_policy(client, db):
+def test_policies_page_is_the_portals_own_policy(client, db):
     response = client.get("/policies/")
     assert response.status_code == 200
     body = response.content.decode()
-    assert "Fixity and authenticity" in body
-    assert "MD5 checksum" in body
+    page = html.fromstring(body)
+    assert [h.text_content() for h in page.xpath("//article//h2")] == [
+        "Content",
+        "Access and reuse",
+        "Preservation",
+        "Communities",
+    ]
+    assert "Fixity and authenticity" in body and "MD5 and SHA-256 checksums" in body
     assert 'href="/policies/"' in body  # footer link
+    # none of the copied page's debris or promises this installation does not keep
+    for debris in ("New upload", "Curated by", "Click the button", "Zenodo", "CERN", "Geneva", "tape"):
+        assert debris not in body
+
+
+def _policy(client, settings, locations, **extra):
+    settings.STORAGE_LOCATIONS = locations
+    for name, value in extra.items():
+        setattr(settings, name, value)
+    response = client.get("/policies/")
+    assert response.status_code == 200
+    page = html.fromstring(response.content.decode())
+    return " ".join(page.get_element_by_id("policy-copies").text_content().split()), page
+
+
+def test_policy_page_claims_as_many_copies_as_storage_locations(client, db, settings, tmp_path):
+    one, page = _policy(client, settings, [("primary", f"file://{tmp_path}/a")], FIXITY_CYCLE_DAYS=30)
+    assert "kept in one copy" in one and "“primary” (a disk of this server)" in one
+    assert "a damaged copy is repaired" not in page.text_content()
+    assert "at least once every 30 days" in " ".join(page.text_content().split())
+    assert "no backups of its own" in page.get_element_by_id("policy-backups").text_content()
+    two, page = _policy(
+        client,
+        settings,
+        [("primary", f"file://{tmp_path}/a"), ("offsite", "s3://bucket/prefix")],
+        FIXITY_CYCLE_DAYS=7,
+        RECORD_QUOTA_BYTES=2 * 10**9,
+        BACKUP_DESCRIPTION="The database is dumped nightly to the offsite bucket.",
+    )
+    assert "kept in 2 copies" in two and "“offsite” (S3 object storage)" in two
+    text = " ".join(page.text_content().split())
+    assert "at least once every 7 days" in text and "up to 2 GB" in text
+    assert "dumped nightly" in page.get_element_by_id("policy-backups").text_content()
+
+
+def test_policy_page_in_swedish_and_replaceable_by_the_operator(client, db, settings, tmp_path):
+    settings.STORAGE_LOCATIONS = [("primary", f"file://{tmp_path}/a")]
+    body = client.get("/policies/", HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+    assert "Bevarande" in body and "varje fil finns i en kopia" in body
+    override = tmp_path / "templates" / "repository"
+    override.mkdir(parents=True)
+    (override / "policies.html").write_text("{{ copies }} copy: our own policy")
+    settings.TEMPLATES = [
+        {**settings.TEMPLATES[0], "DIRS": [tmp_path / "templates", *settings.TEMPLATES[0]["DIRS"]]}
+    ]
+    assert client.get("/policies/").content.decode() == "1 copy: our own policy"
+
+
+def test_community_read_more_links_to_the_policy(client, community):
+    community.page_content = "<p>About us.</p>"
+    community.save()
+    page = html.fromstring(client.get(community.get_absolute_url()).content.decode())
+    assert page.xpath("//details[@id='read-more']//a[@href='/policies/']")
 
 
 def test_unknown_url_renders_404_template(client, db):
@@ -94,3 +154,22 @@ def test_seed_demo_is_idempotent(db):
     assert community.is_curator(User.objects.get(username="curator"))
     assert User.objects.get(username="depositor").check_password("demo-password")
     assert User.objects.get(username="admin").is_staff
+
+
+def test_the_sites_own_404_page_also_with_debug_on(client, db, settings):
+    settings.DEBUG = True
+    for url in ("/no/such/page/", "/records/999999/"):
+        response = client.get(url)
+        assert response.status_code == 404
+        body = response.content.decode()
+        assert "Page not found" in body and 'role="banner"' in body  # the site's page, with its header
+        assert "DEBUG = True" not in body and "URLconf" not in body
+    api = client.get("/api/v1/records/999999")
+    assert api.status_code == 404 and api["Content-Type"].startswith("application/json")
+
+
+def test_favicon(client, db):
+    body = client.get("/").content.decode()
+    assert 'rel="icon" href="/static/favicon.svg"' in body
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302 and response["Location"] == "/static/favicon.svg"

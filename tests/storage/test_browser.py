@@ -204,17 +204,18 @@ def test_replace_remove_pause_and_cancel_in_the_browser(
 def test_uploader_in_the_deposit_form_takes_files_folders_and_drops(
     live_server, login_page, transactional_db, depositor, tmp_path
 ):
-    """New upload → save the draft → the uploader on /records/<id>/edit/: picker, folder picker, drops."""
+    """New upload → the first change creates the draft → the uploader on /records/<id>/edit/: picker,
+    folder picker, drops."""
     from records.models import Record
     from storage import services
 
     page = login_page(depositor)
     page.goto(f"{live_server.url}/uploads/new/")
-    assert "Save the draft first" in page.locator("#files-heading + *").inner_text()
+    assert "The draft is created as soon as you add a file" in page.locator("#files-heading + *").inner_text()
     page.select_option("#id_resource_type", index=1)
     page.fill("#id_title", "Files from the deposit form")
     page.click('button[value="save"]')
-    page.wait_for_url("**/records/*/edit/")
+    page.get_by_text("Draft saved.").wait_for(timeout=60_000)  # the URL changes when the draft is made
     record = Record.objects.get(pk=int(page.url.rstrip("/").split("/")[-2]))
     assert record.is_draft() and record.owner == depositor
 
