@@ -12,10 +12,12 @@ top-level folder, as GitHub's release archives have it).
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import posixpath
 import tarfile
 import zipfile
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -302,3 +304,34 @@ def read_limited(stream: BinaryIO, limit: int) -> bytes:
     if len(data) > limit:
         raise CffError(_("The CITATION.cff is too large."))
     return data
+
+
+class RangeFile(io.RawIOBase):
+    """A seekable read-only file over ranged reads (``read(start, length)``) of a stored object, so a
+    ZIP's directory and one member are read without the whole archive."""
+
+    def __init__(self, read: Callable[[int, int], bytes], size: int):
+        self._read, self._size, self._pos = read, size, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def readinto(self, buffer) -> int:
+        length = min(len(buffer), self._size - self._pos)
+        if length <= 0:
+            return 0
+        data = self._read(self._pos, length)
+        buffer[: len(data)] = data
+        self._pos += len(data)
+        return len(data)

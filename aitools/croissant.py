@@ -3,25 +3,24 @@
 :func:`to_croissant` builds the document from an ``ExportRecord`` and the files to describe
 (:class:`DataFile`: public files for the export, the draft's files for a reviewer link): a
 ``cr:FileObject`` per file (contentUrl, encodingFormat, sha256, contentSize), a ``cr:FileSet`` of
-the members of each ZIP or tar archive, and a ``cr:RecordSet`` per profiled table (CSV/TSV, Parquet,
-JSON lines) whose fields are the table's columns with their types, read by the worker
-(``tasks.profile_file``). A table not profiled yet is described by its FileObject alone; asking for
-the document then queues its profiling. ``anonymous=True`` leaves out every person and
+the members of each ZIP or tar archive, and a ``cr:RecordSet`` per table (CSV/TSV, Parquet, JSON
+lines) whose fields are the table's columns, with their types, as the table's preview keeps them
+(``previews.services.tabular_schemas``; Arrow type names become schema.org data types,
+:func:`croissant_type`). A table without a preview yet is described by its FileObject alone; asking
+for the document then queues its preview. ``anonymous=True`` leaves out every person and
 organisation (creators, contributors, affiliations, funders' grants stay; people never appear).
 """
 
 from __future__ import annotations
 
 import re
-import uuid
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
-from django.db import transaction
 
-from aitools import services, tabular
 from aitools.cards import rai_properties
-from aitools.tasks import profile_file
+from previews import services as previews_services
+from previews.formats import TABULAR, renderer_for
 from records.exports import bibtex
 from records.exports.base import ExportRecord, as_export_record, language_bcp47
 from records.exports.jsonld import _person
@@ -72,6 +71,14 @@ CONTEXT = {
     "transform": "cr:transform",
 }
 
+# Croissant's encodingFormat of each table format of the previews (mlcroissant reads these).
+ENCODING_FORMATS = {
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+    "parquet": "application/x-parquet",
+    "jsonl": "application/jsonlines",
+}
+
 ARCHIVES = {
     ".zip": "application/zip",
     ".tar": "application/x-tar",
@@ -89,7 +96,7 @@ class DataFile:
     size: int
     sha256: str
     mimetype: str
-    instance_id: uuid.UUID | None = None
+    version_id: int | None = None
     columns: list[dict] = field(default_factory=list)
 
 
@@ -108,28 +115,56 @@ def public_files(rec: ExportRecord) -> list[DataFile]:
             size=int(version.instance.size),
             sha256=version.instance.sha256.removeprefix("sha256:"),
             mimetype=version.mimetype,
-            instance_id=version.instance_id,
+            version_id=version.pk,
         )
         for file_key, version, _history in storage_services.published_files(record.bucket)
         if file_key.key in listed
     ]
 
 
-def attach_profiles(files: list[DataFile], *, queue_missing: bool = True) -> None:
-    """Give each table its profiled columns; queue the profiling of tables not profiled yet."""
-    tables = [f for f in files if tabular.table_format(f.key) and f.instance_id]
-    profiles = services.profiles_for(f.instance_id for f in tables if f.instance_id)
-    for data_file in tables:
-        profile = profiles.get(data_file.instance_id) if data_file.instance_id else None
-        if profile is not None:
-            data_file.columns = profile.columns
-        elif queue_missing:
-            _queue_profile(data_file)
+def table_format(key: str) -> str | None:
+    """``csv``, ``tsv``, ``parquet`` or ``jsonl``: the previews' table format of a file name, or None."""
+    fmt = renderer_for(key)
+    return fmt if fmt in TABULAR else None
 
 
-def _queue_profile(data_file: DataFile) -> None:
-    instance_id, key = str(data_file.instance_id), data_file.key
-    transaction.on_commit(lambda: profile_file.delay(instance_id, key))
+def croissant_type(arrow_type: str) -> str:
+    """The schema.org data type (Croissant ``dataType``) of a column of this Apache Arrow type."""
+    name = arrow_type.strip().lower()
+    if name == "bool":
+        return "sc:Boolean"
+    if re.fullmatch(r"u?int(8|16|32|64)", name):
+        return "sc:Integer"
+    if name in {"halffloat", "float", "double", "float16", "float32", "float64"} or name.startswith(
+        "decimal"
+    ):
+        return "sc:Float"
+    if name.startswith("date"):
+        return "sc:Date"
+    if name.startswith("timestamp"):
+        return "sc:DateTime"
+    if name.startswith("time"):
+        return "sc:Time"
+    return "sc:Text"  # string, large_string, null (an empty column), binary, nested values…
+
+
+def attach_columns(files: list[DataFile], *, queue_missing: bool = True) -> None:
+    """Give each table the columns its preview keeps; queue the previews of tables that have none yet
+    (not those whose preview failed: that file is not a table the previews can read)."""
+    tables = {f.version_id: f for f in files if f.version_id is not None and table_format(f.key)}
+    schemas = previews_services.tabular_schemas(tables)
+    for version_id, schema in schemas.items():
+        tables[version_id].columns = [
+            {"name": str(column["name"]), "type": croissant_type(str(column["type"]))}
+            for column in schema.get("columns") or []
+        ]
+    missing = [pk for pk in tables if pk not in schemas]
+    if missing and queue_missing:
+        without = list(
+            previews_services.versions_without_preview().filter(pk__in=missing).values_list("pk", flat=True)
+        )
+        if without:
+            previews_services.schedule_previews(without)
 
 
 def _ids(keys: list[str]) -> dict[str, str]:
@@ -156,9 +191,9 @@ def _archive_format(key: str) -> str | None:
 
 
 def _encoding_format(data_file: DataFile) -> str:
-    fmt = tabular.table_format(data_file.key)
+    fmt = table_format(data_file.key)
     if fmt:
-        return tabular.ENCODING_FORMATS[fmt]
+        return ENCODING_FORMATS[fmt]
     return _archive_format(data_file.key) or data_file.mimetype or "application/octet-stream"
 
 
@@ -167,7 +202,7 @@ def to_croissant(record, files: list[DataFile] | None = None, *, anonymous: bool
     rec = as_export_record(record)
     if files is None:
         files = public_files(rec)
-        attach_profiles(files)
+        attach_columns(files)
     doc: dict = {
         "@context": CONTEXT,
         "@type": "sc:Dataset",

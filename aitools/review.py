@@ -56,9 +56,9 @@ def anonymous_croissant(record: Record, token: str) -> dict:
             size=int(version.instance.size),
             sha256=version.instance.sha256.removeprefix("sha256:"),
             mimetype=version.mimetype,
-            instance_id=version.instance_id,
+            version_id=version.pk,
         )
         for key, version in draft_files(record)
     ]
-    croissant.attach_profiles(files)
+    croissant.attach_columns(files)
     return croissant.to_croissant(anonymous_record(record, token), files, anonymous=True)

@@ -1,4 +1,4 @@
-"""Verbs of the AI tools app: profiling stored tables (columns for Croissant RecordSets)."""
+"""Verbs of the AI tools app: anonymous reviewer links, CITATION.cff import."""
 
 from __future__ import annotations
 
@@ -7,82 +7,23 @@ import hashlib
 import io
 import logging
 import secrets
-import uuid
-from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from aitools import cff, tabular
-from aitools.models import FileProfile, ReviewLink
+from aitools import cff
+from aitools.models import ReviewLink
 from audit.services import audit
 from records import services as records_services
 from records.models import Record
 from storage import services as storage_services
-from storage.models import FileInstance, FileVersion
+from storage.models import FileVersion
 
 logger = logging.getLogger(__name__)
-
-
-def _table_versions() -> QuerySet[FileVersion]:
-    condition = Q()
-    for extension in tabular.FORMATS:
-        condition |= Q(file__key__iendswith=extension)
-    return FileVersion.objects.filter(condition, file__removed=False)
-
-
-def unprofiled_tables(limit: int) -> list[tuple[uuid.UUID, str]]:
-    """(instance id, a key it is stored under) of tables no profile describes yet, oldest first."""
-    rows = (
-        _table_versions()
-        .exclude(instance_id__in=FileProfile.objects.values("instance_id"))
-        .order_by("created")
-        .values_list("instance_id", "file__key")[: limit * 4]
-    )
-    seen: dict[uuid.UUID, str] = {}
-    for instance_id, key in rows:
-        seen.setdefault(instance_id, key)
-    return list(seen.items())[:limit]
-
-
-def profile_instance(instance_id: uuid.UUID | str, key: str) -> FileProfile | None:
-    """Read the first rows of a stored table and keep its columns; the existing profile if any."""
-    instance_id = uuid.UUID(str(instance_id))
-    existing = FileProfile.objects.filter(instance_id=instance_id).first()
-    if existing is not None:
-        return existing
-    fmt = tabular.table_format(key)
-    instance = FileInstance.objects.select_related("location").filter(pk=instance_id).first()
-    if fmt is None or instance is None or instance.damaged:
-        return None
-    backend = instance.location.backend()
-
-    def read(start: int, length: int) -> bytes:
-        with backend.open_read(instance.path, start, length) as stream:
-            return _read_all(stream, length)
-
-    columns: list[dict] = []
-    error = ""
-    try:
-        columns = tabular.read_columns(
-            fmt,
-            read,
-            instance.size,
-            max_bytes=settings.CROISSANT_PROFILE_MAX_BYTES,
-            max_rows=settings.CROISSANT_PROFILE_MAX_ROWS,
-        )
-    except tabular.NotATable as exc:
-        error = str(exc)[:255]
-    try:
-        with transaction.atomic():
-            return FileProfile.objects.create(instance=instance, format=fmt, columns=columns, error=error)
-    except IntegrityError:  # another worker profiled the same bytes meanwhile
-        return FileProfile.objects.filter(instance_id=instance_id).first()
 
 
 def _read_all(stream: Any, length: int) -> bytes:
@@ -94,11 +35,6 @@ def _read_all(stream: Any, length: int) -> bytes:
         parts.append(bytes(block))
         remaining -= len(block)
     return b"".join(parts)
-
-
-def profiles_for(instance_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, FileProfile]:
-    """The profiles of these instances, by instance id (one query)."""
-    return {p.instance_id: p for p in FileProfile.objects.filter(instance_id__in=list(instance_ids))}
 
 
 # --- Anonymous reviewer links ------------------------------------------------------------------
@@ -205,7 +141,7 @@ def read_cff_from_file(record: Record, key: str) -> bytes:
             raise cff.CffError(_("The CITATION.cff is too large."))
         return read(0, size)
     if key.lower().endswith(".zip"):
-        stream = io.BufferedReader(tabular.RangeFile(read, size), buffer_size=64 * 1024)
+        stream = io.BufferedReader(cff.RangeFile(read, size), buffer_size=64 * 1024)
     else:
         stream = backend.open_read(version.instance.path)
     with stream:

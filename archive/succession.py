@@ -42,8 +42,8 @@ from storage.models import FileInstance, FileVersion, Location, VersionState
 FORMAT = "community-repository-succession-export/1"
 EXPORTED_STATES = (RecordState.PUBLISHED, RecordState.WITHDRAWN)
 # Per-instance state, credentials and caches that a successor rebuilds or must not receive: previews
-# and table profiles are derived from the files (the successor's workers make them again), usage events
-# and their salts live a day, reviewer links belong to never-published drafts.
+# (and the table columns Croissant reads from them) are derived from the files (the successor's workers
+# make them again), usage events and their salts live a day, reviewer links belong to never-published drafts.
 NOT_EXPORTED_APPS = {"axes", "oaipmh", "archive", "previews"}
 NOT_EXPORTED = {
     "storage.location",
@@ -53,7 +53,6 @@ NOT_EXPORTED = {
     "accounts.personalaccesstoken",
     "stats.event",
     "stats.dailysalt",
-    "aitools.fileprofile",
     "aitools.reviewlink",
 }
 JSON_FILES = ("accounts", "communities", "storage", "records", "curation", "audit")

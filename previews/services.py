@@ -1,6 +1,7 @@
 """Previews of stored files: making them (``make_preview``, run by a task per new file version),
 scheduling (``schedule_previews``, ``schedule_bucket_previews``, the ``sweep_previews`` beat job) and
-reading them (``previews_for_versions``, ``preview_object``, ``read_preview``, ``tabular_schema``).
+reading them (``previews_for_versions``, ``preview_object``, ``read_preview``, ``tabular_schema``,
+``tabular_schemas``).
 
 Each derivative is a separate stored object (``storage.services.store_loose_object``); the source is only
 read, in a child process bounded by ``PREVIEW_TIMEOUT_S`` and ``PREVIEW_MAX_MEMORY_MB``. A file that
@@ -207,9 +208,13 @@ def tabular_schema(file_version_id: int) -> dict | None:
     inferred from the first rows for CSV, TSV and JSON lines, and read from the file for Parquet
     (``row_count`` is then the file's). None when the version has no ready tabular preview.
     """
-    preview = Preview.objects.filter(
-        version_id=file_version_id, state=PreviewState.READY, renderer__in=TABULAR
-    ).first()
-    if preview is None:
-        return None
-    return {**preview.data, "format": preview.renderer}
+    return tabular_schemas([file_version_id]).get(file_version_id)
+
+
+def tabular_schemas(file_version_ids: Iterable[int]) -> dict[int, dict]:
+    """``tabular_schema`` of many file versions at once (one query), by version id; versions without
+    a ready tabular preview are left out."""
+    previews = Preview.objects.filter(
+        version_id__in=list(file_version_ids), state=PreviewState.READY, renderer__in=TABULAR
+    ).only("version_id", "renderer", "data")
+    return {p.version_id: {**p.data, "format": p.renderer} for p in previews if p.version_id is not None}

@@ -267,11 +267,6 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "archive.tasks.check_second_copies",
         "schedule": crontab(hour=3, minute=47),
     },
-    # Croissant: newly uploaded tables are profiled (columns and types from their first rows)
-    "aitools-profile-new-tables": {
-        "task": "aitools.tasks.profile_new_tables",
-        "schedule": float(env_int("CROISSANT_PROFILE_INTERVAL_SECONDS", 60, minimum=1)),
-    },
     # usage statistics: the day's events summed into per-record daily rows (COUNTER rules)
     "stats-aggregate": {
         "task": "stats.tasks.aggregate",
@@ -340,10 +335,6 @@ if SITEMAP_MAX_URLS > 50_000:
     raise ImproperlyConfigured(f"SITEMAP_MAX_URLS={SITEMAP_MAX_URLS}: sitemaps.org allows at most 50000.")
 
 # --- AI research tools (Croissant, cards, CITATION.cff, reviewer links) ------------------------
-# Tables are profiled for Croissant RecordSets from their first bytes and rows.
-CROISSANT_PROFILE_MAX_BYTES = env_int("CROISSANT_PROFILE_MAX_BYTES", 1024 * 1024, minimum=1024)
-CROISSANT_PROFILE_MAX_ROWS = env_int("CROISSANT_PROFILE_MAX_ROWS", 1000, minimum=1)
-CROISSANT_PROFILE_BATCH = env_int("CROISSANT_PROFILE_BATCH", 100, minimum=1)
 # An anonymous reviewer link lasts at most this many days (the owner picks the date).
 REVIEW_LINK_MAX_DAYS = env_int("REVIEW_LINK_MAX_DAYS", 365, minimum=1)
 # CITATION.cff import: the largest CITATION.cff read, and how many archive entries are looked through

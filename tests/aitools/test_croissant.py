@@ -10,8 +10,10 @@ import pyarrow.parquet as pq
 import pytest
 from etils import epath
 
-from aitools import services, tabular
-from aitools.models import FileProfile
+from aitools.croissant import croissant_type
+from previews import services as previews_services
+from previews.models import Preview, PreviewState
+from previews.tasks import make_preview_task
 from tests.records.conftest import make_metadata
 
 CSV = b"id,label,score\n1,cat,0.5\n2,dog,1.25\n3,bird,2.0\n"
@@ -34,9 +36,10 @@ def deposit(user, files: dict[str, bytes], **changes):
     return publish(draft, user, declaration_accepted=True)
 
 
-def profile_all():
-    for instance_id, key in services.unprofiled_tables(100):
-        services.profile_instance(instance_id, key)
+def preview_all():
+    """Make the previews the publish queued (on-commit callbacks do not run in these tests)."""
+    for version_id in previews_services.versions_without_preview().values_list("pk", flat=True):
+        previews_services.make_preview(version_id)
 
 
 @pytest.fixture
@@ -74,8 +77,8 @@ def test_csv_and_parquet_load_through_mlcroissant(
     record = deposit(
         depositor, {"data/train.csv": CSV, "data/speeches.parquet": parquet_bytes()}, card=card, version="2.1"
     )
-    profile_all()
-    assert FileProfile.objects.count() == 2
+    preview_all()
+    assert Preview.objects.filter(state=PreviewState.READY).count() == 2
 
     doc, path = fetch_croissant(client, record, tmp_path)
     assert doc["conformsTo"] == "http://mlcommons.org/croissant/1.1"
@@ -141,73 +144,104 @@ def test_landing_page_links_the_croissant(client, depositor):
     )
 
 
-def test_unprofiled_table_is_queued_and_then_described(client, depositor, django_capture_on_commit_callbacks):
-    record = deposit(depositor, {"t.tsv": b"a\tb\nx\t1\n"})
-    queued = []
+def test_table_without_preview_is_queued_and_then_described(
+    client, depositor, django_capture_on_commit_callbacks, monkeypatch
+):
+    record = deposit(depositor, {"t.tsv": b"a\tb\nx\t1\n", "notes.txt": b"not a table"})
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         doc = json.loads(client.get(f"/records/{record.pk}/export/croissant").content)
-    queued = callbacks
     assert "recordSet" not in doc
-    assert len(queued) == 1
-    profile_all()
-    doc = json.loads(client.get(f"/records/{record.pk}/export/croissant").content)
+    assert sorted(f["name"] for f in doc["distribution"]) == ["notes.txt", "t.tsv"]
+    assert len(callbacks) == 1  # the table's preview, queued once the response's transaction commits
+    made = []
+    monkeypatch.setattr(
+        make_preview_task, "delay", lambda pk: made.append(make_preview_task.apply(args=[pk]))
+    )
+    callbacks[0]()
+    assert [result.get() for result in made] == [PreviewState.READY]
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        doc = json.loads(client.get(f"/records/{record.pk}/export/croissant").content)
+    assert not callbacks
     assert [(f["name"], f["dataType"]) for f in doc["recordSet"][0]["field"]] == [
         ("a", "sc:Text"),
         ("b", "sc:Integer"),
     ]
 
 
+def test_a_table_whose_preview_failed_is_not_queued_again(
+    client, depositor, django_capture_on_commit_callbacks
+):
+    record = deposit(depositor, {"broken.jsonl": b"[1, 2]\n{not json\n"})
+    preview_all()
+    assert Preview.objects.get().state == PreviewState.FAILED
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        doc = json.loads(client.get(f"/records/{record.pk}/export/croissant").content)
+    assert not callbacks
+    assert "recordSet" not in doc
+    assert doc["distribution"][0]["encodingFormat"] == "application/jsonlines"
+
+
+def test_dates_and_times_keep_their_types(live_server, settings, client, depositor, tmp_path, mlcroissant):
+    settings.SITE_URL = live_server.url
+    data = b"day,at,ok,empty\n2024-01-31,2024-01-31 10:15:00,true,\n2024-02-01,2024-02-01 11:00:00,false,\n"
+    record = deposit(depositor, {"events.csv": data})
+    preview_all()
+    doc, path = fetch_croissant(client, record, tmp_path)
+    assert [(f["name"], f["dataType"]) for f in doc["recordSet"][0]["field"]] == [
+        ("day", "sc:Date"),
+        ("at", "sc:DateTime"),
+        ("ok", "sc:Boolean"),
+        ("empty", "sc:Text"),
+    ]
+    dataset = mlcroissant.Dataset(jsonld=str(path))
+    assert not dataset.metadata.ctx.issues.errors
+
+
 @pytest.mark.parametrize(
-    ("fmt", "data", "columns"),
+    ("arrow", "expected"),
     [
-        ("csv", b"x,y\n1,\n2,3.5\n", [("x", "sc:Integer"), ("y", "sc:Float")]),
-        (
-            "jsonl",
-            b'{"q": "a", "ok": true}\n{"q": "b", "ok": false, "n": 2}\n',
-            [("q", "sc:Text"), ("ok", "sc:Boolean"), ("n", "sc:Integer")],
-        ),
-        ("csv", b"", None),
-        ("jsonl", b"[1, 2]\n", None),
-        ("parquet", b"not parquet at all", None),
+        ("int8", "sc:Integer"),
+        ("uint64", "sc:Integer"),
+        ("double", "sc:Float"),
+        ("float", "sc:Float"),
+        ("halffloat", "sc:Float"),
+        ("decimal128(10, 2)", "sc:Float"),
+        ("bool", "sc:Boolean"),
+        ("date32[day]", "sc:Date"),
+        ("timestamp[s]", "sc:DateTime"),
+        ("timestamp[ns, tz=UTC]", "sc:DateTime"),
+        ("time64[us]", "sc:Time"),
+        ("string", "sc:Text"),
+        ("large_string", "sc:Text"),
+        ("null", "sc:Text"),
+        ("list<item: int64>", "sc:Text"),
+        ("struct<a: int64>", "sc:Text"),
     ],
 )
-def test_reader(fmt, data, columns):
-    def read(start, length):
-        return data[start : start + length]
-
-    if columns is None:
-        with pytest.raises(tabular.NotATable):
-            tabular.read_columns(fmt, read, len(data), max_bytes=1024, max_rows=10)
-    else:
-        got = tabular.read_columns(fmt, read, len(data), max_bytes=1024, max_rows=10)
-        assert [(c["name"], c["type"]) for c in got] == columns
-
-
-def test_text_tables_are_read_from_their_first_bytes_only():
-    data = b"n\n" + b"1\n" * 100 + b"oops-not-a-number\n"
-    seen = []
-
-    def read(start, length):
-        seen.append((start, length))
-        return data[start : start + length]
-
-    got = tabular.read_columns("csv", read, len(data), max_bytes=64, max_rows=1000)
-    assert got == [{"name": "n", "type": "sc:Integer"}]
-    assert seen == [(0, 64)]
+def test_arrow_types_map_to_schema_org(arrow, expected):
+    assert croissant_type(arrow) == expected
 
 
 @pytest.mark.worker
-def test_worker_profiles_tables_queued_by_the_sweep_and_by_the_export(celery_worker, client, depositor):
-    from aitools.tasks import profile_new_tables
+def test_worker_previews_tables_after_publish_and_when_the_croissant_asks(celery_worker, client, depositor):
+    def fields(record):
+        doc = json.loads(client.get(f"/records/{record.pk}/export/croissant").content)
+        return [(f["name"], f["dataType"]) for rs in doc.get("recordSet", []) for f in rs["field"]]
 
+    # publishing queues the previews; the worker makes them and Croissant then describes the table
     first = deposit(depositor, {"a.csv": b"n,name\n1,x\n"})
-    assert profile_new_tables() == 1  # the beat job queues the new table for the worker
-    assert celery_worker.wait_until(lambda: FileProfile.objects.count() == 1, timeout=120)
-    # a table the sweep has not reached: asking for the Croissant queues it after the response
+    assert celery_worker.wait_until(
+        lambda: fields(first) == [("n", "sc:Integer"), ("name", "sc:Text")], timeout=120
+    )
+    # a table whose preview is missing (stored by a path that queued none): asking for the Croissant
+    # lists its FileObject alone and queues the preview, after which the RecordSet is there
     second = deposit(depositor, {"b.jsonl": b'{"q": "why", "score": 0.5}\n'})
-    assert "recordSet" not in json.loads(client.get(f"/records/{second.pk}/export/croissant").content)
-    assert celery_worker.wait_until(lambda: FileProfile.objects.count() == 2, timeout=120)
-    fields = json.loads(client.get(f"/records/{second.pk}/export/croissant").content)["recordSet"][0]["field"]
-    assert [(f["name"], f["dataType"]) for f in fields] == [("q", "sc:Text"), ("score", "sc:Float")]
-    fields = json.loads(client.get(f"/records/{first.pk}/export/croissant").content)["recordSet"][0]["field"]
-    assert [(f["name"], f["dataType"]) for f in fields] == [("n", "sc:Integer"), ("name", "sc:Text")]
+    assert celery_worker.wait_until(
+        lambda: Preview.objects.filter(version__file__bucket=second.bucket, finished__isnull=False).exists(),
+        timeout=120,
+    )
+    Preview.objects.filter(version__file__bucket=second.bucket).delete()
+    assert fields(second) == []
+    assert celery_worker.wait_until(
+        lambda: fields(second) == [("q", "sc:Text"), ("score", "sc:Float")], timeout=120
+    )

@@ -116,6 +116,25 @@ def test_tsv_table(stored):
     assert preview.data["columns"] == [{"name": "word", "type": "string"}, {"name": "count", "type": "int64"}]
 
 
+def test_tabular_schemas_of_many_versions_in_one_query(stored, django_assert_num_queries):
+    table, _objects = made(stored, "words.tsv", b"word\tcount\nhej\t3\n")
+    image, _objects = made(stored, "a.zip", files.zip_archive())
+    broken = services.make_preview(stored("broken.jsonl", b"{not json\n")[1].pk)
+    assert broken is not None and broken.state == PreviewState.FAILED
+    _record, unpreviewed = stored("later.csv", b"a\n1\n")
+    ids = [table.version_id, image.version_id, broken.version_id, unpreviewed.pk]
+    with django_assert_num_queries(1):
+        schemas = services.tabular_schemas(ids)
+    assert list(schemas) == [table.version_id]
+    assert schemas[table.version_id]["format"] == "tsv"
+    assert schemas[table.version_id]["columns"] == [
+        {"name": "word", "type": "string"},
+        {"name": "count", "type": "int64"},
+    ]
+    assert services.tabular_schema(table.version_id) == schemas[table.version_id]
+    assert services.tabular_schema(image.version_id) is None
+
+
 def test_csv_preview_shows_only_the_first_rows(stored, settings):
     settings.PREVIEW_TABLE_ROWS = 5
     data = b"n\n" + b"".join(b"%d\n" % i for i in range(100))
