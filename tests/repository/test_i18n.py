@@ -20,6 +20,13 @@ SOURCE_DIRS = [
     "oaipmh",
     "storage",
     "previews",
+    "archive",
+    "stats",
+    "aitools",
+    "staff",
+    "zenodo",
+    "mail",
+    "audit",
     "templates",
 ]
 
