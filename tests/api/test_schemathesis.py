@@ -148,8 +148,7 @@ def test_stateful_runs_follow_the_links(world):
         )
     )
     followed = {call.rsplit(" ", 1)[0] for call in calls}
-    print(f"stateful: {len(calls)} calls over {len(followed)} operations")
+    print(f"stateful: {len(calls)} calls over {len(followed)} operations: {sorted(followed)}")
     assert "POST /api/v1/records" in followed
-    assert any(
-        path.startswith(("GET /api/v1/records/{id}", "PUT /api/v1/records/{id}")) for path in followed
-    ), followed
+    # a link from the created draft was followed (which one depends on the schema's set of operations)
+    assert any(path.split(" ", 1)[1].startswith("/api/v1/records/{id}") for path in followed), followed
