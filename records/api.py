@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Max
@@ -256,7 +257,7 @@ class RecordListView(APIView):
                 _("“cursor” is not a cursor of this search: follow a “next” or “previous” link."), "cursor"
             )
         usage = stats_services.totals(r.pk for r in found.records)  # one query for the page
-        body = {
+        body: dict[str, Any] = {
             "count": found.total,
             "next": _cursor_link(request, found.next),
             "previous": _cursor_link(request, found.previous),

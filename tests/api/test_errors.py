@@ -113,7 +113,7 @@ def test_unexpected_exception_is_500_json(writer, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(api, "search", boom)
+    monkeypatch.setattr(api, "search_page", boom)
     body = assert_shape(writer.get(LIST), 500)
     assert "boom" not in body["message"]
 

@@ -111,6 +111,7 @@ def test_previous_walks_back_over_the_same_pages(many):
             body = client.get(body["previous"]).json()
             backward.insert(0, [r["id"] for r in body["results"]])
         assert backward == [[r["id"] for r in b["results"]] for b in bodies]
+        assert [pk for page in backward for pk in page] == forward
         assert body["previous"] is None and body["next"] == bodies[0]["next"]
 
 
