@@ -432,7 +432,9 @@ class Cursor:
         for n, (name, value) in enumerate(keys):  # k1 < v1 OR (k1 = v1 AND k2 < v2) OR …
             equal = {prior: prior_value for prior, prior_value in keys[:n]}
             condition |= Q(**equal, **{f"{name}__{op}": value})
-        return condition
+        # and k1 <= v1, the same rows: an index on k1 (published_at) starts its scan there
+        name, value = keys[0]
+        return Q(**{f"{name}__{op}e": value}) & condition
 
 
 def _as_rank(value: float | None):
