@@ -254,7 +254,7 @@ class RecordListView(APIView):
             found = search_page(params, size=_page_size(request), cursor=cursor)
         except BadCursor:
             return bad_request(
-                _("“cursor” is not a cursor of this search: follow a “next” or “previous” link."), "cursor"
+                _("“cursor” is not a cursor of this search: follow a “next” or “previous” link."), "$.cursor"
             )
         usage = stats_services.totals(r.pk for r in found.records)  # one query for the page
         body: dict[str, Any] = {

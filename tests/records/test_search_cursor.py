@@ -161,7 +161,7 @@ def test_a_bad_cursor_is_a_400_naming_cursor(many, cursor):
     response = APIClient().get(LIST, {"sort": "newest", "cursor": cursor})
     assert response.status_code == 400, response.content
     body = response.json()
-    assert body["status"] == 400 and [e["field"] for e in body["errors"]] == ["cursor"]
+    assert body["status"] == 400 and [e["field"] for e in body["errors"]] == ["$.cursor"]
     assert "cursor" in body["message"]
 
 
