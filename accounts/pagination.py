@@ -1,7 +1,8 @@
 """Cursor pagination for the native API's lists: ``next`` and ``previous`` links, no depth ceiling.
 
 The links never echo a token sent as ``?access_token=``; a cursor that is not one of its links is a
-400 naming ``cursor`` (DRF answers 404). Shared by every app's API (accounts is the lowest app with one).
+400 naming ``$.cursor`` (DRF answers 404). Shared by every app's API (accounts is the lowest app with
+one).
 """
 
 from __future__ import annotations
