@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Max
@@ -28,7 +29,8 @@ from accounts.redact import without_token
 from curation import services as curation
 from records import services
 from records.models import Record, public_metadata
-from records.search import SearchParams, search
+from records.search import PAGE_SIZE as SEARCH_PAGE_SIZE
+from records.search import BadCursor, Cursor, SearchParams, search_page, sort_of
 from stats import reports
 from stats import services as stats_services
 from stats.services import Totals
@@ -151,17 +153,21 @@ def with_etag(response: Response, record: Record, user) -> Response:
     return response
 
 
-def _page_links(request, page) -> dict:
-    def link(number):
-        query = without_token(request.GET)  # a token sent as ?access_token= is never echoed
-        query["page"] = str(number)
-        return request.build_absolute_uri("?" + query.urlencode())
+def _cursor_link(request, cursor: Cursor | None) -> str | None:
+    if cursor is None:
+        return None
+    query = without_token(request.GET)  # a token sent as ?access_token= is never echoed
+    query.pop("page", None)  # a cursor link goes by keyset, not by number
+    query["cursor"] = cursor.encode()
+    return request.build_absolute_uri("?" + query.urlencode())
 
-    return {
-        "count": page.paginator.count,
-        "next": link(page.next_page_number()) if page.has_next() else None,
-        "previous": link(page.previous_page_number()) if page.has_previous() else None,
-    }
+
+def _page_size(request) -> int:
+    """``?size=`` within 1…max(API_PAGE_SIZE, 100); the search's page size when missing or not a number."""
+    size = request.query_params.get("size", "")
+    if not (size.isascii() and size.isdigit() and 0 < len(size) < 6) or int(size) < 1:
+        return SEARCH_PAGE_SIZE
+    return min(int(size), max(settings.API_PAGE_SIZE, 100))
 
 
 def _body(request) -> tuple[dict, Response | None]:
@@ -209,11 +215,15 @@ class RecordListView(APIView):
             OpenApiParameter("license", str, many=True),
             OpenApiParameter("community", str, many=True),
             OpenApiParameter("sort", str, enum=["relevance", "newest"]),
-            OpenApiParameter("page", int, description="The search's page (the search pages by number)"),
-            OpenApiParameter("cursor", str, description="With mine=true: the cursor of a next/previous link"),
-            OpenApiParameter("size", int, description="With mine=true: records per page"),
+            OpenApiParameter(
+                "page",
+                int,
+                description="Deprecated (old clients): the search's page by number; follow next/previous",
+            ),
+            OpenApiParameter("cursor", str, description="The cursor of a next/previous link (opaque)"),
+            OpenApiParameter("size", int, description="Records per page (at most 100)"),
         ],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT},
     )
     def get(self, request):
         if request.query_params.get("mine") in ("1", "true", "yes"):
@@ -224,7 +234,7 @@ class RecordListView(APIView):
                     {"message": _("Listing your records needs a token with the scope “deposit:read”.")},
                     status=403,
                 )
-            # your own records page by cursor (no depth cost); the search pages by number with its facets
+            # your own records page by cursor (no depth cost), as the search does (search_page)
             paginator = cursor_pagination("-updated", "-id")()
             records: list[Record] = (
                 paginator.paginate_queryset(Record.objects.owned_by(request.user), request, view=self) or []
@@ -233,10 +243,35 @@ class RecordListView(APIView):
             return paginator.get_paginated_response(
                 [cut_long_lists(serialize(r, owner=True, usage=usage.get(r.pk, Totals()))) for r in records]
             )
-        page = search(SearchParams.from_querydict(request.query_params, reader(request))).page
-        usage = stats_services.totals(r.pk for r in page.object_list)  # one query for the page
-        results = [serialize(r, usage=usage.get(r.pk, Totals())) for r in page.object_list]
-        return Response({**_page_links(request, page), "results": [cut_long_lists(item) for item in results]})
+        return self._search(request)
+
+    def _search(self, request) -> Response:
+        """The public search, paged by cursor (keyset: a deep page costs what the first does)."""
+        params = SearchParams.from_querydict(request.query_params, reader(request))
+        text = request.query_params.get("cursor", "")
+        try:
+            cursor = Cursor.decode(text, sort_of(params)) if text else None
+            found = search_page(params, size=_page_size(request), cursor=cursor)
+        except BadCursor:
+            return bad_request(
+                _("“cursor” is not a cursor of this search: follow a “next” or “previous” link."), "$.cursor"
+            )
+        usage = stats_services.totals(r.pk for r in found.records)  # one query for the page
+        body: dict[str, Any] = {
+            "count": found.total,
+            "next": _cursor_link(request, found.next),
+            "previous": _cursor_link(request, found.previous),
+            "results": [cut_long_lists(serialize(r, usage=usage.get(r.pk, Totals()))) for r in found.records],
+        }
+        if found.facets is not None:
+            body["facets"] = {
+                name: [
+                    {"value": f.value, "label": f.label, "count": f.count, "selected": f.selected}
+                    for f in values
+                ]
+                for name, values in found.facets.items()
+            }
+        return Response(body)
 
     @extend_schema(
         operation_id="records_create",

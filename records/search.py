@@ -9,7 +9,11 @@ from ``records.CommunityRecord`` (live community membership).
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
 import html
+import json
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -20,7 +24,20 @@ from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Case, Count, Exists, F, IntegerField, Max, OuterRef, Q, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    Value,
+    When,
+)
 from django.db.models.expressions import CombinedExpression
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -308,23 +325,177 @@ def _apply_filters(qs, filters: dict[str, list[str]], user=None):
     return qs
 
 
-def search(params: SearchParams, *, page_size: int = PAGE_SIZE) -> SearchResult:
+def _matching(params: SearchParams):
     qs = Record.objects.published()
     qs = _apply_filters(qs, params.filters, params.user)
     if params.q:
         qs = _text_filter(qs, params.q)
-    matching_ids = qs.order_by().values("pk")
+    return qs
+
+
+def _sort_fields(params: SearchParams) -> tuple[str, ...]:
+    """The search's order, all descending; the last field (id) makes it total."""
     if params.effective_sort == "relevance" and params.q:
-        qs = qs.order_by("-rank", "-published_at", "-id")
-    else:
-        qs = qs.order_by("-published_at", "-id")
+        return ("rank", "published_at", "id")
+    return ("published_at", "id")
+
+
+def _facets(params: SearchParams, matching_ids) -> dict[str, list[FacetValue]]:
+    if params.q or params.filters:
+        return facet_counts(matching_ids, params.filters, params.user)
+    return _all_facet_counts(matching_ids, params.user)
+
+
+def search(params: SearchParams, *, page_size: int = PAGE_SIZE) -> SearchResult:
+    """A page by number (the web search page) with the facet counts of the whole query."""
+    qs = _matching(params)
+    matching_ids = qs.order_by().values("pk")
+    qs = qs.order_by(*(f"-{name}" for name in _sort_fields(params)))
     paginator = Paginator(qs, page_size)
     page = paginator.get_page(params.page)
-    if params.q or params.filters:
-        facets = facet_counts(matching_ids, params.filters, params.user)
-    else:
-        facets = _all_facet_counts(matching_ids, params.user)
+    facets = _facets(params, matching_ids)
     return SearchResult(page=page, facets=facets, params=params, total=paginator.count)
+
+
+# --- Keyset pages (the API) -----------------------------------------------------------------------
+# The API pages through a search by cursor: a cursor is the sort key of a row (relevance: rank,
+# published_at, id; newest: published_at, id) and a page is the rows strictly after it (or before it,
+# for a previous link) in the search's order: ``WHERE (key…) < (k…)``, never an OFFSET, so a deep page
+# costs what the first one does. Ranks are computed by the database the same way for the same query
+# and row (PostgreSQL's ts_rank, a real; SQLite's integer title score), so comparing them for equality
+# is exact.
+
+MAX_LEGACY_PAGE = 1_000_000
+MAX_CURSOR = 400
+
+
+class BadCursor(ValueError):
+    """A cursor this search did not make (damaged, or made for another sort)."""
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A position in a search's order; ``before``: the page that ends just before it (previous)."""
+
+    sort: str
+    published_at: dt.datetime
+    id: int
+    rank: float | None = None
+    before: bool = False
+
+    def encode(self) -> str:
+        data = [self.sort[0], self.rank, self.published_at.isoformat(), self.id, int(self.before)]
+        text = json.dumps(data, separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(text).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, text: str, sort: str) -> Cursor:
+        """The cursor ``text`` encodes, for a search sorted by ``sort``; BadCursor when it is none."""
+        try:
+            if len(text) > MAX_CURSOR:
+                raise BadCursor("too long")
+            raw = base64.urlsafe_b64decode(text.encode("ascii") + b"=" * (-len(text) % 4))
+            data = json.loads(raw)
+            if not isinstance(data, list):
+                raise BadCursor("not a list")
+            letter, rank, stamp, pk, before = data
+            if letter != sort[:1] or before not in (0, 1) or type(before) is not int:
+                raise BadCursor("another sort")
+            if type(pk) is not int or not 0 < pk < 2**63 or not isinstance(stamp, str):
+                raise BadCursor("not a row")
+            if sort == "relevance":
+                if type(rank) not in (int, float) or not math.isfinite(rank):
+                    raise BadCursor("not a rank")
+            elif rank is not None:
+                raise BadCursor("a rank for another sort")
+            published_at = dt.datetime.fromisoformat(stamp)
+            if published_at.tzinfo is None:
+                raise BadCursor("a time without its zone")
+        except (ValueError, TypeError, OverflowError) as exc:  # binascii.Error and JSON errors too
+            raise BadCursor(str(exc)) from exc
+        return cls(sort, published_at, pk, rank, bool(before))
+
+    @classmethod
+    def of(cls, record: Record, sort: str, *, before: bool = False) -> Cursor:
+        rank = getattr(record, "rank", None) if sort == "relevance" else None
+        if record.published_at is None:  # services.publish always sets it
+            raise RuntimeError(f"published record {record.pk} has no published_at")
+        return cls(sort, record.published_at, record.pk, rank, before)
+
+    def condition(self) -> Q:
+        """The rows after this position in the (descending) order, or before it."""
+        op = "gt" if self.before else "lt"
+        keys: list[tuple[str, Any]] = [("published_at", self.published_at), ("pk", self.id)]
+        if self.sort == "relevance":
+            keys.insert(0, ("rank", _as_rank(self.rank)))
+        condition = Q()
+        for n, (name, value) in enumerate(keys):  # k1 < v1 OR (k1 = v1 AND k2 < v2) OR …
+            equal = {prior: prior_value for prior, prior_value in keys[:n]}
+            condition |= Q(**equal, **{f"{name}__{op}": value})
+        # and k1 <= v1, the same rows: an index on k1 (published_at) starts its scan there
+        name, value = keys[0]
+        return Q(**{f"{name}__{op}e": value}) & condition
+
+
+def _as_rank(value: float | None):
+    """PostgreSQL ranks are reals: a rank read back (a double printed shortest) compares as a real."""
+    if connection.vendor == "postgresql":
+        return Func(Value(value), template="CAST(%(expressions)s AS real)", output_field=FloatField())
+    return value
+
+
+@dataclass
+class CursorPage:
+    records: list[Record]
+    next: Cursor | None
+    previous: Cursor | None
+    total: int
+    # the facet counts of the whole query: on the first page only (a cursor page skips them)
+    facets: dict[str, list[FacetValue]] | None
+
+
+def sort_of(params: SearchParams) -> str:
+    return "relevance" if _sort_fields(params)[0] == "rank" else "newest"
+
+
+def search_page(params: SearchParams, *, size: int = PAGE_SIZE, cursor: Cursor | None = None) -> CursorPage:
+    """``size`` records after ``cursor`` (or before it) by keyset, or the first page with the facets.
+
+    Without a cursor, ``params.page`` above 1 (kept for old clients) is read by OFFSET; its links are
+    cursors like every other page's."""
+    sort = sort_of(params)
+    qs = _matching(params)
+    matching_ids = qs.order_by().values("pk")
+    total = qs.order_by().count()
+    backwards = cursor is not None and cursor.before
+    descending = [f"-{name}" for name in _sort_fields(params)]
+    ascending = [name for name in _sort_fields(params)]
+    start = 0
+    if cursor is not None:
+        if cursor.sort != sort:
+            raise BadCursor("another sort")
+        qs = qs.filter(cursor.condition())
+    else:
+        text = str(params.page)
+        page = int(text) if text.isascii() and text.isdigit() and len(text) < 10 else 1
+        start = (min(max(page, 1), MAX_LEGACY_PAGE) - 1) * size
+    rows = list(qs.order_by(*(ascending if backwards else descending))[start : start + size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    if backwards:
+        rows.reverse()
+    first, last = (rows[0], rows[-1]) if rows else (None, None)
+    # forward: more rows after the page, and rows before it when it started past the first row;
+    # backwards: more rows before it, and always the cursor's row after it
+    has_next = more if not backwards else True
+    has_previous = more if backwards else (cursor is not None or start > 0)
+    return CursorPage(
+        records=rows,
+        next=Cursor.of(last, sort) if last is not None and has_next else None,
+        previous=Cursor.of(first, sort, before=True) if first is not None and has_previous else None,
+        total=total,
+        facets=_facets(params, matching_ids) if cursor is None else None,
+    )
 
 
 def _all_facet_counts(matching_ids, user=None) -> dict[str, list[FacetValue]]:

@@ -3,7 +3,8 @@
 The one error shape (``repository.middleware.error_body``) is the ``Error`` component; each
 operation lists 400 (malformed JSON, bad input), 401, 403, 404, 405, 406, 413, 415, 429 and 500
 with it (the ones a view already declared keep their status, with the shape corrected). Record
-reads add 304 and writes 412 (conditional requests).
+reads add 304 and writes 412 (conditional requests). Views that answer HEAD themselves (the upload's
+offset) get a HEAD operation, which drf-spectacular leaves out.
 """
 
 from __future__ import annotations
@@ -112,8 +113,51 @@ def _links(path: str, method: str, responses: dict) -> None:
             }
 
 
+# HEAD answers' headers, by path (drf-spectacular leaves HEAD out: _head_operations puts it back)
+HEAD_HEADERS = {
+    "/api/v1/uploads/{upload_id}": {
+        "Upload-Offset": "The bytes received so far: the next chunk's offset",
+        "Upload-Length": "The upload's announced size in bytes",
+    },
+}
+
+
+def _head_operations(result: dict, generator) -> None:
+    """A HEAD operation beside the GET of every view that answers HEAD itself (uploads: the offset):
+    the GET's parameters, and its answers without a body."""
+    for path, _regex, method, callback in getattr(generator, "endpoints", None) or []:
+        item = result.get("paths", {}).get(path)
+        view = getattr(callback, "cls", None)
+        if method != "GET" or item is None or "get" not in item or "head" in item:
+            continue
+        if view is None or "head" not in vars(view):
+            continue
+        get = item["get"]
+        headers = {
+            name: {"schema": {"type": "integer"}, "description": description}
+            for name, description in HEAD_HEADERS.get(path, {}).items()
+        }
+        item["head"] = {
+            **{
+                key: value
+                for key, value in get.items()
+                if key not in ("responses", "operationId", "requestBody")
+            },
+            "operationId": get["operationId"].removesuffix("_retrieve") + "_head",
+            "description": "The headers of the GET answer, without its body.",
+            "responses": {"200": {"description": "The headers, without a body", "headers": headers}},
+        }
+
+
+def _without_bodies(responses: dict) -> None:
+    """A HEAD answer has no body: its error answers document the status only."""
+    for response in responses.values():
+        response.pop("content", None)
+
+
 def add_error_responses(result, generator, request, public):
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    _head_operations(result, generator)
     for path, item in result.get("paths", {}).items():
         if not path.startswith("/api/v1/"):
             continue
@@ -124,4 +168,6 @@ def add_error_responses(result, generator, request, public):
                 _errors(responses)
                 _conditional(path, method, responses)
                 _links(path, method, responses)
+                if method == "head":
+                    _without_bodies(responses)
     return result

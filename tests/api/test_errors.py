@@ -113,7 +113,7 @@ def test_unexpected_exception_is_500_json(writer, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(api, "search", boom)
+    monkeypatch.setattr(api, "search_page", boom)
     body = assert_shape(writer.get(LIST), 500)
     assert "boom" not in body["message"]
 
@@ -164,3 +164,12 @@ def test_unknown_fields_in_upload_bodies(writer, depositor):
     from storage.models import Upload
 
     assert not Upload.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/api/v1/records?q=x", "/api/v1/records?mine=true", "/api/v1/requests", "/api/v1/communities"],
+)
+def test_a_bad_cursor_is_a_400_naming_it_on_every_list(writer, url):
+    for cursor in ("not-a-cursor", "bz0tMQ=="):  # "o=-1": no offset is negative
+        assert_shape(writer.get(url, {"cursor": cursor}), 400, field="$.cursor", words="cursor")

@@ -7,6 +7,8 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from storage.services import create_upload
+
 CONVERTER = re.compile(r"<(?:\w+:)?(\w+)>")
 
 
@@ -53,3 +55,18 @@ def test_docs_are_served_locally(client, db):
     assert response.status_code == 200
     html = response.content.decode()
     assert "cdn" not in html.lower() and "unpkg" not in html.lower()
+
+
+def test_head_on_an_upload_is_documented_and_answers_as_documented(schema, client, depositor, draft):
+    head = schema["paths"]["/api/v1/uploads/{upload_id}"]["head"]
+    assert head["operationId"] == "v1_uploads_head"
+    assert set(head["responses"]["200"]["headers"]) == {"Upload-Offset", "Upload-Length"}
+    assert all("content" not in answer for answer in head["responses"].values())  # no body
+    assert [p["name"] for p in head["parameters"]] == ["upload_id"]
+    heads = [(path, m) for path, item in schema["paths"].items() for m in item if m == "head"]
+    assert heads == [("/api/v1/uploads/{upload_id}", "head")]
+    upload = create_upload(draft.files_bucket(), "big.bin", 10, depositor)
+    client.force_login(depositor)
+    response = client.head(f"/api/v1/uploads/{upload.pk}")
+    assert response.status_code == 200 and response.content == b""
+    assert (response["Upload-Offset"], response["Upload-Length"]) == ("0", "10")

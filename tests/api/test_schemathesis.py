@@ -123,13 +123,13 @@ def test_stateful_runs_follow_the_links(world):
     """Sequences built from the schema's links (create a draft → its files, uploads, actions; start an
     upload → chunk, finish; ask for inclusion → comment, cancel; mint a token → read, revoke)."""
     schema = schemathesis.openapi.from_wsgi("/api/schema", WSGIHandler())
-    _token, secret = create_token(world["user"], "stateful", list(TokenScope.values))
-    headers = {"Authorization": f"Bearer {secret}"}
     calls: list[str] = []
 
     class Stateful(schema.as_state_machine()):  # type: ignore[misc]
         def get_call_kwargs(self, case):
-            return {"headers": headers}
+            # a fresh token per call: DELETE /api/v1/me/tokens/{id} may revoke the one used before
+            _token, secret = create_token(world["user"], "stateful", list(TokenScope.values))
+            return {"headers": {"Authorization": f"Bearer {secret}"}}
 
         def after_call(self, response, case):
             calls.append(f"{case.method} {case.operation.path} {response.status_code}")
