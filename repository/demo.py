@@ -22,14 +22,14 @@ import zlib
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import CharField, F, Value
-from django.db.models.functions import Cast, Concat, Lower
+from django.db.models import CharField, DateTimeField, ExpressionWrapper, F, Value
+from django.db.models.functions import Cast, Concat, Least, Lower
 from django.utils import timezone
 
 from audit.models import AuditEntry
 from curation import services as curation_services
 from curation.models import Event, InclusionRequest, Notification, NotificationKind, RequestKind, RequestState
-from curation.rules import overall_status, run_checks
+from curation.rules import overall_status, run_checks_many
 from records import services
 from records import tasks as records_tasks
 from records.doi import doi_stem, get_provider
@@ -666,9 +666,8 @@ def bulk_accept(record_ids: list[int], owner, curator, community) -> int:
     }.values()
     with transaction.atomic():
         requests, decided = [], {}
-        for record in records:
-            results = run_checks(record, community)
-            asked = record.published_at or now
+        for record, results in zip(records, run_checks_many(records, community), strict=True):
+            asked = record.published_at or now  # bulk records always have one
             decided[record.pk] = min(asked + ACCEPT_DELAY, now)
             requests.append(
                 InclusionRequest(
@@ -695,9 +694,18 @@ def bulk_accept(record_ids: list[int], owner, curator, community) -> int:
             ],
             batch_size=BATCH,
         )
-        for req in requests:  # the membership changes the record's setSpecs: a new OAI-PMH datestamp
-            req.record.datestamp = decided[req.record_id]
-        Record.objects.bulk_update(records, ["datestamp"], batch_size=BATCH)
+        # the membership changes the records' setSpecs: a new OAI-PMH datestamp, the decision's time
+        if connection.vendor == "postgresql":  # one statement: LEAST(published_at + delay, now)
+            Record.objects.filter(pk__in=[r.pk for r in records]).update(
+                datestamp=Least(
+                    ExpressionWrapper(F("published_at") + ACCEPT_DELAY, output_field=DateTimeField()),
+                    Value(now, output_field=DateTimeField()),
+                )
+            )
+        else:
+            for record in records:
+                record.datestamp = decided[record.pk]
+            Record.objects.bulk_update(records, ["datestamp"], batch_size=BATCH)
         entries, notes = [], []
         for req in requests:
             submitted = {
