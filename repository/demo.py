@@ -566,10 +566,12 @@ def seed_records(command, community, users: dict, n: int, files_per_record: int 
         chunk = list(range(index, min(n, index + BATCH)))
         stamps = [_published_stamp(i, n) for i in chunk]
         metas = [demo_metadata(i) for i in chunk]
-        ids = bulk_publish(
-            owner, metas, published_at=stamps, check_every=20, files_per_record=files_per_record
-        )
-        accepted += bulk_accept(ids, owner, users.get("curator"), community)
+        with transaction.atomic():  # published and accepted together, or neither (seeding again resumes)
+            ids = bulk_publish(
+                owner, metas, published_at=stamps, check_every=20, files_per_record=files_per_record
+            )
+            local = [pk for pk, meta in zip(ids, metas, strict=True) if _stockholm_metadata(meta)]
+            accepted += bulk_accept(local, owner, users.get("curator"), community)
         index += len(chunk)
         command.stdout.write(f"  records: {index}/{n} ({time.monotonic() - started:.0f} s)")
     _ensure_withdrawn(owner, files_per_record)
@@ -608,9 +610,13 @@ DECLINE_REASON = "None of the authors is affiliated with a Stockholm organisatio
 
 
 def _in_stockholm(record: Record) -> bool:
+    return _stockholm_metadata(record.metadata)
+
+
+def _stockholm_metadata(metadata: dict) -> bool:
     return any(
         a.get("name") in STOCKHOLM_NAMES
-        for c in record.metadata.get("creators") or []
+        for c in metadata.get("creators") or []
         for a in c.get("affiliations") or []
     )
 
@@ -656,7 +662,7 @@ def bulk_accept(record_ids: list[int], owner, curator, community) -> int:
     expiry = dt.timedelta(days=settings.CURATION_EXPIRY_DAYS)
     records = [
         r
-        for r in Record.objects.filter(pk__in=record_ids).select_related("bucket").order_by("id")
+        for r in Record.objects.filter(pk__in=record_ids).defer("search_text", "search_vector").order_by("id")
         if _in_stockholm(r)
     ]
     if not records:
