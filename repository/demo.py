@@ -5,8 +5,9 @@ The first ``FULL_PATH`` records go through the same verbs as a depositor in the 
 verbs write — record, revision 1, facets, search vector, DOI, stored files with checksums (from
 ``seed_files`` through ``storage.services.bulk_store``), audit entries — in one transaction, and
 queues the same after-commit work: replication to the other storage locations and DataCite
-registration. OAI-PMH pulls its payloads for them like for any record (``seed_demo`` queues the
-sweep at its end). So 100,000 records take minutes and look exactly like deposited ones.
+registration. Its Stockholm-affiliated records are accepted into the demo community with the rows
+``request_inclusion`` and ``accept`` write (``bulk_accept``). OAI-PMH pulls its payloads for them like
+for any record (``seed_demo`` queues the sweep at its end). So 100,000 records take minutes and look exactly like deposited ones.
 """
 
 from __future__ import annotations
@@ -19,18 +20,20 @@ import struct
 import time
 import zlib
 
+from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import CharField, F, Value
-from django.db.models.functions import Cast, Concat, Lower
+from django.db.models import CharField, DateTimeField, ExpressionWrapper, F, Value
+from django.db.models.functions import Cast, Concat, Least, Lower
 from django.utils import timezone
 
 from audit.models import AuditEntry
 from curation import services as curation_services
-from curation.models import InclusionRequest
+from curation.models import Event, InclusionRequest, Notification, NotificationKind, RequestKind, RequestState
+from curation.rules import overall_status, run_checks_many
 from records import services
 from records import tasks as records_tasks
 from records.doi import doi_stem, get_provider
-from records.models import MetadataRevision, Record, RecordFacet, RecordState
+from records.models import CommunityRecord, MetadataRevision, Record, RecordFacet, RecordState
 from records.search import facet_values, search_text, update_vectors
 from records.validation import clean_metadata, validate_metadata
 from storage import services as storage_services
@@ -556,20 +559,28 @@ def seed_records(command, community, users: dict, n: int, files_per_record: int 
     for _ in range(full):
         _full_path(owner, index, n, files_per_record)
         index += 1
+    # the deposit path's records in the community through the verbs, before the bulk ones join it
+    _community_life(owner, users.get("curator"), community)
+    accepted = 0
     while index < n:
         chunk = list(range(index, min(n, index + BATCH)))
         stamps = [_published_stamp(i, n) for i in chunk]
         metas = [demo_metadata(i) for i in chunk]
-        bulk_publish(owner, metas, published_at=stamps, check_every=20, files_per_record=files_per_record)
+        with transaction.atomic():  # published and accepted together, or neither (seeding again resumes)
+            ids = bulk_publish(
+                owner, metas, published_at=stamps, check_every=20, files_per_record=files_per_record
+            )
+            local = [pk for pk, meta in zip(ids, metas, strict=True) if _stockholm_metadata(meta)]
+            accepted += bulk_accept(local, owner, users.get("curator"), community)
         index += len(chunk)
         command.stdout.write(f"  records: {index}/{n} ({time.monotonic() - started:.0f} s)")
     _ensure_withdrawn(owner, files_per_record)
-    _community_life(owner, users.get("curator"), community)
     if missing > full and connection.vendor == "postgresql" and not connection.in_atomic_block:
         with connection.cursor() as cursor:  # fresh statistics and visibility map for the planner
             cursor.execute("VACUUM ANALYZE records_record, records_recordfacet, records_metadatarevision")
     command.stdout.write(
-        f"Records: {missing} created ({full} through the deposit verbs), "
+        f"Records: {missing} created ({full} through the deposit verbs; {accepted} of the others "
+        f"accepted into {community.slug} in bulk), "
         f"{Record.objects.filter(owner=owner, state=RecordState.PUBLISHED).count()} published in total, "
         f"in {time.monotonic() - started:.1f} s."
     )
@@ -599,9 +610,13 @@ DECLINE_REASON = "None of the authors is affiliated with a Stockholm organisatio
 
 
 def _in_stockholm(record: Record) -> bool:
+    return _stockholm_metadata(record.metadata)
+
+
+def _stockholm_metadata(metadata: dict) -> bool:
     return any(
         a.get("name") in STOCKHOLM_NAMES
-        for c in record.metadata.get("creators") or []
+        for c in metadata.get("creators") or []
         for a in c.get("affiliations") or []
     )
 
@@ -627,3 +642,129 @@ def _community_life(owner, curator, community) -> None:
     if len(others) > 1 and curator is not None:
         req = curation_services.request_inclusion(owner, others[1], community)
         curation_services.decline(curator, req, DECLINE_REASON)
+
+
+ACCEPT_DELAY = dt.timedelta(days=2)  # a bulk record's request is decided this long after publication
+
+
+def bulk_accept(record_ids: list[int], owner, curator, community) -> int:
+    """Stockholm-affiliated bulk records accepted into ``community``, with the rows that
+    ``curation.services.request_inclusion`` then ``accept`` write for each (no message): the request
+    in its accepted state with its checks and decision, the membership (``add_to_community``) and its
+    new OAI-PMH datestamp, both audit entries, and the inbox notifications. Written with bulk_create,
+    in one transaction; the request is made at publication and decided ``ACCEPT_DELAY`` later (at
+    most now). The notifications count as e-mailed and read: no e-mails are queued for old news.
+    Returns the number of records accepted (none without a curator).
+    """
+    if curator is None:
+        return 0
+    now = timezone.now()
+    expiry = dt.timedelta(days=settings.CURATION_EXPIRY_DAYS)
+    records = [
+        r
+        for r in Record.objects.filter(pk__in=record_ids).defer("search_text", "search_vector").order_by("id")
+        if _in_stockholm(r)
+    ]
+    if not records:
+        return 0
+    curators = {  # whom ``request_inclusion`` tells: the community's curators, never the asker
+        m.user.pk: m.user for m in community.curators() if m.user.is_active and m.user.pk != owner.pk
+    }.values()
+    with transaction.atomic():
+        requests, decided = [], {}
+        for record, results in zip(records, run_checks_many(records, community), strict=True):
+            asked = record.published_at or now  # bulk records always have one
+            decided[record.pk] = min(asked + ACCEPT_DELAY, now)
+            requests.append(
+                InclusionRequest(
+                    record=record,
+                    community=community,
+                    kind=RequestKind.REQUEST,
+                    state=RequestState.ACCEPTED,
+                    created_by=owner,
+                    created=asked,
+                    expires_at=asked + expiry,
+                    decided_at=decided[record.pk],
+                    decided_by=curator,
+                    reason="",
+                    checks=[r.as_json() for r in results],
+                    checks_status=overall_status(results),
+                    checks_run_at=asked,
+                )
+            )
+        InclusionRequest.objects.bulk_create(requests, batch_size=BATCH)
+        CommunityRecord.objects.bulk_create(
+            [
+                CommunityRecord(community=community, record=req.record, added_at=decided[req.record_id])
+                for req in requests
+            ],
+            batch_size=BATCH,
+        )
+        # the membership changes the records' setSpecs: a new OAI-PMH datestamp, the decision's time
+        if connection.vendor == "postgresql":  # one statement: LEAST(published_at + delay, now)
+            Record.objects.filter(pk__in=[r.pk for r in records]).update(
+                datestamp=Least(
+                    ExpressionWrapper(F("published_at") + ACCEPT_DELAY, output_field=DateTimeField()),
+                    Value(now, output_field=DateTimeField()),
+                )
+            )
+        else:
+            for record in records:
+                record.datestamp = decided[record.pk]
+            Record.objects.bulk_update(records, ["datestamp"], batch_size=BATCH)
+        entries, notes = [], []
+        for req in requests:
+            submitted = {
+                "state": RequestState.SUBMITTED,
+                "kind": req.kind,
+                "record": req.record_id,
+                "community": community.slug,
+            }
+            accepted = {**submitted, "state": RequestState.ACCEPTED}
+            for actor, verb, before, after, state in (
+                (owner, "request_inclusion", None, submitted, RequestState.SUBMITTED),
+                (curator, "accept", submitted, accepted, RequestState.ACCEPTED),
+            ):
+                entries.append(
+                    AuditEntry(
+                        actor=actor,
+                        verb=verb,
+                        object_type="curation.inclusionrequest",
+                        object_id=str(req.pk),
+                        object_repr=f"#{req.pk} {req.record_id} → {community.pk} ({state})"[:255],
+                        before=before,
+                        after=after,
+                        reason="",
+                    )
+                )
+            notes += [
+                Notification(
+                    user=user,
+                    kind=NotificationKind.REQUEST_NEW,
+                    event=Event.SUBMITTED,
+                    request=req,
+                    actor=owner,
+                    detail="",
+                    created=req.created,
+                    emailed_at=req.created,
+                    read_at=decided[req.record_id],
+                )
+                for user in curators
+            ]
+            if owner.is_active and owner.pk != curator.pk:
+                notes.append(
+                    Notification(
+                        user=owner,
+                        kind=NotificationKind.REQUEST_DECISION,
+                        event=Event.ACCEPTED,
+                        request=req,
+                        actor=curator,
+                        detail="",
+                        created=decided[req.record_id],
+                        emailed_at=decided[req.record_id],
+                        read_at=decided[req.record_id],
+                    )
+                )
+        AuditEntry.objects.bulk_create(entries, batch_size=BATCH)
+        Notification.objects.bulk_create(notes, batch_size=BATCH)
+    return len(requests)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from curation.rules import access, affiliation, language, size  # noqa: F401  the built-in rules
 from curation.rules.base import REASONS, RULES, CheckResult, Rule, RuleSettingsForm, register, unregister
-from curation.rules.runner import overall_status, rule_config, run_checks
+from curation.rules.runner import overall_status, rule_config, run_checks, run_checks_many
 
 __all__ = [
     "REASONS",
@@ -27,5 +27,6 @@ __all__ = [
     "register",
     "rule_config",
     "run_checks",
+    "run_checks_many",
     "unregister",
 ]

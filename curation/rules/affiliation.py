@@ -122,6 +122,9 @@ class AffiliationRule(Rule):
         ),
     }
 
+    def prefetch(self, records, community, params):
+        return Registry.for_city(params.get("city") or self.defaults["city"])
+
     def run(self, record, community, params):
         city = params.get("city") or self.defaults["city"]
         creators = record.metadata.get("creators") or []
@@ -133,7 +136,9 @@ class AffiliationRule(Rule):
         ]
         if not given:
             return self.result(CheckStatus.UNKNOWN, "affiliation.none")
-        registry = Registry.for_city(city)
+        registry = self.prefetched()
+        if not isinstance(registry, Registry):
+            registry = Registry.for_city(city)
         for creator, aff in given:
             org = registry.match_ror(aff)
             if org is not None:

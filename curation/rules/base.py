@@ -16,6 +16,7 @@ enough to see them all; the runner, the stored results and the community's setti
 from __future__ import annotations
 
 import abc
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
 RULES: dict[str, Rule] = {}
 # result code → its reason, a translatable template filled with the result's params
 REASONS: dict[str, StrOrPromise] = {}
+# rule key → what its ``prefetch`` fetched, while ``runner.run_checks_many`` checks many records
+PREFETCHED: ContextVar[dict[str, object] | None] = ContextVar("curation_checks_prefetched", default=None)
 
 
 class RuleSettingsForm(forms.Form):
@@ -66,6 +69,16 @@ class Rule(abc.ABC):
     @abc.abstractmethod
     def run(self, record, community, params: dict) -> CheckResult:
         """Check ``record`` against this rule for ``community`` with the owners' ``params``."""
+
+    def prefetch(self, records: list, community, params: dict) -> object:
+        """What ``run`` would look up for each of ``records``, fetched at once (``run_checks_many``, the
+        demo's bulk path); ``run`` finds it with ``prefetched()``. None (the default): nothing."""
+        return None
+
+    def prefetched(self) -> object:
+        """This rule's ``prefetch`` of the records being checked together, or None."""
+        shared = PREFETCHED.get()
+        return None if shared is None else shared.get(self.key)
 
     def result(self, status: str, code: str, **params) -> CheckResult:
         return CheckResult(self.key, status, code, params)

@@ -5,6 +5,7 @@ Detection is offline (py3langid), restricted to the community's languages where 
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import threading
@@ -64,7 +65,11 @@ def detect_language(text: str, allowed3: list[str]) -> tuple[str | None, bool]:
     Restricted to the allowed languages, py3langid tells English from Swedish reliably even in short
     titles; an unrestricted pass with high confidence catches text in a third language.
     """
-    text = " ".join(text.split())
+    return _detect(" ".join(text.split()), tuple(allowed3))
+
+
+@functools.lru_cache(maxsize=8192)  # a pure function of its text: checking many records repeats texts
+def _detect(text: str, allowed3: tuple[str, ...]) -> tuple[str | None, bool]:
     if len(text) < MIN_DETECT_CHARS:
         return None, False
     allowed2 = tuple(sorted({a for a in (_alpha2(c) for c in allowed3) if a}))

@@ -23,6 +23,16 @@ def record_files_size(record) -> int | None:
     return total
 
 
+def files_sizes(records: list) -> dict[int, int | None]:
+    """``record_files_size`` of many records at once, by bucket id, in a fixed number of queries."""
+    files = storage_services.published_files_by_bucket(r.bucket_id for r in records if r.bucket_id)
+    sizes: dict[int, int | None] = {}
+    for bucket_id, items in files.items():
+        each = [version.instance.size for _key, version, _history in items]
+        sizes[bucket_id] = None if None in each else sum(int(size) for size in each)
+    return sizes
+
+
 class SizeForm(RuleSettingsForm):
     enabled = forms.BooleanField(
         label=_("Check the size limit"),
@@ -46,8 +56,15 @@ class SizeRule(Rule):
         "size.unavailable": _("The files' sizes are not available."),
     }
 
+    def prefetch(self, records, community, params):
+        return files_sizes(records)
+
     def run(self, record, community, params):
-        size = record_files_size(record)
+        sizes = self.prefetched()
+        if isinstance(sizes, dict) and record.bucket_id in sizes:
+            size = sizes[record.bucket_id]
+        else:
+            size = record_files_size(record)
         if size is None:
             return self.result(CheckStatus.UNKNOWN, "size.unavailable")
         limit = community.size_limit_bytes

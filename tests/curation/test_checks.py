@@ -361,3 +361,35 @@ def test_staff_edit_the_registry_in_the_admin(client_for, staff):
         {"key": "bad", "name": "Bad", "kind": "company", "city": "Stockholm", "ror": "nonsense"},
     )
     assert response.status_code == 200 and "Enter a ROR id" in response.content.decode()
+
+
+def test_checks_of_many_records_are_each_records_checks_in_a_fixed_number_of_queries(
+    make_record, depositor, community, django_assert_max_num_queries
+):
+    """``run_checks_many`` (the demo's bulk path) gives what ``run_checks`` gives each record, with the
+    registry and the files' sizes fetched once for all of them."""
+    from curation.rules import run_checks_many
+    from records.models import Record
+
+    community.size_limit_bytes = 2000
+    made = [
+        make_record(depositor, files={"data/a.csv": b"x" * 1500, "b.txt": b"y" * 700}),
+        make_record(depositor, files={"a.csv": b"x" * 10}, access_right="closed"),
+        make_record(
+            depositor, creators=[{"name": "Nordmann, Ola", "affiliations": [{"name": "University of Oslo"}]}]
+        ),
+        make_record(depositor, creators=[{"name": "Doe, Jane", "affiliations": [{"name": "Somewhere"}]}]),
+    ]
+    records = list(Record.objects.filter(pk__in=[r.pk for r in made]).order_by("id"))
+    expected = [run_checks(record, community) for record in records]
+    assert {r.status for results in expected for r in results} >= {"pass", "fail"}
+    assert [r.params.get("size") for results in expected for r in results if r.key == "size"] == [
+        2200,
+        10,
+        0,
+        0,
+    ]
+    with django_assert_max_num_queries(4):
+        assert run_checks_many(records, community) == expected
+    # outside the batch, each record's lookups are its own again
+    assert run_checks(records[0], community) == expected[0]
