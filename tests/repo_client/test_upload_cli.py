@@ -27,9 +27,11 @@ CHUNK = 256 * 1024
 
 
 def make_folder(root: Path) -> dict[str, bytes]:
-    """200 files: four of 3 MiB (sent first: their names sort first) and 196 small ones in subfolders."""
+    """200 files: two of 20 MiB and two of 3 MiB (sent first: their names sort first) and 196 small ones
+    in subfolders."""
     rng = random.Random(15)  # noqa: S311  (reproducible test bytes, not secrets)
-    contents = {f"00-big/part-{n}.bin": rng.randbytes(3 * 1024 * 1024 + n * 1000) for n in range(4)}
+    sizes = [20 * 1024 * 1024, 20 * 1024 * 1024 + 1000, 3 * 1024 * 1024 + 2000, 3 * 1024 * 1024 + 3000]
+    contents = {f"00-big/part-{n}.bin": rng.randbytes(size) for n, size in enumerate(sizes)}
     for n in range(196):
         contents[f"set-{n % 7}/item-{n:03d}.csv"] = rng.randbytes(rng.randint(1, 6000))
     for key, data in contents.items():
