@@ -529,10 +529,18 @@ def _bulk_files(records: list[Record], files_per_record: int, owner) -> None:
     AuditEntry.objects.bulk_create(entries, batch_size=2000)
 
 
-def _published_stamp(index: int, total: int) -> dt.datetime:
-    """Spread publication times over the past five years, newest last."""
-    span = dt.timedelta(days=5 * 365)
-    return timezone.now() - span + span * (index + 1) / max(total, 1)
+PUBLISHED_SPAN = dt.timedelta(days=5 * 365)
+
+
+def _published_stamp(index: int, total: int, now: dt.datetime | None = None) -> dt.datetime:
+    """Spread publication times over the past five years, newest last, for any ``total``: the
+    offset is reckoned in whole microseconds (a ``timedelta`` multiplied by the index first would
+    overflow past about half a million records); an index past ``total`` gets the newest time."""
+    now = now or timezone.now()
+    total = max(total, 1)
+    span_us = PUBLISHED_SPAN // dt.timedelta(microseconds=1)
+    offset_us = span_us * min(max(index, 0) + 1, total) // total
+    return now - PUBLISHED_SPAN + dt.timedelta(microseconds=offset_us)
 
 
 def _full_path(owner, index: int, total: int, files_per_record: int) -> Record:
