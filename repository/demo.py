@@ -585,7 +585,10 @@ def seed_records(command, community, users: dict, n: int, files_per_record: int 
     _ensure_withdrawn(owner, files_per_record)
     if missing > full and connection.vendor == "postgresql" and not connection.in_atomic_block:
         with connection.cursor() as cursor:  # fresh statistics and visibility map for the planner
-            cursor.execute("VACUUM ANALYZE records_record, records_recordfacet, records_metadatarevision")
+            cursor.execute(
+                "VACUUM ANALYZE records_record, records_recordfacet, records_metadatarevision, "
+                "communities_communityrecord"
+            )
     command.stdout.write(
         f"Records: {missing} created ({full} through the deposit verbs; {accepted} of the others "
         f"accepted into {community.slug} in bulk), "

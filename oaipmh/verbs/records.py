@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import DateTimeField, Exists, F, FilteredRelation, Max, OuterRef, Q, Subquery, Value
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan
 from django.db.models.functions import Coalesce, Greatest
 from django.utils.translation import gettext as _
 
@@ -381,7 +382,7 @@ def _fetch(query: Query, after: tuple | None, limit: int, lead: int = 0) -> tupl
             stream = _with_payload(stream, query.prefix)
         if after is not None:
             key, record_id = after
-            stream = stream.filter(key__gte=key).filter(Q(key__gt=key) | Q(key=key, id__gt=record_id))
+            stream = stream.filter(_after(key, record_id))
         streams.append(stream)
     lead = lead if 0 <= lead < len(streams) else 0
     order = [lead] + [i for i in range(len(streams)) if i != lead]
@@ -412,6 +413,13 @@ def _fetch(query: Query, after: tuple | None, limit: int, lead: int = 0) -> tupl
         for _index, row in rows
     ]
     return items, counts.index(max(counts))
+
+
+def _after(key: dt.datetime, record_id: int) -> TupleGreaterThan:
+    """``(key, id) > (key, record_id)``: one row comparison, which is a range of the ``(datestamp, id)``
+    index (the OR of ``key > …`` and ``key = … AND id > …`` is not, and with stale statistics the
+    planner sorted the whole table for it on every page). Databases without row values get the OR."""
+    return TupleGreaterThan(Tuple(F("key"), F("id")), (key, record_id))
 
 
 def _item(row: dict, key: dt.datetime, deleted: bool) -> Item:
