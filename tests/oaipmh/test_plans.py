@@ -12,7 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from lxml import etree
 
-from records.models import CommunityRecord
+from oaipmh.services import VISIBLE_STATES
+from records.models import CommunityRecord, RecordState
 from repository.demo import bulk_publish, demo_metadata
 from tests.oaipmh.conftest import token_of
 
@@ -119,3 +120,9 @@ def test_a_set_page_walks_the_index_without_sorting(client, seeded):
     assert len(streams) == 2  # the records' stream of the first page and of the next
     for nodes in streams:
         _assert_index_walk(nodes)
+
+
+def test_visible_records_are_every_state_but_draft():
+    """``visible_records`` is written ``state <> 'draft'`` for the planner: the same as ``VISIBLE_STATES``
+    only while every other state is one OAI-PMH shows."""
+    assert set(RecordState.values) - {RecordState.DRAFT} == set(VISIBLE_STATES)
