@@ -195,8 +195,8 @@ def main() -> int:
         except subprocess.TimeoutExpired:
             server.kill()
 
-    # The first page also counts the list once (completeListSize): it is shown on its own, and the
-    # ratio compares steady pages at both ends (including it would flatter the ratio).
+    # The first page is shown on its own (it used to count the list for completeListSize), and the
+    # ratio compares steady pages at both ends.
     first = statistics.mean(pages[1 : EDGE_PAGES + 1] or pages[:1])
     last = statistics.mean(pages[-EDGE_PAGES - 1 : -1] or pages[-1:])  # the final page is usually short
     rate = records / wall

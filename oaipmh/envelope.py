@@ -78,13 +78,14 @@ def header(
     )
 
 
-def resumption_token(token: str, cursor: int, complete_list_size: int, expires: dt.datetime | None) -> str:
-    """``token`` empty → the final page's empty element (with its counts, no expiry)."""
+def resumption_token(
+    token: str, cursor: int, complete_list_size: int | None, expires: dt.datetime | None
+) -> str:
+    """``token`` empty → the final page's empty element (with its counts, no expiry).
+    ``complete_list_size`` None → the attribute is left out (optional in the protocol)."""
     expiry = f' expirationDate="{utc(expires)}"' if token and expires else ""
-    return (
-        f'<resumptionToken completeListSize="{complete_list_size}" cursor="{cursor}"{expiry}>'
-        f"{text(token)}</resumptionToken>"
-    )
+    size = f' completeListSize="{complete_list_size}"' if complete_list_size is not None else ""
+    return f'<resumptionToken{size} cursor="{cursor}"{expiry}>{text(token)}</resumptionToken>'
 
 
 def oai_dc(fields: Iterable[tuple[str, str]]) -> str:

@@ -50,8 +50,12 @@ def record_id_from(identifier: str) -> int | None:
 
 
 def visible_records() -> QuerySet[Record]:
-    """Records OAI-PMH shows (drafts never): published ones, and withdrawn ones as deleted."""
-    return Record.objects.filter(state__in=VISIBLE_STATES, datestamp__isnull=False)
+    """Records OAI-PMH shows (drafts never): published ones, and withdrawn ones as deleted.
+
+    Written ``state <> 'draft'``, which is ``state IN VISIBLE_STATES`` (every other state): without
+    statistics the planner takes an ``IN`` for a rare few rows and sorts them rather than walk the
+    ``(datestamp, id)`` index, and a ``<>`` for most of the table, which it is."""
+    return Record.objects.exclude(state=RecordState.DRAFT).filter(datestamp__isnull=False)
 
 
 def render_payloads(record: Record, prefixes: Iterable[str] | None = None) -> list[RenderedPayload]:

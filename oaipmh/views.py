@@ -9,6 +9,7 @@ from django.http import HttpResponse, HttpResponseNotAllowed, StreamingHttpRespo
 from django.templatetags.static import static
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.gzip import gzip_page
 from lxml import etree
 
 from oaipmh import verbs
@@ -64,10 +65,13 @@ def as_html(xml: bytes, endpoint: str) -> bytes:
 
 
 @csrf_exempt
+@gzip_page
 def endpoint(request):
     """The OAI-PMH base URL: GET (query string) or POST (form); protocol errors are HTTP 200.
 
-    A browser (Accept preferring text/html) gets the response rendered as an HTML page."""
+    A browser (Accept preferring text/html) gets the response rendered as an HTML page. A client
+    that sends ``Accept-Encoding: gzip`` gets the response gzip-compressed, as it streams (Identify
+    declares ``<compression>gzip</compression>``)."""
     if request.method not in ("GET", "HEAD", "POST"):
         return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
     params = request.POST if request.method == "POST" else request.GET

@@ -75,7 +75,7 @@ class Record(models.Model):
     withdrawn_by = models.CharField(max_length=8, choices=WithdrawnBy.choices, blank=True)
     # When the public view of the record last changed (publish, edit, withdraw, reinstate):
     # the OAI-PMH datestamp.
-    datestamp = models.DateTimeField(null=True, blank=True, db_index=True)
+    datestamp = models.DateTimeField(null=True, blank=True)  # indexed with id: record_datestamp_id
     # The edit draft of a published record: staged metadata, applied by publish or dropped by
     # discard_edit. None while no edit draft is open. Drafts (state=draft) edit ``metadata`` itself.
     draft_metadata = models.JSONField(null=True, blank=True)

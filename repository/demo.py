@@ -529,10 +529,18 @@ def _bulk_files(records: list[Record], files_per_record: int, owner) -> None:
     AuditEntry.objects.bulk_create(entries, batch_size=2000)
 
 
-def _published_stamp(index: int, total: int) -> dt.datetime:
-    """Spread publication times over the past five years, newest last."""
-    span = dt.timedelta(days=5 * 365)
-    return timezone.now() - span + span * (index + 1) / max(total, 1)
+PUBLISHED_SPAN = dt.timedelta(days=5 * 365)
+
+
+def _published_stamp(index: int, total: int, now: dt.datetime | None = None) -> dt.datetime:
+    """Spread publication times over the past five years, newest last, for any ``total``: the
+    offset is reckoned in whole microseconds (a ``timedelta`` multiplied by the index first would
+    overflow past about half a million records); an index past ``total`` gets the newest time."""
+    now = now or timezone.now()
+    total = max(total, 1)
+    span_us = PUBLISHED_SPAN // dt.timedelta(microseconds=1)
+    offset_us = span_us * min(max(index, 0) + 1, total) // total
+    return now - PUBLISHED_SPAN + dt.timedelta(microseconds=offset_us)
 
 
 def _full_path(owner, index: int, total: int, files_per_record: int) -> Record:
@@ -577,7 +585,10 @@ def seed_records(command, community, users: dict, n: int, files_per_record: int 
     _ensure_withdrawn(owner, files_per_record)
     if missing > full and connection.vendor == "postgresql" and not connection.in_atomic_block:
         with connection.cursor() as cursor:  # fresh statistics and visibility map for the planner
-            cursor.execute("VACUUM ANALYZE records_record, records_recordfacet, records_metadatarevision")
+            cursor.execute(
+                "VACUUM ANALYZE records_record, records_recordfacet, records_metadatarevision, "
+                "communities_communityrecord"
+            )
     command.stdout.write(
         f"Records: {missing} created ({full} through the deposit verbs; {accepted} of the others "
         f"accepted into {community.slug} in bulk), "

@@ -68,6 +68,7 @@ def identify(request) -> list[str]:
         f"<earliestDatestamp>{envelope.utc(earliest)}</earliestDatestamp>",
         "<deletedRecord>persistent</deletedRecord>",
         "<granularity>YYYY-MM-DDThh:mm:ssZ</granularity>",
+        "<compression>gzip</compression>",  # oaipmh.views.endpoint, when the client accepts it
         *descriptions(),
         "</Identify>",
     ]

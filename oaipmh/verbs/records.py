@@ -21,8 +21,9 @@ Hence every record that existed at the start is returned at least once, and a ch
 appear twice, the second time with its new datestamp. Replaying a token re-runs the same keyset
 query from the same position: the same page while nothing changed. The start time, the range and
 the position travel in the signed token (``oaipmh.tokens``), so any process can serve any page.
-``completeListSize`` is counted on the first page and revised upwards if the list grows; the final
-page states the exact number returned.
+``completeListSize`` is left out of the pages before the last (the protocol makes it optional, and
+counting a list of a million records cost a table scan on its first page); the final page states
+the exact number returned. A page costs the same few queries wherever it is in the list.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import DateTimeField, Exists, F, FilteredRelation, Max, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from oaipmh import envelope, tokens
@@ -173,12 +175,7 @@ def _list(request):
         after = position  # a whole page of records not disseminable in this format: read on
     if not items:
         raise OAIError("noRecordsMatch", _("No records match these arguments."))
-    if state:
-        cursor = state.cursor
-        total = max(state.total, cursor + len(items) + int(more)) if more else cursor + len(items)
-    else:
-        cursor = 0
-        total = max(_count(query), len(items) + int(more)) if more else len(items)
+    cursor = state.cursor if state else 0
     specs = set_specs_for([i.record_id for i in items], {i.record_id: i.resource_type for i in items})
     resumption = ""
     if more:
@@ -193,14 +190,14 @@ def _list(request):
                 query.started,
                 position,
                 cursor + len(items),
-                total,
+                0,  # no completeListSize (see the module's docstring)
                 expires,
                 lead,
             )
         )
-        resumption = envelope.resumption_token(next_token, cursor, total, expires)
-    elif state:
-        resumption = envelope.resumption_token("", cursor, total, None)
+        resumption = envelope.resumption_token(next_token, cursor, None, expires)
+    elif state:  # the final page: the number returned, known without counting
+        resumption = envelope.resumption_token("", cursor, cursor + len(items), None)
     return _stream(request, query.verb, items, specs, resumption)
 
 
@@ -343,26 +340,6 @@ def _intervals(query: Query) -> list[tuple[Q, dt.datetime | None]]:
     return [(lower & Q(key__lte=query.until), query.until), (lower & Q(key__gt=tail_start), None)]
 
 
-def _count(query: Query) -> int:
-    """The list's size when it starts (one query over the whole scope, once per harvest)."""
-    condition = Q()
-    for interval, _upper in _intervals(query):
-        condition |= interval
-    if query.community_id is None:
-        return _streams(query)[0].filter(condition).count()
-    in_set = (
-        visible_records()
-        .annotate(
-            link=FilteredRelation(
-                "community_links", condition=Q(community_links__community_id=query.community_id)
-            )
-        )
-        .filter(link__id__isnull=False)
-        .annotate(key=Greatest("datestamp", Coalesce("link__removed_at", "link__added_at")))
-    )
-    return in_set.filter(condition).count()
-
-
 def _fetch(query: Query, after: tuple | None, limit: int, lead: int = 0) -> tuple[list[Item], int]:
     """The first ``limit`` items after ``after``, and the stream that gave most of them.
 
@@ -381,7 +358,7 @@ def _fetch(query: Query, after: tuple | None, limit: int, lead: int = 0) -> tupl
             stream = _with_payload(stream, query.prefix)
         if after is not None:
             key, record_id = after
-            stream = stream.filter(key__gte=key).filter(Q(key__gt=key) | Q(key=key, id__gt=record_id))
+            stream = stream.filter(_after(key, record_id))
         streams.append(stream)
     lead = lead if 0 <= lead < len(streams) else 0
     order = [lead] + [i for i in range(len(streams)) if i != lead]
@@ -412,6 +389,13 @@ def _fetch(query: Query, after: tuple | None, limit: int, lead: int = 0) -> tupl
         for _index, row in rows
     ]
     return items, counts.index(max(counts))
+
+
+def _after(key: dt.datetime, record_id: int) -> TupleGreaterThan:
+    """``(key, id) > (key, record_id)``: one row comparison, which is a range of the ``(datestamp, id)``
+    index (the OR of ``key > …`` and ``key = … AND id > …`` is not, and with stale statistics the
+    planner sorted the whole table for it on every page). Databases without row values get the OR."""
+    return TupleGreaterThan(Tuple(F("key"), F("id")), (key, record_id))
 
 
 def _item(row: dict, key: dt.datetime, deleted: bool) -> Item:

@@ -28,9 +28,11 @@ def test_identify_fields_in_schema_order(oai, publish_record, settings):
         "earliestDatestamp",
         "deletedRecord",
         "granularity",
+        "compression",
         "description",
         "description",
     ]
+    assert identify.findtext("oai:compression", namespaces=NS) == "gzip"
     assert identify.findtext("oai:repositoryName", namespaces=NS) == settings.SITE_NAME
     assert identify.findtext("oai:baseURL", namespaces=NS) == "http://testserver/oai2d"
     assert root.findtext("oai:request", namespaces=NS) == "http://testserver/oai2d"

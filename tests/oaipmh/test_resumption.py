@@ -6,6 +6,8 @@ import datetime as dt
 import time
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.oaipmh.conftest import (
     NS,
@@ -16,6 +18,7 @@ from tests.oaipmh.conftest import (
     harvest,
     identifiers,
     include,
+    parse_and_validate,
     request_attributes,
     token_of,
     withdraw_record,
@@ -41,7 +44,8 @@ def test_pages_counts_cursor_and_expiry(oai, settings, publish_record, verb):
     assert [h.findtext("oai:identifier", namespaces=NS) for h in headers] == [ident(r) for r in records]
     tokens = [token_of(page) for page in pages]
     assert [t.get("cursor") for t in tokens] == ["0", "3", "6"]
-    assert [t.get("completeListSize") for t in tokens] == ["8", "8", "8"]
+    # never counted: left out until the final page, which states the number returned (#19)
+    assert [t.get("completeListSize") for t in tokens] == [None, None, "8"]
     assert tokens[-1].text is None and tokens[-1].get("expirationDate") is None  # final page: empty token
     for token in tokens[:-1]:
         assert token.text
@@ -136,7 +140,7 @@ def test_a_set_harvest_pages_too(
     assert sorted(h.findtext("oai:identifier", namespaces=NS) for h in headers) == sorted(
         ident(r) for r in members
     )
-    assert token_of(pages[0]).get("completeListSize") == "5"
+    assert [token_of(p).get("completeListSize") for p in pages] == [None, None, "5"]
 
 
 def _changes(step, state, publish_record, depositor, staff, capture):
@@ -379,3 +383,30 @@ def test_set_harvest_of_13_pages_misses_no_member_while_curators_and_depositors_
     for identifier, copies in seen.items():
         deleted = copies[-1].get("status") == "deleted"
         assert deleted == (identifier in removed | withdrawn), identifier
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("scope", ["whole", "set", "range"])
+def test_a_first_page_runs_no_count_and_few_queries(
+    client, settings, publish_record, depositor, curator, community, django_capture_on_commit_callbacks, scope
+):
+    settings.OAI_PAGE_SIZE = 2
+    records = [publish_record() for _ in range(5)]
+    for record in records:
+        include(record, community, depositor, curator, django_capture_on_commit_callbacks)
+    params = {"verb": "ListRecords", "metadataPrefix": "oai_dc"}
+    if scope == "set":
+        params["set"] = "user-stockholm-ai"
+    elif scope == "range":
+        params["from"] = "2000-01-01"
+        params["until"] = "2999-12-31"
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/oai2d", params)
+        body = b"".join(response.streaming_content)
+    assert response.status_code == 200
+    token = token_of(parse_and_validate(body))
+    assert token is not None and token.text and token.get("cursor") == "0"
+    assert token.get("completeListSize") is None
+    sql = [q["sql"] for q in captured.captured_queries]
+    assert not [q for q in sql if "COUNT(" in q.upper()], sql
+    assert len(sql) <= 5, sql

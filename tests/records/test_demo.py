@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 from django.core.management import call_command
@@ -11,7 +12,7 @@ from records.exports.base import ExportRecord
 from records.models import MetadataRevision, Record, RecordFacet, RecordState
 from records.search import SearchParams, search
 from records.validation import validate_metadata
-from repository.demo import demo_metadata
+from repository.demo import PUBLISHED_SPAN, _published_stamp, demo_metadata
 
 
 def test_demo_metadata_is_valid_and_varied():
@@ -134,3 +135,17 @@ def test_make_run_demo_shows_the_community_in_use(db, django_capture_on_commit_c
     names = set(FileKey.objects.values_list("key", flat=True))
     suffixes = {name.rsplit(".", 1)[-1] for name in names}
     assert {"csv", "pdf"} <= suffixes and suffixes & {"png", "ipynb"}
+
+
+def test_published_stamps_spread_for_a_million_records_and_beyond():
+    now = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    oldest = now - PUBLISHED_SPAN
+    for total in (1, 100_000, 1_000_000, 5_000_000, 100_000_000):
+        indexes = [0, 1, total // 2, 546_100 % total, total - 2, total - 1]
+        stamps = [_published_stamp(i, total, now) for i in indexes]  # no OverflowError
+        assert all(oldest < s <= now for s in stamps), total
+        assert _published_stamp(total - 1, total, now) == now  # the last one is the newest
+    million = [_published_stamp(i, 1_000_000, now) for i in (0, 1, 546_000, 546_001, 999_998, 999_999)]
+    assert million == sorted(million) and len(set(million)) == len(million)  # ordered, distinct
+    assert _published_stamp(1_000_000, 1_000_000, now) == now  # past the end: the newest, no error
+    assert _published_stamp(2_000_000_000, 1_000_000, now) == now
