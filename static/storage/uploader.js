@@ -32,6 +32,7 @@
 
   var tasks = [];
   var known = {};  // key → the file as the last listing showed it (for the same-name question)
+  var listed = Promise.resolve();  // the first listing of the draft's files (``known``), once it has arrived
   window.storageUploader = { tasks: tasks, addFiles: function (files) { addFiles(files); } };
 
   // --- helpers ---------------------------------------------------------------------------------
@@ -350,9 +351,16 @@
     return fmt(T.confirmReplaceStaged, { key: key, size: humanSize(existing.size || 0) });
   }
 
+  // The same-name question needs the draft's files: a file chosen before the first listing has arrived
+  // waits for it (the rows on the page may be the server's, drawn before the listing).
   function addFiles(fileList, fixedKey) {
+    var items = Array.prototype.slice.call(fileList);  // the picker is cleared right after this call
+    listed.then(function () { addListed(items, fixedKey); });
+  }
+
+  function addListed(items, fixedKey) {
     messagesEl.replaceChildren();
-    Array.prototype.forEach.call(fileList, function (item) {
+    items.forEach(function (item) {
       var file = item.file || item;
       var key = (fixedKey || folderPrefix() + (item.path || file.webkitRelativePath || file.name)).normalize("NFC");
       if (!fixedKey) {  // "Replace" on a row already says what it does
@@ -570,5 +578,5 @@
     }
   });
 
-  refreshFiles();
+  listed = refreshFiles().catch(function () {});
 })();
