@@ -637,8 +637,10 @@ def claim_fixity_batch(size: int | None = None) -> tuple[list[str], datetime.dat
     if not candidates:
         return [], None
     FileInstance.objects.filter(free, pk__in=candidates).update(fixity_claimed=now)
-    claimed = FileInstance.objects.filter(pk__in=candidates, fixity_claimed=now).values_list("pk", flat=True)
-    return [str(pk) for pk in claimed], now
+    claimed = set(
+        FileInstance.objects.filter(pk__in=candidates, fixity_claimed=now).values_list("pk", flat=True)
+    )
+    return [str(pk) for pk in candidates if pk in claimed], now  # in the order they are due
 
 
 def check_claimed(instance_id: str, claim: datetime.datetime) -> Outcome | None:
