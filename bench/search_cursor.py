@@ -69,8 +69,8 @@ def main() -> None:
     started = time.perf_counter()
     seed(args.records)
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE records_record")
+        with connection.cursor() as db:
+            db.execute("ANALYZE records_record")
     print(f"seeded {args.records} records in {time.perf_counter() - started:.1f} s ({connection.vendor})")
     client = APIClient()
     depth = (args.records * 9 // 10) // SIZE * SIZE  # the page that starts 90 % deep
