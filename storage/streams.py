@@ -331,3 +331,19 @@ def feed_file(handle: Readable, digests: Digests, start: int, length: int) -> No
             raise OSError(f"the file ended {remaining} bytes early")
         digests.update(block)
         remaining -= len(block)
+
+
+class DigestingReader:
+    """Reads through ``source``, hashing (MD5 and SHA-256) and counting what passes."""
+
+    def __init__(self, source: Readable):
+        self.source = source
+        self.digests = Digests()
+        self.count = 0
+
+    def read(self, size: int = -1) -> bytes:
+        block = self.source.read(size if size and size > 0 else BLOCK_SIZE)
+        if block:
+            self.digests.update(block)
+            self.count += len(block)
+        return block

@@ -27,22 +27,6 @@ from storage.services.locations import bytes_gone_on_commit, delete_quietly, pri
 from storage.services.replicas import track_new_instances
 
 
-class _Digesting:
-    """Reads through, hashing and counting what passes."""
-
-    def __init__(self, source: streams.Readable):
-        self.source = source
-        self.digests = streams.Digests()
-        self.count = 0
-
-    def read(self, size: int = -1) -> bytes:
-        block = self.source.read(size if size and size > 0 else streams.BLOCK_SIZE)
-        if block:
-            self.digests.update(block)
-            self.count += len(block)
-        return block
-
-
 class _BytesReader:
     def __init__(self, data: bytes):
         self.data = memoryview(data)
@@ -83,7 +67,7 @@ def store_object(
     """Stream ``source`` to ``path`` in ``location`` and record it as an instance with the given
     (prefixed) checksums, which the bytes written must match (else ``ChecksumMismatch``, nothing kept).
     Other locations get pending replicas, copied after commit, as for uploaded files."""
-    tee = _Digesting(source)
+    tee = streams.DigestingReader(source)
     location.backend().save_stream(path, tee, size)
     actual = (*tee.digests.result(), tee.count)
     if actual != (md5, sha256, size):

@@ -252,7 +252,7 @@ def _copy_to(instance: FileInstance, replica: FileReplica, token: str, actor: Ac
     """Stream the primary copy into the replica's location, re-read it; False if the row is gone."""
     location = replica.location
     with instance.location.backend().open_read(instance.path) as source:
-        tee = _DigestingReader(source)
+        tee = streams.DigestingReader(source)
         location.backend().save_stream(replica.path, tee, instance.size)
     md5, sha256 = tee.digests.result()
     if (md5, sha256, tee.count) != (instance.md5, instance.sha256, instance.size):
@@ -412,20 +412,6 @@ def unconfigured_replicas() -> list[LocationCopies]:
     return [c for c in copies_by_location() if not c.location.active and (c.replicas or c.primary)]
 
 
-class _DigestingReader:
-    def __init__(self, source: streams.Readable):
-        self.source = source
-        self.digests = streams.Digests()
-        self.count = 0
-
-    def read(self, size: int = -1) -> bytes:
-        block = self.source.read(size if size and size > 0 else streams.BLOCK_SIZE)
-        if block:
-            self.digests.update(block)
-            self.count += len(block)
-        return block
-
-
 def _lock(instance: FileInstance) -> bool:
     """Lock the instance's row until the transaction ends (False if it is gone): a history row is never
     written for an instance that a concurrent ``drop_staged`` is deleting."""
@@ -529,7 +515,7 @@ def _repair(
             continue
         started = time.monotonic()
         with source_location.backend().open_read(source_path) as source:
-            tee = _DigestingReader(source)
+            tee = streams.DigestingReader(source)
             location.backend().save_stream(path, tee, instance.size)
         md5, sha256 = tee.digests.result()
         FixityCheck.objects.create(
